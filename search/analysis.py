@@ -1,0 +1,187 @@
+"""Vietnamese analysis: text → syllables → pyvi words → three token kinds.
+
+One pipeline serves documents (as a Whoosh analyzer) and queries (`segment`):
+
+    VietnameseTokenizer()   syllables of the original text, grouped into pyvi words
+    | NormalizeFilter()     text.normalize: NFC, one tone placement, lower case
+    | TokenKindsFilter()    per syllable `thông` and `f:thong`; per compound `w:thông_tin`
+
+All kinds of one syllable share its position, so phrases work within one kind, and
+every token's offsets point into the original text.
+"""
+from __future__ import annotations
+
+import re
+import string
+from dataclasses import dataclass
+from typing import Iterator
+
+from whoosh.analysis import Composable, Filter, Token, Tokenizer
+
+from .text import fold_accents, normalize, normalize_tones
+
+FOLDED_PREFIX = "f:"
+WORD_PREFIX = "w:"
+WORD_JOINER = "_"
+
+# Syllables are runs of letters and digits ("_" splits, so "snake_case" is two syllables);
+# punctuation marks are kept as tokens only because pyvi's model was trained with them.
+_TOKEN = re.compile(r"[^\W_]+|[^\w\s]")
+_SENTENCE_END = frozenset(".!?;…")
+MAX_CHUNK_TOKENS = 120  # bounded pyvi input: long texts are segmented in linear time
+
+
+@dataclass(frozen=True, slots=True)
+class Syllable:
+    text: str  # as in the original
+    start: int
+    end: int
+    word_start: bool  # first syllable of a pyvi word
+    word_length: int  # syllables in the word it starts (0 unless word_start)
+
+
+def _chunks(text: str) -> Iterator[list[re.Match]]:
+    """Sentence-sized runs of tokens, so pyvi never sees an unbounded input."""
+    chunk: list[re.Match] = []
+    previous_end = 0
+    for match in _TOKEN.finditer(text):
+        if chunk and ("\n" in text[previous_end:match.start()] or len(chunk) >= MAX_CHUNK_TOKENS):
+            yield chunk
+            chunk = []
+        chunk.append(match)
+        previous_end = match.end()
+        if match.group() in _SENTENCE_END:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _joins(previous: str, current: str, label: str) -> bool:
+    """pyvi's own rule for gluing a syllable to the word before it."""
+    return (
+        label == "I_W"
+        and current not in string.punctuation and previous not in string.punctuation
+        and not current[0].isdigit() and not previous[0].isdigit()
+        and not (current[0].istitle() and not previous[0].istitle())
+    )
+
+
+def _pyvi_labels(sentences: list[list[str]]) -> list[list[str]]:
+    from pyvi.ViTokenizer import ViTokenizer  # loads the model once, on first use
+
+    features = [ViTokenizer.sent2features(sentence, False) for sentence in sentences]
+    return ViTokenizer.model.predict(features)
+
+
+def syllables(text: str, segment_words: bool = True) -> list[Syllable]:
+    """The syllables of `text` with offsets, grouped into words by pyvi when asked."""
+    chunks = list(_chunks(text))
+    if not chunks:
+        return []
+    if segment_words:
+        # pyvi's dictionary follows one tone convention; give it tokens in that convention.
+        labels = _pyvi_labels([[normalize_tones(m.group()) for m in chunk] for chunk in chunks])
+    else:
+        labels = [["B_W"] * len(chunk) for chunk in chunks]
+    result: list[Syllable] = []
+    for chunk, chunk_labels in zip(chunks, labels):
+        words: list[list[re.Match]] = []
+        for i, match in enumerate(chunk):
+            if i and words and _joins(chunk[i - 1].group(), match.group(), chunk_labels[i]):
+                words[-1].append(match)
+            else:
+                words.append([match])
+        for word in words:
+            if not word[0].group()[0].isalnum():
+                continue  # punctuation
+            for j, match in enumerate(word):
+                result.append(Syllable(match.group(), match.start(), match.end(), j == 0,
+                                       len(word) if j == 0 else 0))
+    return result
+
+
+def word_groups(sylls: list[Syllable]) -> list[list[Syllable]]:
+    groups: list[list[Syllable]] = []
+    for s in sylls:
+        if s.word_start or not groups:
+            groups.append([s])
+        else:
+            groups[-1].append(s)
+    return groups
+
+
+def segment_words(text: str) -> list[str]:
+    """Words of `text` as surface strings, syllables separated by one space."""
+    return [" ".join(s.text for s in group) for group in word_groups(syllables(text))]
+
+
+def folded_term(syllable: str) -> str:
+    return FOLDED_PREFIX + fold_accents(syllable)
+
+
+def word_term(normalized_syllables: list[str]) -> str:
+    return WORD_PREFIX + WORD_JOINER.join(normalized_syllables)
+
+
+class VietnameseTokenizer(Tokenizer):
+    """Syllables with positions and original offsets; the first syllable of a compound
+    carries the whole compound's surface syllables and end offset."""
+
+    def __call__(self, value, positions=False, chars=False, keeporiginal=False, removestops=True,
+                 start_pos=0, start_char=0, tokenize=True, mode="", **kwargs):
+        sylls = syllables(value, segment_words=tokenize)
+        for pos, s in enumerate(sylls):
+            token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+            token.text = s.text
+            token.boost = 1.0
+            token.stopped = False
+            token.compound = None
+            if s.word_length > 1:
+                token.compound = [x.text for x in sylls[pos:pos + s.word_length]]
+                token.compound_end = start_char + sylls[pos + s.word_length - 1].end
+            if keeporiginal:
+                token.original = s.text
+            if positions:
+                token.pos = start_pos + pos
+            if chars:
+                token.startchar = start_char + s.start
+                token.endchar = start_char + s.end
+            yield token
+
+
+class NormalizeFilter(Filter):
+    """text.normalize on each syllable and compound (NFC, tone placement, lower case)."""
+
+    def __call__(self, tokens):
+        for t in tokens:
+            t.text = normalize(t.text)
+            if getattr(t, "compound", None):
+                t.compound = [normalize(x) for x in t.compound]
+            yield t
+
+
+class TokenKindsFilter(Filter):
+    """After each syllable, its accent-folded form; after a compound's first syllable,
+    the compound as one word."""
+
+    def __call__(self, tokens):
+        for t in tokens:
+            syllable = t.text
+            compound = getattr(t, "compound", None)
+            yield t
+            t.text = folded_term(syllable)
+            yield t
+            if compound:
+                endchar = getattr(t, "endchar", None)
+                if endchar is not None:
+                    t.endchar = t.compound_end
+                t.text = word_term(compound)
+                yield t
+                if endchar is not None:
+                    t.endchar = endchar
+            t.text = syllable
+
+
+def VietnameseAnalyzer() -> Composable:
+    return VietnameseTokenizer() | NormalizeFilter() | TokenKindsFilter()

@@ -1,0 +1,33 @@
+"""Errors a user can cause; the CLI and the web map each to an exit code or an HTTP status."""
+
+
+class VnsearchError(Exception):
+    """Base class: the message is one line, in Vietnamese, shown to the user as is."""
+
+    http_status = 400
+    code = "bad_request"
+
+
+class BadRequest(VnsearchError):
+    """A parameter out of range or malformed (page=0, year=abc, from=yesterday)."""
+
+
+class IndexMissing(VnsearchError):
+    http_status = 503
+    code = "index_missing"
+
+
+class IndexBusy(VnsearchError):
+    """Another rebuild or update holds the index container's lock."""
+
+    http_status = 409
+    code = "index_busy"
+
+
+class ArticleNotFound(VnsearchError):
+    http_status = 404
+    code = "not_found"
+
+
+class SourceMissing(VnsearchError):
+    """The source folder of articles does not exist."""

@@ -1,0 +1,201 @@
+"""The query language (SPEC §5) → our own query tree → Whoosh queries.
+
+    words            up to 3 words (a compound counts as one): all must match, else any
+    "exact phrase"   syllables in order (accent-insensitive, exact accents rank higher)
+    -word, -"…"      excluded
+    a OR b           either
+    title:word       in the title only
+    province:X, province_2025:X, category:X, source:X, year:2020, year:2019..2021   filters
+
+Any string is valid: what does not parse as an operator is searched as plain words.
+Whoosh's QueryParser is not used: it splits on spaces before analysis, which breaks
+multi-syllable Vietnamese words.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field as dataclass_field
+
+from whoosh import query as wq
+
+from .analysis import WORD_JOINER, WORD_PREFIX, folded_term, syllables, word_groups
+from .articles import FACET_FIELDS
+from .text import fold_accents, has_accents, normalize
+
+# How much each kind of evidence weighs: exact accents and whole compounds above folded syllables.
+W_WORD = 1.6
+W_EXACT = 1.0
+W_FOLDED = 0.45
+W_TITLE = 2.0
+ALL_WORDS_LIMIT = 3  # up to this many words: every word must match
+
+TEXT_FIELDS = ("title", "text")
+FILTER_FIELDS = FACET_FIELDS
+_FIELD_NAMES = "|".join(("title",) + FILTER_FIELDS)
+_LEXER = re.compile(
+    rf"""(?P<neg>-)?(?:(?P<field>{_FIELD_NAMES}):(?:"(?P<fphrase>[^"]*)"|(?P<fvalue>[^\s"]+))
+        |"(?P<phrase>[^"]*)"
+        |(?P<or>\bOR\b)
+        |(?P<word>[^\s"]+))""",
+    re.VERBOSE,
+)
+_YEAR_RANGE = re.compile(r"^(\d{1,4})\.\.(\d{1,4})$")
+
+
+@dataclass
+class Unit:
+    """One thing the query asks for: a word (maybe a compound) or a quoted phrase."""
+
+    syllables: list[str]  # normalised (lower case, one tone convention)
+    phrase: bool = False
+    field: str | None = None  # "title" or None for title and text
+    alternatives: list["Unit"] = dataclass_field(default_factory=list)  # OR-ed with this one
+
+    @property
+    def accented(self) -> bool:
+        return any(has_accents(s) for s in self.syllables)
+
+
+@dataclass
+class ParsedQuery:
+    text: str
+    units: list[Unit] = dataclass_field(default_factory=list)
+    excluded: list[Unit] = dataclass_field(default_factory=list)
+    filters: dict[str, list[str]] = dataclass_field(default_factory=dict)  # from province:…, year:…
+    year_range: tuple[int, int] | None = None
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.units and not self.excluded
+
+    def match_forms(self) -> set[str]:
+        """Accent-folded syllables to highlight."""
+        forms = set()
+        for unit in self.units:
+            for u in [unit, *unit.alternatives]:
+                forms.update(fold_accents(s) for s in u.syllables)
+        return forms
+
+
+def words_of(text: str, field_name: str | None = None) -> list[Unit]:
+    """Plain text → word units, compounds kept whole by pyvi."""
+    return [Unit([normalize(s.text) for s in group], field=field_name)
+            for group in word_groups(syllables(text))]
+
+
+def phrase_of(text: str, field_name: str | None = None) -> Unit | None:
+    sylls = [normalize(s.text) for s in syllables(text, segment_words=False)]
+    return Unit(sylls, phrase=True, field=field_name) if sylls else None
+
+
+def parse(text: str) -> ParsedQuery:
+    parsed = ParsedQuery(text=text)
+    sequence: list[Unit | str] = []  # units and "OR" markers, in order
+    pending_words: list[str] = []
+
+    def flush_words():
+        if pending_words:
+            sequence.extend(words_of(" ".join(pending_words)))
+            pending_words.clear()
+
+    for match in _LEXER.finditer(text):
+        negated = bool(match.group("neg"))
+        name = match.group("field")
+        if match.group("word") is not None and not negated:
+            pending_words.append(match.group("word"))
+            continue
+        flush_words()
+        if match.group("or"):
+            sequence.append("OR")
+        elif name and name != "title":
+            value = match.group("fphrase") if match.group("fphrase") is not None else match.group("fvalue")
+            _add_filter(parsed, name, value.strip(), sequence)
+        else:
+            raw = match.group("fphrase") if name else match.group("phrase")
+            if raw is None:
+                raw = match.group("fvalue") if name else match.group("word")
+            quoted = match.group("phrase") is not None or match.group("fphrase") is not None
+            unit = phrase_of(raw, name) if quoted else _single_unit(raw, name)
+            if unit is None:
+                continue
+            (parsed.excluded if negated else sequence).append(unit)
+    flush_words()
+    parsed.units = _apply_or(sequence)
+    return parsed
+
+
+def _single_unit(raw: str, field_name: str | None) -> Unit | None:
+    units = words_of(raw, field_name)
+    if len(units) == 1:
+        return units[0]
+    return phrase_of(raw, field_name)
+
+
+def _add_filter(parsed: ParsedQuery, name: str, value: str, sequence: list) -> None:
+    if not value:
+        return
+    if name == "year":
+        span = _YEAR_RANGE.match(value)
+        if span:
+            low, high = sorted((int(span.group(1)), int(span.group(2))))
+            parsed.year_range = (low, high)
+            return
+    parsed.filters.setdefault(name, []).append(value)
+
+
+def _apply_or(sequence: list[Unit | str]) -> list[Unit]:
+    units: list[Unit] = []
+    join_next = False
+    for item in sequence:
+        if item == "OR":
+            join_next = bool(units)
+            continue
+        if join_next:
+            units[-1].alternatives.append(item)
+            join_next = False
+        else:
+            units.append(item)
+    return units
+
+
+def _unit_in_field(unit: Unit, name: str) -> wq.Query:
+    folded = [folded_term(s) for s in unit.syllables]
+    if len(unit.syllables) == 1:
+        parts = [wq.Term(name, folded[0], boost=W_FOLDED)]
+        if unit.accented:
+            parts.append(wq.Term(name, unit.syllables[0], boost=W_EXACT))
+    else:
+        parts = [wq.Phrase(name, folded, boost=W_FOLDED)]
+        if unit.accented:
+            parts.append(wq.Phrase(name, unit.syllables, boost=W_EXACT))
+            if not unit.phrase:
+                parts.append(wq.Term(name, WORD_PREFIX + WORD_JOINER.join(unit.syllables), boost=W_WORD))
+    return wq.Or(parts)
+
+
+def unit_query(unit: Unit) -> wq.Query:
+    options = []
+    for u in [unit, *unit.alternatives]:
+        if u.field == "title":
+            options.append(_unit_in_field(u, "title"))
+        else:
+            options.append(wq.Or([_unit_in_field(u, "title").with_boost(W_TITLE), _unit_in_field(u, "text")]))
+    return options[0] if len(options) == 1 else wq.Or(options)
+
+
+def matching_mode(parsed: ParsedQuery) -> str:
+    return "all" if len(parsed.units) <= ALL_WORDS_LIMIT else "any"
+
+
+def whoosh_query(parsed: ParsedQuery, mode: str) -> wq.Query:
+    """The text part of the query; filters are applied separately."""
+    clauses = [unit_query(u) for u in parsed.units]
+    if not clauses:
+        base: wq.Query = wq.Every()
+    elif len(clauses) == 1:
+        base = clauses[0]
+    else:
+        base = wq.And(clauses) if mode == "all" else wq.Or(clauses)
+    if parsed.excluded:
+        return wq.And([base] + [wq.Not(unit_query(u)) for u in parsed.excluded])
+    return base

@@ -1,0 +1,83 @@
+"""Plain request and result objects shared by the library, the CLI and the web."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+from .articles import FACET_FIELDS
+
+SORTS = ("relevance", "newest", "oldest")
+MAX_SIZE = 100
+DEFAULT_SIZE = 10
+MAX_QUERY_LENGTH = 1000
+
+
+@dataclass
+class SearchRequest:
+    q: str = ""
+    # facet name -> selected values (OR within a facet, AND across facets);
+    # "Không rõ" selects the articles without that field.
+    filters: dict[str, list[str]] = field(default_factory=dict)
+    date_from: str | None = None  # ISO date, inclusive
+    date_to: str | None = None  # ISO date, inclusive
+    sort: str = "relevance"
+    page: int = 1
+    size: int = DEFAULT_SIZE
+
+
+@dataclass
+class Hit:
+    id: str
+    title: str
+    title_html: str
+    snippet_html: str
+    published: str | None
+    year: int | None
+    province: str | None
+    province_2025: str | None
+    source: str | None
+    author: str | None
+    url: str | None
+    score: float | None
+    category: str | None = None
+
+
+@dataclass
+class FacetValue:
+    value: str  # "Không rõ" for articles without the field
+    count: int
+    selected: bool
+
+
+@dataclass
+class SearchResult:
+    query: str
+    total: int
+    page: int
+    size: int
+    took_ms: float
+    sort: str
+    matching: str  # "all": every word matched; "any": fell back to any word
+    filters: dict[str, list]
+    hits: list[Hit]
+    facets: dict[str, list[FacetValue]]
+    suggestion: str | None = None
+    date_from: str | None = None
+    date_to: str | None = None
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.size))
+
+    def to_dict(self) -> dict:
+        """The `/api/search` and `search --json` document (SPEC §7)."""
+        doc = {
+            "query": self.query, "total": self.total, "page": self.page, "size": self.size,
+            "took_ms": self.took_ms, "sort": self.sort, "matching": self.matching,
+            "filters": self.filters,
+            "hits": [asdict(h) for h in self.hits],
+            "facets": {name: [asdict(v) for v in self.facets.get(name, [])] for name in FACET_FIELDS},
+            "suggestion": self.suggestion,
+        }
+        if self.date_from or self.date_to:
+            doc["from"], doc["to"] = self.date_from, self.date_to
+        return doc

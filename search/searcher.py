@@ -1,0 +1,355 @@
+"""SearchIndex: a warm, self-refreshing view of an index container that answers searches.
+
+Text matching and scoring run in Whoosh; filters, facet counts and date sorting run on
+per-generation column arrays (numpy), so disjunctive facets cost one pass per facet over
+the matched documents, not one extra search.
+"""
+from __future__ import annotations
+
+import os
+import threading
+import time
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+
+from . import highlight
+from .articles import FACET_FIELDS, UNKNOWN, Article
+from .errors import ArticleNotFound, BadRequest
+from .index import article_from_stored, current_generation, open_whoosh, read_report
+from .query import ParsedQuery, matching_mode, parse, whoosh_query
+from .results import MAX_QUERY_LENGTH, MAX_SIZE, SORTS, FacetValue, Hit, SearchRequest, SearchResult
+from .text import fold_accents
+
+MAX_PAGE = 10_000
+
+
+def filter_key(value: str) -> str:
+    """Filter values match case- and accent-insensitively: "long an" = "Long An"."""
+    return " ".join(fold_accents(value).lower().replace("-", " ").split())
+
+
+@dataclass
+class Columns:
+    """Per-document facet codes and date ranks of one index version."""
+
+    size: int
+    live: np.ndarray  # bool per docnum: not deleted
+    codes: dict[str, np.ndarray]  # facet -> int32 code per docnum; code 0 = unknown
+    values: dict[str, list[str]]  # facet -> code -> value ("" at 0)
+    keys: dict[str, dict[str, int]]  # facet -> filter_key(value) -> code
+    dates: list[str]  # docnum -> ISO datekey or ""
+    date_rank: np.ndarray  # int per docnum: order by date; -1 when undated
+
+    @classmethod
+    def load(cls, reader) -> "Columns":
+        size = reader.doc_count_all()
+        live = np.ones(size, dtype=bool)
+        if reader.has_deletions():
+            for docnum in range(size):
+                live[docnum] = not reader.is_deleted(docnum)
+        codes, values, keys = {}, {}, {}
+        for name in FACET_FIELDS:
+            column = _column_values(reader, name, size)
+            vocab = [""] + sorted({v for v in column if v})
+            index = {v: i for i, v in enumerate(vocab)}
+            codes[name] = np.fromiter((index[v] for v in column), dtype=np.int32, count=size)
+            values[name] = vocab
+            keys[name] = {filter_key(v): i for i, v in enumerate(vocab) if v}
+        dates = _column_values(reader, "datekey", size)
+        ordered = sorted({d for d in dates if d})
+        rank = {d: i for i, d in enumerate(ordered)}
+        date_rank = np.fromiter((rank.get(d, -1) for d in dates), dtype=np.int64, count=size)
+        return cls(size, live, codes, values, keys, dates, date_rank)
+
+
+def _column_values(reader, name: str, size: int) -> list[str]:
+    if not reader.has_column(name):
+        return [""] * size
+    column = reader.column_reader(name)
+    out = []
+    for docnum in range(size):
+        value = column[docnum]
+        out.append(value.decode("utf-8") if isinstance(value, bytes) else (value or ""))
+    return out
+
+
+@dataclass
+class _View:
+    key: tuple
+    generation: Path
+    index: object
+    columns: Columns
+
+
+class SearchIndex:
+    """Open once, use from any thread; a new generation or update is picked up by itself."""
+
+    def __init__(self, index_dir: str | os.PathLike):
+        self.index_dir = Path(index_dir)
+        self._lock = threading.Lock()
+        self._view: _View | None = None
+        self._local = threading.local()
+        self._view_now()  # fail early when there is no index
+
+    def _fresh(self, view: _View | None, generation: Path) -> bool:
+        try:
+            return view is not None and view.key == (generation, view.index.latest_generation())
+        except OSError:
+            return False
+
+    def _view_now(self) -> _View:
+        """The view of the current generation and version; reloaded when either changed."""
+        generation = current_generation(self.index_dir)
+        if self._fresh(self._view, generation):
+            return self._view
+        with self._lock:
+            if self._fresh(self._view, generation):
+                return self._view
+            generation, ix = open_whoosh(self.index_dir)
+            key = (generation, ix.latest_generation())
+            with ix.searcher() as searcher:
+                columns = Columns.load(searcher.reader())
+            self._view = _View(key, generation, ix, columns)
+            return self._view
+
+    def _searcher(self):
+        """A searcher per thread, reopened when the index changed."""
+        view = self._view_now()
+        cached = getattr(self._local, "cached", None)
+        if cached is None or cached[0] != view.key:
+            if cached is not None:
+                cached[1].close()
+            cached = (view.key, view.index.searcher())
+            self._local.cached = cached
+        return view, cached[1]
+
+    # ---- public API -------------------------------------------------------------------
+
+    def count(self) -> int:
+        view = self._view_now()
+        return int(view.columns.live.sum())
+
+    def get(self, article_id: str) -> Article:
+        _, searcher = self._searcher()
+        stored = searcher.document(id=article_id)
+        if stored is None:
+            raise ArticleNotFound(f"Không tìm thấy bài viết: {article_id}")
+        return article_from_stored(stored)
+
+    def search(self, request: SearchRequest) -> SearchResult:
+        started = time.perf_counter()
+        validate(request)
+        parsed = parse(request.q)
+        view, searcher = self._searcher()
+        columns = view.columns
+        query_masks = self._query_masks(parsed, columns)
+        own_masks = {name: self._facet_mask(columns, name, values)
+                     for name, values in request.filters.items() if values}
+        date_mask = self._date_mask(columns, request.date_from, request.date_to)
+        if date_mask is not None:
+            query_masks.append(date_mask)
+
+        mode = matching_mode(parsed)
+        matched = self._matched(searcher, parsed, mode, columns)
+        allowed = _combine(matched, query_masks + list(own_masks.values()))
+        if not allowed.any() and mode == "all" and len(parsed.units) > 1:
+            mode = "any"
+            matched = self._matched(searcher, parsed, mode, columns)
+            allowed = _combine(matched, query_masks + list(own_masks.values()))
+        total = int(allowed.sum())
+
+        facets = {}
+        for name in FACET_FIELDS:
+            others = [m for n, m in own_masks.items() if n != name]
+            base = _combine(matched, query_masks + others)
+            facets[name] = self._facet_values(columns, name, base, request.filters.get(name, []))
+
+        sort = request.sort if not (parsed.is_empty and request.sort == "relevance") else "newest"
+        docnums, scores = self._page(searcher, parsed, mode, allowed, sort, request.page, request.size, columns)
+        forms = parsed.match_forms()
+        hits = [self._hit(searcher.stored_fields(d), s, forms) for d, s in zip(docnums, scores)]
+        return SearchResult(
+            query=request.q, total=total, page=request.page, size=request.size,
+            took_ms=round((time.perf_counter() - started) * 1000, 2),
+            sort=request.sort, matching=mode, filters=_public_filters(request.filters),
+            hits=hits, facets=facets, suggestion=None,
+            date_from=request.date_from, date_to=request.date_to,
+        )
+
+    def export(self, request: SearchRequest) -> Iterator[Article]:
+        """Every result of the query (not one page), in the requested order."""
+        validate(request, paging=False)
+        parsed = parse(request.q)
+        view, searcher = self._searcher()
+        columns = view.columns
+        masks = self._query_masks(parsed, columns)
+        masks += [self._facet_mask(columns, n, v) for n, v in request.filters.items() if v]
+        date_mask = self._date_mask(columns, request.date_from, request.date_to)
+        if date_mask is not None:
+            masks.append(date_mask)
+        mode = matching_mode(parsed)
+        allowed = _combine(self._matched(searcher, parsed, mode, columns), masks)
+        if not allowed.any() and mode == "all" and len(parsed.units) > 1:
+            mode = "any"
+            allowed = _combine(self._matched(searcher, parsed, mode, columns), masks)
+        sort = request.sort if not (parsed.is_empty and request.sort == "relevance") else "newest"
+        total = int(allowed.sum())
+        docnums, _ = self._page(searcher, parsed, mode, allowed, sort, 1, max(total, 1), columns)
+        for docnum in docnums:
+            yield article_from_stored(searcher.stored_fields(docnum))
+
+    def highlight_article(self, article: Article, q: str) -> tuple[str, str]:
+        """(title_html, text_html) with the query's syllables marked."""
+        forms = parse(q[:MAX_QUERY_LENGTH]).match_forms() if q else set()
+        return highlight.mark(article.title, forms), highlight.mark(article.text, forms)
+
+    def stats(self) -> dict:
+        view, searcher = self._searcher()
+        columns = view.columns
+        live = columns.live
+        total = int(live.sum())
+        report = read_report(view.generation)
+        shares = {}
+        for name in ("province", "year", "source"):
+            shares[name] = int((live & (columns.codes[name] > 0)).sum())
+        shares["author"] = sum(1 for d in searcher.all_stored_fields() if d["meta"].get("author"))
+        return {
+            "articles": total,
+            "generation": view.generation.name,
+            "built_at": report.get("built_at"),
+            "source": report.get("source"),
+            "duplicates": report.get("duplicates", 0),
+            "with": {k: {"count": v, "share": round(v / total, 4) if total else 0.0} for k, v in shares.items()},
+            "skipped": report.get("skipped", []),
+        }
+
+    # ---- internals --------------------------------------------------------------------
+
+    def _matched(self, searcher, parsed: ParsedQuery, mode: str, columns: Columns) -> np.ndarray:
+        if not parsed.units and not parsed.excluded:
+            return columns.live.copy()
+        mask = np.zeros(columns.size, dtype=bool)
+        ids = np.fromiter(searcher.docs_for_query(whoosh_query(parsed, mode)), dtype=np.int64)
+        mask[ids] = True
+        return mask & columns.live
+
+    def _facet_mask(self, columns: Columns, name: str, values: list[str]) -> np.ndarray:
+        wanted = []
+        for value in values:
+            key = filter_key(str(value))
+            if key == filter_key(UNKNOWN):
+                wanted.append(0)
+            elif key in columns.keys[name]:
+                wanted.append(columns.keys[name][key])
+        return np.isin(columns.codes[name], np.array(wanted, dtype=np.int32))
+
+    def _query_masks(self, parsed: ParsedQuery, columns: Columns) -> list[np.ndarray]:
+        masks = [self._facet_mask(columns, name, values) for name, values in parsed.filters.items()]
+        if parsed.year_range:
+            low, high = parsed.year_range
+            years = [i for i, v in enumerate(columns.values["year"]) if v and low <= int(v) <= high]
+            masks.append(np.isin(columns.codes["year"], np.array(years, dtype=np.int32)))
+        return masks
+
+    def _date_mask(self, columns: Columns, date_from: str | None, date_to: str | None) -> np.ndarray | None:
+        if not date_from and not date_to:
+            return None
+        low, high = date_from or "0000-01-01", date_to or "9999-12-31"
+        return np.fromiter((bool(d) and low <= d[:10] <= high for d in columns.dates),
+                           dtype=bool, count=columns.size)
+
+    def _facet_values(self, columns: Columns, name: str, base: np.ndarray, selected: list) -> list[FacetValue]:
+        counts = np.bincount(columns.codes[name][base], minlength=len(columns.values[name]))
+        selected_keys = {filter_key(str(v)) for v in selected}
+        out = []
+        for code in np.flatnonzero(counts):
+            value = columns.values[name][code] or UNKNOWN
+            out.append(FacetValue(value, int(counts[code]), filter_key(value) in selected_keys))
+        shown = {filter_key(v.value) for v in out}
+        for value in selected:  # a selected value with no results stays visible, to be removed
+            if filter_key(str(value)) not in shown:
+                out.append(FacetValue(str(value), 0, True))
+        if name == "year":
+            out.sort(key=lambda v: (v.value == UNKNOWN, -int(v.value) if v.value.isdigit() else 0))
+        else:
+            out.sort(key=lambda v: (v.value == UNKNOWN, -v.count, v.value))
+        return out
+
+    def _page(self, searcher, parsed, mode, allowed, sort, page, size, columns):
+        start = (page - 1) * size
+        if sort == "relevance":
+            if start >= allowed.sum():
+                return [], []
+            docset = set(np.flatnonzero(allowed).tolist())
+            results = searcher.search(whoosh_query(parsed, mode), filter=docset, limit=start + size)
+            chosen = results[start:start + size]
+            return [hit.docnum for hit in chosen], [round(hit.score, 4) for hit in chosen]
+        candidates = np.flatnonzero(allowed)
+        ranks = columns.date_rank[candidates]
+        if sort == "newest":
+            order = np.lexsort((candidates, -ranks, ranks < 0))
+        else:
+            order = np.lexsort((candidates, ranks, ranks < 0))
+        picked = candidates[order][start:start + size]
+        return picked.tolist(), [None] * len(picked)
+
+    def _hit(self, stored: dict, score, forms: set[str]) -> Hit:
+        article = article_from_stored(stored)
+        return Hit(
+            id=article.id, title=article.title,
+            title_html=highlight.mark(article.title, forms),
+            snippet_html=highlight.snippet(article.text, forms),
+            published=article.published, year=article.year, province=article.province,
+            province_2025=article.province_2025, source=article.source, author=article.author,
+            url=article.url, score=score, category=article.category,
+        )
+
+
+def _combine(matched: np.ndarray, masks: list[np.ndarray]) -> np.ndarray:
+    out = matched.copy()
+    for mask in masks:
+        out &= mask
+    return out
+
+
+def _public_filters(filters: dict[str, list]) -> dict[str, list]:
+    out = {}
+    for name, values in filters.items():
+        if values:
+            out[name] = [int(v) if name == "year" and str(v).isdigit() else v for v in values]
+    return out
+
+
+def _iso_date(value: str | None, name: str) -> None:
+    if value is None:
+        return
+    try:
+        date.fromisoformat(value)
+    except (TypeError, ValueError):
+        raise BadRequest(f"Tham số {name} phải là ngày dạng YYYY-MM-DD, không phải {value!r}") from None
+
+
+def validate(request: SearchRequest, paging: bool = True) -> None:
+    """Raise BadRequest, with a one-line Vietnamese message, for anything out of contract."""
+    if len(request.q) > MAX_QUERY_LENGTH:
+        raise BadRequest(f"Câu truy vấn quá dài (tối đa {MAX_QUERY_LENGTH} ký tự)")
+    if request.sort not in SORTS:
+        raise BadRequest(f"sort phải là một trong {', '.join(SORTS)}")
+    if paging:
+        if not isinstance(request.page, int) or not 1 <= request.page <= MAX_PAGE:
+            raise BadRequest(f"page phải là số nguyên từ 1 đến {MAX_PAGE}")
+        if not isinstance(request.size, int) or not 1 <= request.size <= MAX_SIZE:
+            raise BadRequest(f"size phải là số nguyên từ 1 đến {MAX_SIZE}")
+    for name, values in request.filters.items():
+        if name not in FACET_FIELDS:
+            raise BadRequest(f"Không có bộ lọc {name!r}")
+        if name == "year":
+            for value in values:
+                if filter_key(str(value)) != filter_key(UNKNOWN) and not str(value).strip().isdigit():
+                    raise BadRequest(f"year phải là số năm hoặc «{UNKNOWN}», không phải {value!r}")
+    _iso_date(request.date_from, "from")
+    _iso_date(request.date_to, "to")

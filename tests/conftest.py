@@ -1,0 +1,62 @@
+"""Shared fixtures: indexes are built once per session in temporary folders."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from search import open_index, rebuild
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "index_data" / "articles"
+TEST_ARTICLES = Path(__file__).resolve().parent / "data" / "articles"
+SHARED = ROOT.parent / "shared"
+
+
+@pytest.fixture(scope="session")
+def sample_index_dir(tmp_path_factory) -> Path:
+    """An index of the five bundled articles."""
+    index_dir = tmp_path_factory.mktemp("sample-index")
+    rebuild(SAMPLES, index_dir)
+    return index_dir
+
+
+@pytest.fixture(scope="session")
+def sample_index(sample_index_dir):
+    return open_index(sample_index_dir)
+
+
+@pytest.fixture(scope="session")
+def mixed_source_dir(tmp_path_factory) -> Path:
+    """The bundled articles plus the small test articles of tests/data/articles."""
+    source = tmp_path_factory.mktemp("mixed-source")
+    shutil.copytree(SAMPLES, source / "samples")
+    if TEST_ARTICLES.is_dir():
+        shutil.copytree(TEST_ARTICLES, source / "extra")
+    return source
+
+
+@pytest.fixture(scope="session")
+def mixed_index_dir(tmp_path_factory, mixed_source_dir) -> Path:
+    index_dir = tmp_path_factory.mktemp("mixed-index")
+    rebuild(mixed_source_dir, index_dir)
+    return index_dir
+
+
+@pytest.fixture(scope="session")
+def mixed_index(mixed_index_dir):
+    return open_index(mixed_index_dir)
+
+
+@pytest.fixture(scope="session")
+def app(sample_index_dir):
+    from web import create_app
+
+    app = create_app(index_dir=sample_index_dir, TESTING=True)
+    return app
+
+
+@pytest.fixture()
+def client(app):
+    return app.test_client()
