@@ -9,26 +9,38 @@ from itertools import takewhile
 from .text import fold_accents
 
 _SYLLABLE = re.compile(r"[^\W_]+")
-SNIPPET_CHARS = 220
+SNIPPET_CHARS = 160
 SNIPPET_FRAGMENTS = 2
 MAX_CANDIDATES = 400
 SCAN_LIMIT = 300_000  # snippets look at the start of very long texts only
 
 
-def matched_spans(text: str, forms: set[str], limit: int | None = None) -> list[tuple[int, int, str]]:
-    """(start, end, folded form) of every syllable of `text` whose folded form is queried."""
-    if not forms:
+def matched_spans(text: str, sequences: set[tuple[str, ...]], limit: int | None = None
+                  ) -> list[tuple[int, int, tuple[str, ...]]]:
+    """(start, end, sequence) for every run of syllables of `text` whose folded forms are a
+    queried sequence: a compound is marked only where it stands whole ("đại hội", not "đại biểu")."""
+    if not sequences:
         return []
-    spans = []
+    by_first: dict[str, list[tuple[str, ...]]] = {}
+    for seq in sorted(sequences, key=len, reverse=True):
+        by_first.setdefault(seq[0], []).append(seq)
     scanned = text if limit is None else text[:limit]
-    for m in _SYLLABLE.finditer(scanned):
-        form = fold_accents(m.group().lower())
-        if form in forms:
-            spans.append((m.start(), m.end(), form))
+    tokens = [(m.start(), m.end(), fold_accents(m.group().lower())) for m in _SYLLABLE.finditer(scanned)]
+    forms = [t[2] for t in tokens]
+    spans = []
+    i = 0
+    while i < len(tokens):
+        for seq in by_first.get(forms[i], ()):
+            if tuple(forms[i:i + len(seq)]) == seq:
+                spans.append((tokens[i][0], tokens[i + len(seq) - 1][1], seq))
+                i += len(seq)
+                break
+        else:
+            i += 1
     return spans
 
 
-def _merge(spans: list[tuple[int, int, str]], text: str) -> list[tuple[int, int]]:
+def _merge(spans: list[tuple[int, int, tuple]], text: str) -> list[tuple[int, int]]:
     """Adjacent marked syllables separated by spaces become one mark: <mark>Đại hội</mark>."""
     merged: list[list[int]] = []
     for start, end, _ in spans:
@@ -39,8 +51,8 @@ def _merge(spans: list[tuple[int, int, str]], text: str) -> list[tuple[int, int]
     return [(s, e) for s, e in merged]
 
 
-def mark(text: str, forms: set[str], start: int = 0, end: int | None = None,
-         spans: list[tuple[int, int, str]] | None = None) -> str:
+def mark(text: str, forms: set[tuple[str, ...]], start: int = 0, end: int | None = None,
+         spans: list[tuple[int, int, tuple]] | None = None) -> str:
     """text[start:end] escaped, with the queried syllables inside it marked."""
     end = len(text) if end is None else end
     if spans is None:
@@ -56,24 +68,25 @@ def mark(text: str, forms: set[str], start: int = 0, end: int | None = None,
     return "".join(out)
 
 
-def _window_bounds(text: str, center_start: int, center_end: int, width: int) -> tuple[int, int]:
-    room = max(0, width - (center_end - center_start)) // 2
-    start = max(0, center_start - room // 2)
-    end = min(len(text), center_end + room + room // 2)
+def _window_bounds(text: str, first: int, last: int, width: int) -> tuple[int, int]:
+    """About `width` characters around text[first:last], widened to whole words."""
+    pad = max(0, width - (last - first))
+    start = max(0, first - pad // 3)
+    end = min(len(text), last + pad - pad // 3)
     if start > 0:
-        space = text.rfind(" ", 0, start + 1)
-        start = space + 1 if space != -1 and start - space < 30 else start
+        space = text.rfind(" ", 0, start)
+        start = space + 1 if space != -1 and start - space < 20 else start
     if end < len(text):
         space = text.find(" ", end)
-        end = space if space != -1 and space - end < 30 else end
+        end = space if space != -1 and space - end < 20 else end
     return start, end
 
 
-def snippet(text: str, forms: set[str], width: int = SNIPPET_CHARS, fragments: int = SNIPPET_FRAGMENTS) -> str:
+def snippet(text: str, forms: set[tuple[str, ...]], width: int = SNIPPET_CHARS, fragments: int = SNIPPET_FRAGMENTS) -> str:
     """The best fragments of `text` for the queried forms, joined by " … "."""
     spans = matched_spans(text, forms, limit=SCAN_LIMIT)
     if not spans:
-        start, end = _window_bounds(text, 0, 0, width * 2 if forms is not None else width)
+        _, end = _window_bounds(text, 0, 0, width * fragments)
         return escape(text[:end].strip()) + (" …" if end < len(text) else "")
     chosen: list[tuple[int, int]] = []
     candidates = []

@@ -68,13 +68,10 @@ class ParsedQuery:
     def is_empty(self) -> bool:
         return not self.units and not self.excluded
 
-    def match_forms(self) -> set[str]:
-        """Accent-folded syllables to highlight."""
-        forms = set()
-        for unit in self.units:
-            for u in [unit, *unit.alternatives]:
-                forms.update(fold_accents(s) for s in u.syllables)
-        return forms
+    def match_forms(self) -> set[tuple[str, ...]]:
+        """Accent-folded syllable sequences to highlight, one per queried word or phrase."""
+        return {tuple(fold_accents(s) for s in u.syllables)
+                for unit in self.units for u in [unit, *unit.alternatives] if u.syllables}
 
 
 def words_of(text: str, field_name: str | None = None) -> list[Unit]:

@@ -297,7 +297,7 @@ class SearchIndex:
         picked = candidates[order][start:start + size]
         return picked.tolist(), [None] * len(picked)
 
-    def _hit(self, stored: dict, score, forms: set[str]) -> Hit:
+    def _hit(self, stored: dict, score, forms: set[tuple[str, ...]]) -> Hit:
         article = article_from_stored(stored)
         return Hit(
             id=article.id, title=article.title,
