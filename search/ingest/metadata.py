@@ -1,37 +1,127 @@
-"""Article fields from raw pasted text, HTML and JSON records.
+"""Article fields (SPEC §2) from raw pasted text, JSON records and HTML pages.
 
-PLACEHOLDER: the metadata work (issue 5) replaces this module; the three public
-functions and the keys they return are the contract readers rely on.
+Each entry point returns a dict with exactly the keys of ``FIELDS``; unknown values
+are None, never guessed. The pipeline is the same for all three inputs:
+
+    lines → boilerplate removed, title found (cleaning)
+          → publication date from the top lines (dates)
+          → byline and dateline source (bylines)
+          → province from outlet, title and text (provinces) → province_2025
 """
 from __future__ import annotations
 
+import re
+import unicodedata
+
+from . import bylines, cleaning, dates, provinces
+from .html import extract_html
+from .provinces import canonical_province, province_2025_of
+
 FIELDS = ("title", "text", "published", "year", "province", "province_2025",
           "category", "source", "author", "url")
+
+PROVINCES_63: tuple[str, ...] = provinces.provinces_63()
+PROVINCES_34: tuple[str, ...] = provinces.provinces_34()
+
+__all__ = [
+    "FIELDS", "PROVINCES_63", "PROVINCES_34", "article_fields_from_text", "article_fields_from_record",
+    "article_fields_from_html", "canonical_province", "province_2025_of",
+]
+
+MAX_FIELD_CHARS = 500
+_SPACES = re.compile(r"\s+")
 
 
 def _empty() -> dict:
     return dict.fromkeys(FIELDS)
 
 
-def article_fields_from_text(raw: str) -> dict:
-    lines = [line.strip() for line in raw.splitlines() if line.strip()]
-    fields = _empty()
-    if lines:
-        fields["title"], fields["text"] = lines[0], "\n".join(lines[1:])
+def _short_text(value: object, limit: int = MAX_FIELD_CHARS) -> str | None:
+    """A clean one-line string from a record value; non-strings and blanks → None."""
+    if isinstance(value, (list, tuple)):
+        value = next((v for v in value if isinstance(v, str) and v.strip()), None)
+    if not isinstance(value, str):
+        return None
+    value = _SPACES.sub(" ", unicodedata.normalize("NFC", value)).strip()
+    return value[:limit] or None
+
+
+def _finish(fields: dict, body: list[str]) -> dict:
+    """Byline, dateline source, province and year: the steps every input shares."""
+    body, author = bylines.split_byline(body)
+    fields["author"] = fields["author"] or author
+    if body and not fields["source"]:
+        fields["source"] = bylines.dateline_source(body[0])
+    text = "\n".join(body)
+    outlet = provinces.outlet_province(fields["source"], fields["url"])
+    if body and not outlet:
+        outlet = provinces.outlet_province(bylines.dateline_source(body[0]))
+    if not fields["province"]:
+        fields["province"] = provinces.infer_province(fields["title"], text, outlet)
+    fields["province_2025"] = province_2025_of(fields["province"])
+    fields["year"] = dates.year_of(fields["published"])
+    fields["text"] = text
     return fields
+
+
+def article_fields_from_text(raw: str) -> dict:
+    """Fields of an article pasted from a web page (already decoded, NFC)."""
+    fields = _empty()
+    if not isinstance(raw, str) or not raw.strip():
+        fields["text"] = ""
+        return fields
+    title, body, top = cleaning.clean_text(raw)
+    fields["title"] = title
+    fields["published"] = dates.publication_date(top)
+    return _finish(fields, body)
 
 
 def article_fields_from_record(record: dict) -> dict:
+    """Fields of a JSON article object: given values normalised, missing ones inferred."""
     fields = _empty()
-    for key in FIELDS:
-        value = record.get(key)
-        if isinstance(value, str) and value.strip():
-            fields[key] = value.strip()
-    fields["published"] = fields["published"] or (record.get("date") or None)
-    if fields["published"]:
-        fields["year"] = int(fields["published"][:4])
-    return fields
+    if not isinstance(record, dict):
+        fields["text"] = ""
+        return fields
+    fields["title"] = _short_text(record.get("title"), 1000)
+    fields["url"] = _short_text(record.get("url"), 2000)
+    fields["category"] = _short_text(record.get("category"))
+    fields["source"] = _short_text(record.get("source"))
+    fields["author"] = _short_text(record.get("author"))
+    for key in ("published", "date", "published_at", "datetime"):
+        fields["published"] = dates.normalize_date_value(record.get(key))
+        if fields["published"]:
+            break
+    given_province = record.get("province")
+    fields["province"] = canonical_province(given_province) if isinstance(given_province, str) else None
+
+    text = record.get("text")
+    text = unicodedata.normalize("NFC", text) if isinstance(text, str) else ""
+    if fields["title"]:
+        body = cleaning.clean_record_text(text, fields["title"])
+    else:
+        title, body, _ = cleaning.clean_text(text)
+        fields["title"] = title
+    if not fields["published"]:
+        # Records are dated conservatively: only a line that is nothing but a date, at the top.
+        fields["published"] = dates.publication_date(cleaning.split_lines(text[:2000])[:3], allow_lead=False)
+    return _finish(fields, body)
 
 
 def article_fields_from_html(html: str, url: str | None = None) -> dict:
-    raise NotImplementedError
+    """Fields of an HTML page, through trafilatura's main-text and metadata extraction."""
+    fields = _empty()
+    extract = extract_html(html, url if isinstance(url, str) else None)
+    fields["url"] = extract.url
+    fields["category"] = _short_text(extract.category)
+    fields["author"] = _short_text(extract.author)
+    fields["published"] = extract.published
+    lines = cleaning.split_lines(extract.text)
+    title = _short_text(extract.title, 1000)
+    if title:
+        body = cleaning.strip_boilerplate(lines, title)
+    else:
+        title, body, _ = cleaning.clean_text(extract.text)
+    fields["title"] = title
+    source_from_host = bylines.source_from_url(fields["url"])
+    fields["source"] = _short_text(extract.sitename) or source_from_host
+    return _finish(fields, body)

@@ -1,0 +1,189 @@
+"""Boilerplate removal and title finding for article text pasted from web pages.
+
+Works line by line: navigation and share lines, view counters, language switchers,
+breadcrumbs, "null" artefacts, captions repeated twice in a row, and related-article
+lists ("Tin cùng chuyên mục" and everything after it) are dropped; the title is the
+line the page repeats near the top, else the first line that reads like a headline.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from .dates import is_dateline
+
+# Lines looked at for the title; a page's header, breadcrumbs and title come first.
+TITLE_WINDOW = 10
+MIN_TITLE_CHARS = 20
+MIN_TITLE_WORDS = 4
+MAX_TITLE_CHARS = 300
+
+_INVISIBLE = re.compile(r"[\u200b-\u200f\u2060\ufeff\u00ad]")
+_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u3000]+")
+_NULL_PREFIX = re.compile(r"^(?:null|undefined|none|nan)(?:\s+|$)", re.IGNORECASE)
+_INLINE_NOISE = re.compile(
+    r"lưu bài viết thành công\s*bạn có thể xem lại bài viết đã lưu ở\s*trang\s*tin bài đã lưu"
+    r"|(?:số\s+)?lượt\s+(?:xem|đọc|truy cập)\s*:\s*[\d.,]+"
+    r"|\|?\s*views?\s*:\s*[\d.,]+",
+    re.IGNORECASE,
+)
+_NAVIGATION = frozenset(
+    """chia sẻ bài viết|chia sẻ|share|tweet|like|thích|in bài viết|in bài|bản in|in trang|print|
+    gửi email|gửi bài viết|gửi cho bạn bè|email|facebook|zalo|twitter|google+|linkedin|lưu bài viết|
+    lưu|quay lại|quay về|trở về|trở lại|về đầu trang|đầu trang|lên đầu trang|top|bình luận|
+    gửi bình luận|ý kiến bạn đọc|ý kiến|trang chủ|home|tin tức|tin tức sự kiện|chi tiết bài viết|
+    chi tiết tin|cỡ chữ|font chữ|chọn cỡ chữ|a a a|a- a a+|a a+|null|undefined|none|nan|theo dõi|
+    đăng ký|đánh giá bài viết|xem thêm|đọc thêm|tin mới|tin mới nhất|tin nổi bật|tags|từ khóa|
+    chuyên mục|nghe đọc bài|đọc bài|nghe|tải về|tải xuống|download|copy link|sao chép liên kết|
+    tiếng việt|english|vietnamese|vi|en""".replace("\n", "").split("|")
+)
+_NAVIGATION = frozenset(item.strip() for item in _NAVIGATION)
+_RELATED_HEADERS = frozenset(
+    """tin cùng chuyên mục|tin liên quan|bài viết liên quan|bài liên quan|tin bài liên quan|
+    các tin khác|tin khác|các tin đã đưa|tin đã đưa|các bài viết khác|bài viết khác|tin mới hơn|
+    tin cũ hơn|có thể bạn quan tâm|bạn có thể quan tâm|tin xem nhiều|tin đọc nhiều|
+    đọc nhiều nhất|xem nhiều nhất|tin cùng loại|các tin cũ hơn|các tin mới hơn""".replace("\n", "").split("|")
+)
+_RELATED_HEADERS = frozenset(item.strip() for item in _RELATED_HEADERS)
+_LANGUAGE = r"(?:tiếng việt|tiếng anh|english|vietnamese|vn|vi|en|eng|中文|日本語|한국어|français|русский)"
+_LANGUAGE_SWITCHER = re.compile(rf"^{_LANGUAGE}(?:\s*[|/•·\-]\s*{_LANGUAGE})+$", re.IGNORECASE)
+_COUNTER = re.compile(
+    r"^(?:(?:số\s+)?lượt\s+(?:xem|đọc|truy cập)|views?|lượt thích|bình luận)\s*:?\s*[\d.,]*$"
+    r"|^[\d.,]+\s+(?:lượt\s+xem|views?|bình luận)$",
+    re.IGNORECASE,
+)
+_TAG_LINE = re.compile(r"^(?:tags?|từ khóa|từ khoá|chủ đề)\s*:", re.IGNORECASE)
+_BREADCRUMB = re.compile(r"^[^.!?:]{1,60}(?:\s*[>»›/]\s*[^.!?:>»›/]{1,60}){1,6}$")
+_SHARE_ROW = re.compile(r"^(?:(?:facebook|zalo|twitter|email|print|in|chia sẻ|share|tweet|like)\s*[|,·•]?\s*){2,}$",
+                        re.IGNORECASE)
+_BREADCRUMB_START = re.compile(r"^(?:chi tiết bài viết|trang chủ|home)\b", re.IGNORECASE)
+_RELATED_LINK = re.compile(r"^.{8,250}\(\d{1,2}/\d{1,2}/\d{4}\)\s*$")
+_PHOTO_SUFFIX = re.compile(r"\s*[-–—]\s*(?:ảnh|hình|photo)\s*\d+\s*$", re.IGNORECASE)
+_PUNCTUATION_EDGES = re.compile(r"^[\W_]+|[\W_]+$")
+
+
+def normalize_line(line: str) -> str:
+    line = _INVISIBLE.sub("", line)
+    line = _SPACES.sub(" ", line).strip()
+    line = _NULL_PREFIX.sub("", line)
+    return line
+
+
+def split_lines(raw: str) -> list[str]:
+    """Non-empty lines, whitespace-normalised, with 'null' artefacts and counters removed."""
+    lines = []
+    for line in raw.splitlines():
+        line = normalize_line(_INLINE_NOISE.sub(" ", line) if "lượt" in line or "ưu bài" in line
+                              or "iew" in line else line)
+        if line:
+            lines.append(line)
+    return lines
+
+
+def _key(line: str) -> str:
+    return _PUNCTUATION_EDGES.sub("", line.lower())
+
+
+def is_boilerplate(line: str) -> bool:
+    """Navigation, share, counter, language-switcher, tag and breadcrumb lines."""
+    key = _key(line)
+    if not key or key in _NAVIGATION or key in _RELATED_HEADERS:
+        return True
+    if len(line) > 200:
+        return False
+    if _LANGUAGE_SWITCHER.match(key) or _COUNTER.match(key) or _TAG_LINE.match(line):
+        return True
+    if _SHARE_ROW.match(key):
+        return True
+    if _BREADCRUMB_START.match(key) and len(key.split()) <= 8:
+        return True
+    if len(key.split()) <= 12 and _BREADCRUMB.match(line) and any(mark in line for mark in ">»›"):
+        return True
+    return False
+
+
+def is_related_header(line: str) -> bool:
+    return _key(line) in _RELATED_HEADERS
+
+
+def _title_like(line: str) -> bool:
+    words = line.split()
+    return (MIN_TITLE_CHARS <= len(line) <= MAX_TITLE_CHARS and len(words) >= MIN_TITLE_WORDS
+            and not line.endswith(":") and not is_boilerplate(line) and not is_dateline(line))
+
+
+def find_title(lines: list[str]) -> int | None:
+    """Index of the title line: one the page repeats near the top, else the first headline-like line."""
+    window = lines[:TITLE_WINDOW]
+    seen: dict[str, int] = {}
+    for index, line in enumerate(window):
+        key = _key(line)
+        # Repeated with other lines between (header, then h1): a caption repeats right away.
+        if key in seen and seen[key] < index - 1 and _title_like(line):
+            return seen[key]
+        seen.setdefault(key, index)
+    for index, line in enumerate(window):
+        if _title_like(line):
+            return index
+    return None
+
+
+def drop_repeats(lines: list[str]) -> list[str]:
+    """A line repeated right after itself (an image caption printed twice) is kept once."""
+    kept: list[str] = []
+    for line in lines:
+        if not kept or _key(line) != _key(kept[-1]):
+            kept.append(line)
+    return kept
+
+
+def drop_related(lines: list[str]) -> list[str]:
+    """Cut a related-articles list and everything after it, and trailing dated link lines."""
+    for index, line in enumerate(lines):
+        if index > 0 and is_related_header(line):
+            lines = lines[:index]
+            break
+    end = len(lines)
+    while end > 1 and _RELATED_LINK.match(lines[end - 1]):
+        end -= 1
+    return lines[:end] if end >= 1 else lines
+
+
+def strip_boilerplate(lines: list[str], title: str | None = None) -> list[str]:
+    """Body lines without boilerplate, datelines, related lists or repeats of the title."""
+    title_key = _key(title) if title else None
+    body = []
+    for index, line in enumerate(lines):
+        if is_boilerplate(line):
+            continue
+        if index < TITLE_WINDOW and is_dateline(line):
+            continue
+        if title_key and (_key(line) == title_key or _key(_PHOTO_SUFFIX.sub("", line)) == title_key):
+            continue
+        body.append(line)
+    return drop_repeats(drop_related(body))
+
+
+def clean_text(raw: str) -> tuple[str | None, list[str], list[str]]:
+    """Raw pasted article → (title, body lines, top lines kept for the publication date).
+
+    Lines above the title are page chrome (site name, breadcrumbs) and are dropped.
+    """
+    lines = split_lines(raw)
+    index = find_title(lines)
+    if index is None:
+        top = [line for line in lines[:TITLE_WINDOW] if not is_boilerplate(line)]
+        return None, strip_boilerplate(lines), top
+    title = lines[index]
+    rest = lines[index + 1:]
+    top = [line for line in lines[:index] + rest[:3] if not is_boilerplate(line)]
+    return title, strip_boilerplate(rest, title), top
+
+
+def clean_record_text(text: str, title: str | None) -> list[str]:
+    """Body lines of a JSON record's text: same rules, minus title finding."""
+    return strip_boilerplate(split_lines(text), title)
+
+
+def nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text)

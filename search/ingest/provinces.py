@@ -1,0 +1,470 @@
+"""Provinces: the gazetteer (63 units before 1 July 2025, 34 since) and inference.
+
+The gazetteer is built once, lazily, from vietnamadminunits' JSON data plus
+``search/data/places_aliases.json`` (spelling variants, former provinces, phrases
+that only contain a place name). Inference scans the title and the first part of
+the text once, token by token, looking up candidate n-grams in one dict; each
+piece of explicit evidence scores by its kind and position, and a province is
+given only when it clearly dominates.
+"""
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from collections import defaultdict
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+_DATA_DIR = Path(__file__).resolve().parents[1] / "data"
+_ADMIN_PACKAGE = "vietnamadminunits"
+
+# Scanning is bounded: an article names its place early; a 50 MB text stays cheap.
+SCAN_LIMIT = 20_000
+LEAD_CHARS = 500
+
+_HCM = "Hồ Chí Minh"
+_CANONICAL_63_FIX = {"Huế": "Thừa Thiên Huế"}
+
+_TONE_PAIRS = {}
+for _plain, _marked_second, _marked_first in (
+    ("oa", "àáảãạ", "òóỏõọ"),
+    ("oe", "èéẻẽẹ", "òóỏõọ"),
+    ("uy", "ỳýỷỹỵ", "ùúủũụ"),
+):
+    for _second, _first in zip(_marked_second, _marked_first):
+        _TONE_PAIRS[_plain[0] + _second] = _first + _plain[1]
+
+_WORD = re.compile(r"\w+")
+_NON_ALNUM = re.compile(r"[^0-9a-z]+")
+_INNER_SEPARATOR = re.compile(r"[ \t\u00a0]*(?:[-–—.][ \t\u00a0]*)?")
+_PHRASE_SEPARATOR = re.compile(r"[ \t\u00a0]+")
+_QUALIFIER_SEPARATOR = re.compile(r"[ \t\u00a0]*\.?[ \t\u00a0]*")
+
+
+def normalize_tones(word: str) -> str:
+    """Old-style tone placement on a lower-case syllable: hoà → hòa, thuỷ → thủy."""
+    tail = word[-2:]
+    fixed = _TONE_PAIRS.get(tail)
+    if fixed is None or (tail[0] == "u" and word[-3:-2] == "q"):
+        return word
+    return word[:-2] + fixed
+
+
+def fold(text: str) -> str:
+    """Accentless lower-case letters and digits only: 'TP. Hồ Chí Minh' → 'tphochiminh'."""
+    decomposed = unicodedata.normalize("NFD", text.lower().replace("đ", "d").replace("Đ", "d"))
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return _NON_ALNUM.sub("", stripped)
+
+
+def _name_key(name: str) -> tuple[str, ...]:
+    return tuple(normalize_tones(w) for w in _WORD.findall(unicodedata.normalize("NFC", name).lower()))
+
+
+@dataclass(frozen=True)
+class _Entry:
+    kind: str  # "province" | "town" | "stop" | "weak" | "needs_qualifier"
+    province: str | None = None
+
+
+@dataclass
+class Gazetteer:
+    provinces_63: tuple[str, ...]
+    provinces_34: tuple[str, ...]
+    to_2025: dict[str, str]
+    folded: dict[str, str]  # folded alias → canonical 63 name
+    bare: dict[tuple[str, ...], _Entry]  # names usable without a qualifier
+    province_names: dict[tuple[str, ...], str]  # after "tỉnh" / "thành phố"
+    districts: dict[tuple[str, ...], dict[str, set[str]]]  # name → type → provinces
+    max_len: int
+    outlet_pattern: re.Pattern
+    national_outlets: frozenset[str]
+
+
+def _admin_data(name: str) -> dict:
+    import importlib.util
+
+    spec = importlib.util.find_spec(_ADMIN_PACKAGE)
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("vietnamadminunits is not installed")
+    path = Path(list(spec.submodule_search_locations)[0]) / "data" / name
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=1)
+def gazetteer() -> Gazetteer:
+    legacy = _admin_data("parser_legacy.json")
+    converter = _admin_data("converter_2025.json")
+    new = _admin_data("parser_from_2025.json")
+    extra = json.loads((_DATA_DIR / "places_aliases.json").read_text(encoding="utf-8"))
+
+    key_to_63: dict[str, str] = {}
+    folded: dict[str, str] = {}
+    for key, info in legacy["DICT_PROVINCE"].items():
+        name = _CANONICAL_63_FIX.get(info["provinceShort"], info["provinceShort"])
+        key_to_63[key] = name
+        for keyword in info["provinceKeywords"]:
+            folded.setdefault(fold(keyword), name)
+        folded[fold(name)] = name
+        folded[fold(info["province"])] = name
+    for name, aliases in extra["folded_aliases"].items():
+        for alias in aliases:
+            folded[fold(alias)] = name
+
+    provinces_34 = tuple(info["provinceShort"] for info in new["DICT_PROVINCE"].values())
+    new_short = {key: info["provinceShort"] for key, info in new["DICT_PROVINCE"].items()}
+    to_2025 = {}
+    for new_key, old_keys in converter["DICT_PROVINCE"].items():
+        for old_key in old_keys:
+            to_2025[key_to_63[old_key]] = new_short[new_key]
+
+    province_names: dict[tuple[str, ...], str] = {}
+    for name in key_to_63.values():
+        province_names[_name_key(name)] = name
+    for name, aliases in extra["province_aliases"].items():
+        for alias in aliases:
+            province_names[_name_key(alias)] = name
+
+    districts: dict[tuple[str, ...], dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    for key, units in legacy["DICT_PROVINCE_DISTRICT"].items():
+        for unit in units.values():
+            districts[_name_key(unit["districtShort"])][unit["districtType"]].add(key_to_63[key])
+    for number in range(1, 13):
+        districts[(str(number),)]["Quận"].add(_HCM)
+    districts = {name: dict(types) for name, types in districts.items()}
+
+    bare: dict[tuple[str, ...], _Entry] = {}
+    blocked = {_name_key(name) for name in extra["bare_town_blocklist"]}
+    for name, types in districts.items():
+        owners = set().union(*types.values())
+        town_owners = types.get("Thành phố", set()) | types.get("Thị xã", set())
+        if len(owners) == 1 and town_owners and name not in blocked and len(name) > 1:
+            bare[name] = _Entry("town", next(iter(owners)))
+    for name_key, name in province_names.items():
+        bare[name_key] = _Entry("province", name)
+    for phrase in extra["requires_qualifier"]:
+        bare[_name_key(phrase)] = _Entry("needs_qualifier")
+    for phrase in extra["stop_phrases"]:
+        bare[_name_key(phrase)] = _Entry("stop")
+    for name, phrases in extra["weak_phrases"].items():
+        for phrase in phrases:
+            bare[_name_key(phrase)] = _Entry("weak", name)
+
+    slugs = sorted({alias for alias in folded if len(alias) > 3}, key=len, reverse=True)
+    outlet_pattern = re.compile(
+        r"^(?:bao|baodientu|congthongtindientu|congttdt|cttdt|portal|dai|daiptth|"
+        r"daiphatthanhtruyenhinh|ptth|uybannhandan|ubnd|so\w{0,30}?)?"
+        r"(?:tinh|thanhpho|tp)?(" + "|".join(slugs) + r")"
+        r"(?:portal|online|news|moi|giaiphong|city|govvn|vn|comvn|orgvn|netvn)*$"
+    )
+    max_len = max(len(k) for k in list(bare) + list(districts) + list(province_names))
+    return Gazetteer(
+        provinces_63=tuple(key_to_63.values()),
+        provinces_34=provinces_34,
+        to_2025=to_2025,
+        folded=folded,
+        bare=bare,
+        province_names=province_names,
+        districts=districts,
+        max_len=max_len,
+        outlet_pattern=outlet_pattern,
+        national_outlets=frozenset(extra["national_outlets"]),
+    )
+
+
+def canonical_province(name: object) -> str | None:
+    """A province name in any spelling ('tphcm', 'Tỉnh Long An', 'ha tay') → canonical 63 name."""
+    if not isinstance(name, str) or not name.strip() or len(name) > 200:
+        return None
+    table = gazetteer().folded
+    key = fold(unicodedata.normalize("NFC", name))
+    if key in table:
+        return table[key]
+    for prefix in ("thanhpho", "tinh", "tp"):
+        if key.startswith(prefix) and key[len(prefix):] in table:
+            return table[key[len(prefix):]]
+    return None
+
+
+def province_2025_of(province: object) -> str | None:
+    """The unit among the 34 (since 1 July 2025) that absorbed a province of the 63."""
+    name = canonical_province(province)
+    return gazetteer().to_2025.get(name) if name else None
+
+
+def outlet_province(source: object = None, url: object = None) -> str | None:
+    """The province of a provincial outlet or portal named by a source string or URL host."""
+    gaz = gazetteer()
+    candidates: list[str] = []
+    if isinstance(url, str):
+        host = re.sub(r"^[a-z][a-z0-9+.-]*://", "", url.strip().lower()).split("/")[0].split(":")[0]
+        labels = [label for label in host.split(".") if label and label != "www"]
+        is_gov = host.endswith(".gov.vn")
+        for label in labels[:-1] if len(labels) > 1 else labels:
+            folded_label = fold(label)
+            if folded_label.startswith("bao") or folded_label.endswith("portal") or is_gov:
+                candidates.append(folded_label)
+    if isinstance(source, str) and len(source) < 120:
+        candidates.append(fold(source))
+    for candidate in candidates:
+        if not candidate or candidate in gaz.national_outlets:
+            continue
+        match = gaz.outlet_pattern.match(candidate)
+        if match:
+            return gaz.folded.get(match.group(1))
+    return None
+
+
+@dataclass(frozen=True)
+class Evidence:
+    province: str
+    weight: float
+    zone: str  # "outlet" | "title" | "lead" | "body"
+    kind: str  # "outlet" | "province" | "qualified" | "district" | "town" | "weak"
+    start: int = 0
+
+
+_ZONE_WEIGHT = {"title": 4.0, "lead": 2.0, "body": 1.0}
+_KIND_FACTOR = {"qualified": 1.5, "province": 1.0, "district": 1.2, "town": 0.8, "weak": 0.3}
+_BODY_CAP = 5.0
+_OUTLET_WEIGHT = 8.0
+_MIN_SCORE = 2.5
+_DOMINANCE = 2.0
+
+# Words after which a capitalised name is not a province: people, streets, sub-units.
+_BLOCKING_PREVIOUS = frozenset(
+    """ông bà anh chị em cô chú bác cụ cháu bé thầy cậu dì mợ con vợ chồng
+    đường phố ngõ ngách hẻm lộ kiệt xã phường ấp thôn bản xóm trấn khóm tàu""".split()
+)
+# Capitalised words that may precede a place name without making it part of a longer name.
+_ALLOWED_CAPITALISED_PREVIOUS = frozenset(
+    """báo đài cổng sở công tỉnh thành tp ubnd hđnd ở tại về từ đến và cho của
+    trên dưới khu miền vùng trong theo tới khắp ngoài với thủ""".split()
+)
+_PLURAL_BEFORE_TINH = frozenset(
+    "các những nhiều mỗi mọi hai ba bốn năm sáu bảy tám chín mười liên giữa".split()
+)
+_WARD_QUALIFIERS = {("xã",), ("phường",), ("thị", "trấn"), ("ấp",), ("thôn",), ("bản",), ("xóm",),
+                    ("khu", "phố"), ("tổ", "dân", "phố"), ("đường",), ("phố",), ("ngõ",), ("hẻm",),
+                    ("quốc", "lộ"), ("tỉnh", "lộ"), ("cao", "tốc"), ("đại", "lộ"), ("p",), ("x",)}
+_QUALIFIERS = {
+    ("tỉnh",): "tỉnh",
+    ("thành", "phố"): "thành phố",
+    ("tp",): "thành phố",
+    ("huyện",): "Huyện",
+    ("h",): "Huyện",
+    ("quận",): "Quận",
+    ("q",): "Quận",
+    ("thị", "xã"): "Thị xã",
+    ("tx",): "Thị xã",
+}
+_LOCAL_WORDS = {("tỉnh",), ("thành", "phố"), ("tp",)}
+_TWO_WORD_STARTS = {q[0] for q in list(_QUALIFIERS) + list(_WARD_QUALIFIERS) if len(q) > 1}
+
+
+class _Tokens:
+    """Words of a text with their offsets, lower-cased and tone-normalised once."""
+
+    __slots__ = ("text", "spans", "words", "norm")
+
+    def __init__(self, text: str):
+        self.text = text
+        self.spans = []
+        self.words = []
+        for match in _WORD.finditer(text):
+            self.spans.append(match.span())
+            self.words.append(match.group())
+        self.norm = [normalize_tones(w.lower()) for w in self.words]
+
+    def gap(self, i: int) -> str:
+        """The characters between word i-1 and word i."""
+        return self.text[self.spans[i - 1][1]:self.spans[i][0]] if i > 0 else "\n"
+
+    def capitalised(self, i: int) -> bool:
+        word = self.words[i]
+        return word[0].isupper() or word[0].isdigit()
+
+
+def _phrase_fits(tokens: _Tokens, start: int, length: int, separator: re.Pattern) -> bool:
+    return all(separator.fullmatch(tokens.gap(k)) for k in range(start + 1, start + length))
+
+
+def _lookup(tokens: _Tokens, i: int, table: dict, max_len: int, separator: re.Pattern = _INNER_SEPARATOR):
+    """The longest name of ``table`` starting at word i: (length, value) or None."""
+    n_words = len(tokens.norm)
+    for length in range(min(max_len, n_words - i), 0, -1):
+        value = table.get(tuple(tokens.norm[i:i + length]))
+        if value is not None and _phrase_fits(tokens, i, length, separator):
+            return length, value
+    return None
+
+
+def _match_qualifier(tokens: _Tokens, i: int, table: dict) -> int:
+    norm = tokens.norm
+    if norm[i] in _TWO_WORD_STARTS and i + 1 < len(norm):
+        if (norm[i], norm[i + 1]) in table and _PHRASE_SEPARATOR.fullmatch(tokens.gap(i + 1)):
+            return 2
+    if (norm[i],) in table:
+        return 1
+    return 0
+
+
+def _is_part_of_longer_name(tokens: _Tokens, i: int, length: int) -> bool:
+    if i > 0 and _PHRASE_SEPARATOR.fullmatch(tokens.gap(i)):
+        previous = tokens.words[i - 1]
+        if tokens.norm[i - 1] in _BLOCKING_PREVIOUS:
+            return True
+        if (previous[0].isupper() and not previous.isupper()
+                and tokens.norm[i - 1] not in _ALLOWED_CAPITALISED_PREVIOUS):
+            return True
+    end = i + length
+    if end < len(tokens.words) and _PHRASE_SEPARATOR.fullmatch(tokens.gap(end)):
+        following = tokens.words[end]
+        if following[0].isupper() and not following.isupper():
+            return True
+    return False
+
+
+def _district_province(types: dict[str, set[str]], qualifier: str) -> str | None:
+    if qualifier == "thành phố":
+        owners = types.get("Thành phố", set()) | types.get("Thị xã", set())
+    else:
+        owners = types.get(qualifier, set())
+    if len(owners) == 1:
+        return next(iter(owners))
+    every = set().union(*types.values())
+    return next(iter(every)) if len(every) == 1 else None
+
+
+def scan_evidence(title: str, text: str) -> tuple[list[Evidence], int]:
+    """Place evidence in a title and the start of a text, and a count of local references.
+
+    Local references are "tỉnh" / "thành phố" without a name ("của tỉnh", "Tỉnh ủy"):
+    they say the article is local without saying where.
+    """
+    gaz = gazetteer()
+    evidence: list[Evidence] = []
+    local = 0
+    for zone_text, zone in ((title or "", "title"), (text[:SCAN_LIMIT] if text else "", "text")):
+        tokens = _Tokens(zone_text)
+        norm = tokens.norm
+        i, n_words = 0, len(norm)
+        while i < n_words:
+            position = tokens.spans[i][0]
+            where = zone if zone == "title" else ("lead" if position < LEAD_CHARS else "body")
+            qualifier_len = _match_qualifier(tokens, i, _QUALIFIERS)
+            if qualifier_len and len(norm[i]) == 1 and not (
+                    i + 1 < n_words and "." in tokens.gap(i + 1)):
+                qualifier_len = 0
+            if qualifier_len:
+                qualifier = _QUALIFIERS[tuple(norm[i:i + qualifier_len])]
+                j = i + qualifier_len
+                found = None
+                if j < n_words and _QUALIFIER_SEPARATOR.fullmatch(tokens.gap(j)) and tokens.capitalised(j):
+                    found = _resolve_qualified(tokens, j, qualifier, gaz)
+                if found:
+                    length, province, kind = found
+                    evidence.append(Evidence(province, _ZONE_WEIGHT[where] * _KIND_FACTOR[kind],
+                                             where, kind, position))
+                    i = j + length
+                    continue
+                if (norm[i:i + qualifier_len] and tuple(norm[i:i + qualifier_len]) in _LOCAL_WORDS
+                        and not (j < n_words and tokens.capitalised(j)
+                                 and _QUALIFIER_SEPARATOR.fullmatch(tokens.gap(j)))
+                        and not (i > 0 and norm[i - 1] in _PLURAL_BEFORE_TINH)
+                        and not (j < n_words and norm[j] in ("thành", "tp"))):
+                    local += 1
+                i = j
+                continue
+            ward_len = _match_qualifier(tokens, i, _WARD_QUALIFIERS)
+            if ward_len and (len(norm[i]) > 1 or "." in tokens.gap(i + ward_len) if i + ward_len < n_words else False):
+                j = i + ward_len
+                while (j < n_words and j < i + ward_len + 4 and tokens.capitalised(j)
+                       and _QUALIFIER_SEPARATOR.fullmatch(tokens.gap(j))):
+                    j += 1
+                i = j
+                continue
+            found = _lookup(tokens, i, gaz.bare, gaz.max_len)
+            if found is None:
+                i += 1
+                continue
+            length, entry = found
+            if entry.kind in ("stop", "needs_qualifier"):
+                i += length
+                continue
+            if entry.kind == "weak":
+                evidence.append(Evidence(entry.province, _ZONE_WEIGHT[where] * _KIND_FACTOR["weak"],
+                                         where, "weak", position))
+                i += length
+                continue
+            if all(tokens.capitalised(k) for k in range(i, i + length)) and not _is_part_of_longer_name(
+                    tokens, i, length):
+                evidence.append(Evidence(entry.province, _ZONE_WEIGHT[where] * _KIND_FACTOR[entry.kind],
+                                         where, entry.kind, position))
+            i += length
+    return evidence, local
+
+
+def _resolve_qualified(tokens: _Tokens, j: int, qualifier: str, gaz: Gazetteer):
+    """After "tỉnh", "TP.", "huyện" …: (words used, province, evidence kind) or None."""
+    if qualifier in ("tỉnh", "thành phố"):
+        found = _lookup(tokens, j, gaz.province_names, gaz.max_len)
+        if found:
+            length, province = found
+            return length, province, "qualified"
+        if qualifier == "tỉnh":
+            return None
+    found = _lookup(tokens, j, gaz.districts, gaz.max_len)
+    if found:
+        length, types = found
+        province = _district_province(types, qualifier)
+        if province:
+            return length, province, "district"
+    return None
+
+
+_CITIES_63 = frozenset({"Hà Nội", "Hồ Chí Minh", "Hải Phòng", "Đà Nẵng", "Cần Thơ", "Thừa Thiên Huế"})
+
+
+def score_provinces(evidence: list[Evidence], outlet: str | None = None) -> dict[str, float]:
+    scores: dict[str, float] = defaultdict(float)
+    body: dict[str, float] = defaultdict(float)
+    for item in evidence:
+        if item.zone == "body":
+            body[item.province] += item.weight
+        else:
+            scores[item.province] += item.weight
+    for province, weight in body.items():
+        scores[province] += min(weight, _BODY_CAP)
+    if outlet:
+        scores[outlet] += _OUTLET_WEIGHT
+    return dict(scores)
+
+
+def infer_province(title: str | None, text: str | None, outlet: str | None = None) -> str | None:
+    """The province an article is about (or, for a provincial outlet, published by), or None."""
+    evidence, local = scan_evidence(title or "", text or "")
+    scores = score_provinces(evidence, outlet)
+    if not scores:
+        return None
+    ranked = sorted(scores.items(), key=lambda item: item[1], reverse=True)
+    best, best_score = ranked[0]
+    second_score = ranked[1][1] if len(ranked) > 1 else 0.0
+    if outlet and best == outlet:
+        return best
+    if best_score >= _MIN_SCORE and best_score >= _DOMINANCE * second_score:
+        return best
+    # A local article ("của tỉnh", "Tỉnh ủy") naming one province and no other.
+    if second_score == 0.0 and local >= 3 and best_score >= 1.0:
+        return best
+    return None
+
+
+def provinces_63() -> tuple[str, ...]:
+    return gazetteer().provinces_63
+
+
+def provinces_34() -> tuple[str, ...]:
+    return gazetteer().provinces_34
