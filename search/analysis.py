@@ -12,7 +12,6 @@ every token's offsets point into the original text.
 from __future__ import annotations
 
 import re
-import string
 from dataclasses import dataclass
 from typing import Iterator
 
@@ -58,10 +57,10 @@ def _chunks(text: str) -> Iterator[list[re.Match]]:
 
 
 def _joins(previous: str, current: str, label: str) -> bool:
-    """pyvi's own rule for gluing a syllable to the word before it."""
+    """pyvi's own rule for gluing a syllable to the word before it (only syllables glue)."""
     return (
         label == "I_W"
-        and current not in string.punctuation and previous not in string.punctuation
+        and current[0].isalnum() and previous[0].isalnum()
         and not current[0].isdigit() and not previous[0].isdigit()
         and not (current[0].istitle() and not previous[0].istitle())
     )

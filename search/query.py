@@ -20,13 +20,18 @@ from whoosh import query as wq
 
 from .analysis import WORD_JOINER, WORD_PREFIX, folded_term, syllables, word_groups
 from .articles import FACET_FIELDS
-from .text import fold_accents, has_accents, normalize
+from .synonyms import find_variants
+from .vocabulary import Vocabulary
+from .text import fold_accents, has_accents, normalize, to_nfc
 
 # How much each kind of evidence weighs: exact accents and whole compounds above folded syllables.
 W_WORD = 1.6
 W_EXACT = 1.0
 W_FOLDED = 0.45
 W_TITLE = 2.0
+# Spellings restored from the index's vocabulary for accentless words, times their share.
+W_RESTORED = 0.8
+W_WORD_RESTORED = 1.2
 ALL_WORDS_LIMIT = 3  # up to this many words: every word must match
 
 TEXT_FIELDS = ("title", "text")
@@ -50,6 +55,8 @@ class Unit:
     phrase: bool = False
     field: str | None = None  # "title" or None for title and text
     alternatives: list["Unit"] = dataclass_field(default_factory=list)  # OR-ed with this one
+    # For an accentless word: the index's accented spellings of it, with their shares.
+    restored: list[tuple[tuple[str, ...], float]] = dataclass_field(default_factory=list)
 
     @property
     def accented(self) -> bool:
@@ -74,10 +81,33 @@ class ParsedQuery:
                 for unit in self.units for u in [unit, *unit.alternatives] if u.syllables}
 
 
-def words_of(text: str, field_name: str | None = None) -> list[Unit]:
-    """Plain text → word units, compounds kept whole by pyvi."""
-    return [Unit([normalize(s.text) for s in group], field=field_name)
-            for group in word_groups(syllables(text))]
+def words_of(text: str, field_name: str | None = None, vocabulary: Vocabulary | None = None) -> list[Unit]:
+    """Plain text → word units: known abbreviations and variants expanded, compounds kept whole
+    (by pyvi for accented text, by the index's vocabulary for accentless text)."""
+    sylls = syllables(text, segment_words=False)
+    normalized = [normalize(s.text) for s in sylls]
+    units: list[Unit] = []
+    cursor = 0
+    for start, end, group in find_variants(normalized):
+        units += _plain_units(text, sylls[cursor:start], normalized[cursor:start], field_name, vocabulary)
+        matched = tuple(fold_accents(s) for s in normalized[start:end])
+        alternatives = [Unit(list(v), phrase=True, field=field_name)
+                        for v in group if tuple(fold_accents(s) for s in v) != matched]
+        units.append(Unit(normalized[start:end], phrase=True, field=field_name, alternatives=alternatives))
+        cursor = end
+    units += _plain_units(text, sylls[cursor:], normalized[cursor:], field_name, vocabulary)
+    return units
+
+
+def _plain_units(text: str, sylls: list, normalized: list[str], field_name: str | None,
+                 vocabulary: Vocabulary | None) -> list[Unit]:
+    if not sylls:
+        return []
+    if vocabulary is not None and not any(has_accents(s) for s in normalized):
+        return [Unit(normalized[a:b], field=field_name, restored=vocabulary.restorations(tuple(normalized[a:b])))
+                for a, b in vocabulary.segment_folded(normalized)]
+    span = text[sylls[0].start:sylls[-1].end]
+    return [Unit([normalize(s.text) for s in group], field=field_name) for group in word_groups(syllables(span))]
 
 
 def phrase_of(text: str, field_name: str | None = None) -> Unit | None:
@@ -85,14 +115,15 @@ def phrase_of(text: str, field_name: str | None = None) -> Unit | None:
     return Unit(sylls, phrase=True, field=field_name) if sylls else None
 
 
-def parse(text: str) -> ParsedQuery:
+def parse(text: str, vocabulary: Vocabulary | None = None) -> ParsedQuery:
+    text = to_nfc(text)
     parsed = ParsedQuery(text=text)
     sequence: list[Unit | str] = []  # units and "OR" markers, in order
     pending_words: list[str] = []
 
     def flush_words():
         if pending_words:
-            sequence.extend(words_of(" ".join(pending_words)))
+            sequence.extend(words_of(" ".join(pending_words), vocabulary=vocabulary))
             pending_words.clear()
 
     for match in _LEXER.finditer(text):
@@ -112,7 +143,7 @@ def parse(text: str) -> ParsedQuery:
             if raw is None:
                 raw = match.group("fvalue") if name else match.group("word")
             quoted = match.group("phrase") is not None or match.group("fphrase") is not None
-            unit = phrase_of(raw, name) if quoted else _single_unit(raw, name)
+            unit = phrase_of(raw, name) if quoted else _single_unit(raw, name, vocabulary)
             if unit is None:
                 continue
             (parsed.excluded if negated else sequence).append(unit)
@@ -121,8 +152,8 @@ def parse(text: str) -> ParsedQuery:
     return parsed
 
 
-def _single_unit(raw: str, field_name: str | None) -> Unit | None:
-    units = words_of(raw, field_name)
+def _single_unit(raw: str, field_name: str | None, vocabulary: Vocabulary | None) -> Unit | None:
+    units = words_of(raw, field_name, vocabulary)
     if len(units) == 1:
         return units[0]
     return phrase_of(raw, field_name)
@@ -167,6 +198,11 @@ def _unit_in_field(unit: Unit, name: str) -> wq.Query:
             parts.append(wq.Phrase(name, unit.syllables, boost=W_EXACT))
             if not unit.phrase:
                 parts.append(wq.Term(name, WORD_PREFIX + WORD_JOINER.join(unit.syllables), boost=W_WORD))
+    for spelling, share in unit.restored:
+        if len(spelling) == 1:
+            parts.append(wq.Term(name, spelling[0], boost=W_RESTORED * share))
+        else:
+            parts.append(wq.Term(name, WORD_PREFIX + WORD_JOINER.join(spelling), boost=W_WORD_RESTORED * share))
     return wq.Or(parts)
 
 

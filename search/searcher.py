@@ -23,6 +23,7 @@ from .index import article_from_stored, current_generation, open_whoosh, read_re
 from .query import ParsedQuery, matching_mode, parse, whoosh_query
 from .results import MAX_QUERY_LENGTH, MAX_SIZE, SORTS, FacetValue, Hit, SearchRequest, SearchResult
 from .text import fold_accents
+from .vocabulary import Vocabulary
 
 MAX_PAGE = 10_000
 
@@ -83,6 +84,7 @@ class _View:
     generation: Path
     index: object
     columns: Columns
+    vocabulary: Vocabulary
 
 
 class SearchIndex:
@@ -113,7 +115,8 @@ class SearchIndex:
             key = (generation, ix.latest_generation())
             with ix.searcher() as searcher:
                 columns = Columns.load(searcher.reader())
-            self._view = _View(key, generation, ix, columns)
+                vocabulary = Vocabulary.from_reader(searcher.reader())
+            self._view = _View(key, generation, ix, columns, vocabulary)
             return self._view
 
     def _searcher(self):
@@ -143,8 +146,8 @@ class SearchIndex:
     def search(self, request: SearchRequest) -> SearchResult:
         started = time.perf_counter()
         validate(request)
-        parsed = parse(request.q)
         view, searcher = self._searcher()
+        parsed = parse(request.q, view.vocabulary)
         columns = view.columns
         query_masks = self._query_masks(parsed, columns)
         own_masks = {name: self._facet_mask(columns, name, values)
@@ -183,8 +186,8 @@ class SearchIndex:
     def export(self, request: SearchRequest) -> Iterator[Article]:
         """Every result of the query (not one page), in the requested order."""
         validate(request, paging=False)
-        parsed = parse(request.q)
         view, searcher = self._searcher()
+        parsed = parse(request.q, view.vocabulary)
         columns = view.columns
         masks = self._query_masks(parsed, columns)
         masks += [self._facet_mask(columns, n, v) for n, v in request.filters.items() if v]

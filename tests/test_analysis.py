@@ -1,0 +1,63 @@
+import re
+
+from hypothesis import given, settings, strategies as st
+
+from search.analysis import VietnameseAnalyzer, segment_words, syllables
+from search.text import fold_accents, normalize
+
+
+def tokens(text):
+    return [(t.text, t.pos, t.startchar, t.endchar)
+            for t in VietnameseAnalyzer()(text, positions=True, chars=True)]
+
+
+def test_compounds_become_words_and_keep_their_syllables():
+    kinds = [t[0] for t in tokens("Sở Thông tin và Truyền thông")]
+    assert "w:thông_tin" in kinds and "w:truyền_thông" in kinds
+    assert {"thông", "tin", "truyền"} <= set(kinds)
+
+
+def test_every_syllable_has_a_folded_form_at_the_same_position():
+    toks = tokens("Đại hội Đảng bộ")
+    exact = {(pos, text) for text, pos, _, _ in toks if ":" not in text}
+    folded = {(pos, text[2:]) for text, pos, _, _ in toks if text.startswith("f:")}
+    assert {(pos, fold_accents(text)) for pos, text in exact} == folded
+
+
+def test_pyvi_punctuation_rewrites_leave_no_stray_tokens():
+    texts = [t[0] for t in tokens("TP.HCM ngày 31/05/2020")]
+    assert [t for t in texts if ":" not in t] == ["tp", "hcm", "ngày", "31", "05", "2020"]
+
+
+def test_underscore_in_text_splits_syllables():
+    assert [t[0] for t in tokens("snake_case") if ":" not in t[0]] == ["snake", "case"]
+
+
+def test_offsets_point_into_the_original_text():
+    text = "  Hòa bình, Thủy lợi!"
+    for word, _, start, end in tokens(text):
+        if not word.startswith(("f:", "w:")):
+            assert normalize(text[start:end]) == word
+
+
+def test_segment_words_returns_surface_words():
+    assert segment_words("Có lẽ vì lịch sự") == ["Có lẽ", "vì", "lịch sự"]
+
+
+def test_long_text_is_segmented_in_bounded_chunks():
+    text = "thông tin " * 5000  # no punctuation at all
+    assert len(syllables(text)) == 10000
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.text(max_size=200))
+def test_any_text_gives_tokens_inside_it_that_slice_back_to_themselves(text):
+    for word, _, start, end in tokens(text):
+        assert 0 <= start < end <= len(text)
+        surface = normalize(text[start:end])
+        if word.startswith("f:"):
+            assert fold_accents(surface) == word[2:]
+        elif word.startswith("w:"):
+            assert "_".join(re.findall(r"[^\W_]+", surface)) == word[2:]
+        else:
+            assert surface == word
