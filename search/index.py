@@ -178,7 +178,7 @@ def rebuild(source_dir: str | os.PathLike, index_dir: str | os.PathLike, procs: 
         raise SourceMissing(f"Không tìm thấy thư mục bài viết: {source_dir}")
     started = time.perf_counter()
     with container_lock(index_dir):
-        generation = index_dir / f"{GENERATION_PREFIX}{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}"
+        generation = index_dir / f"{GENERATION_PREFIX}{time.strftime('%Y%m%d-%H%M%S')}-{time.time_ns() % 10**9:09d}"
         generation.mkdir()
         ix = whoosh_index.create_in(generation, make_schema())
         writer = ix.writer(limitmb=256, procs=max(1, procs), multisegment=procs > 1)

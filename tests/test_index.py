@@ -1,0 +1,101 @@
+"""The generation container: atomic swap, one lock, incremental update."""
+import json
+import os
+import shutil
+
+import pytest
+
+from search import open_index, rebuild, update
+from search.errors import IndexBusy, IndexMissing, SourceMissing
+from search.index import CURRENT, container_lock
+from search.results import SearchRequest
+
+from conftest import SAMPLES
+
+
+def write_jsonl(path, articles):
+    path.write_text("".join(json.dumps(a, ensure_ascii=False) + "\n" for a in articles), encoding="utf-8")
+
+
+def article(n, text="Bài kiểm tra cập nhật chỉ mục"):
+    return {"id": f"u-{n}", "title": f"Tin số {n}", "text": f"{text} số {n}."}
+
+
+@pytest.fixture()
+def source(tmp_path):
+    folder = tmp_path / "source"
+    shutil.copytree(SAMPLES, folder)
+    return folder
+
+
+def test_rebuild_points_current_at_a_complete_generation(source, tmp_path):
+    index_dir = tmp_path / "index"
+    summary = rebuild(source, index_dir)
+    assert summary.indexed == 5 and not summary.skipped
+    assert (index_dir / CURRENT).is_symlink()
+    assert os.readlink(index_dir / CURRENT).startswith("gen-")
+    assert open_index(index_dir).count() == 5
+
+
+def test_rebuild_keeps_only_the_current_and_previous_generation(source, tmp_path):
+    index_dir = tmp_path / "index"
+    for _ in range(3):
+        rebuild(source, index_dir)
+    assert len([p for p in index_dir.iterdir() if p.name.startswith("gen-")]) == 2
+
+
+def test_an_open_index_picks_up_a_new_generation_without_reopening(source, tmp_path):
+    index_dir = tmp_path / "index"
+    rebuild(source, index_dir)
+    index = open_index(index_dir)
+    assert index.count() == 5
+    write_jsonl(source / "more.jsonl", [article(1), article(2)])
+    rebuild(source, index_dir)
+    assert index.count() == 7
+
+
+def test_a_second_writer_is_refused_while_the_lock_is_held(source, tmp_path):
+    index_dir = tmp_path / "index"
+    with container_lock(index_dir):
+        with pytest.raises(IndexBusy):
+            rebuild(source, index_dir)
+        with pytest.raises(IndexBusy):
+            update(source, index_dir)
+
+
+def test_missing_index_and_missing_source_are_user_errors(tmp_path):
+    with pytest.raises(IndexMissing):
+        open_index(tmp_path / "nothing")
+    with pytest.raises(SourceMissing):
+        rebuild(tmp_path / "no-source", tmp_path / "index")
+
+
+def test_republished_article_is_indexed_once(source, tmp_path):
+    shutil.copy(source / "001_4a7d02fcda62732a.txt", source / "copy-of-001.txt")
+    summary = rebuild(source, tmp_path / "index")
+    assert summary.indexed == 5 and summary.duplicates == 1
+
+
+def test_update_adds_changes_and_removes_in_proportion(source, tmp_path):
+    index_dir = tmp_path / "index"
+    rebuild(source, index_dir)
+    index = open_index(index_dir)
+    write_jsonl(source / "new.jsonl", [article(1), article(2), article(3)])
+    summary = update(source, index_dir)
+    assert summary.indexed == 3 and index.count() == 8
+
+    (source / "004_cb6f3e124aee11ae.txt").unlink()
+    write_jsonl(source / "new.jsonl", [article(1, "Nội dung đã sửa đổi")])
+    os.utime(source / "new.jsonl", ns=(1, 1))
+    summary = update(source, index_dir)
+    assert summary.indexed == 1 and summary.removed == 1
+    assert index.count() == 5
+    assert index.search(SearchRequest(q="sửa đổi")).total == 1
+    assert index.search(SearchRequest(filters={"province": ["Long An"]})).total == 0
+
+
+def test_update_of_an_unchanged_folder_does_nothing(source, tmp_path):
+    index_dir = tmp_path / "index"
+    rebuild(source, index_dir)
+    summary = update(source, index_dir)
+    assert summary.indexed == 0 and summary.removed == 0
