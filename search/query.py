@@ -37,7 +37,7 @@ ALL_WORDS_LIMIT = 3  # up to this many words: every word must match
 TEXT_FIELDS = ("title", "text")
 FILTER_FIELDS = FACET_FIELDS
 _FIELD_NAMES = "|".join(("title",) + FILTER_FIELDS)
-_LEXER = re.compile(
+QUERY_TOKENS = re.compile(
     rf"""(?P<neg>-)?(?:(?P<field>{_FIELD_NAMES}):(?:"(?P<fphrase>[^"]*)"|(?P<fvalue>[^\s"]+))
         |"(?P<phrase>[^"]*)"
         |(?P<or>\bOR\b)
@@ -126,7 +126,7 @@ def parse(text: str, vocabulary: Vocabulary | None = None) -> ParsedQuery:
             sequence.extend(words_of(" ".join(pending_words), vocabulary=vocabulary))
             pending_words.clear()
 
-    for match in _LEXER.finditer(text):
+    for match in QUERY_TOKENS.finditer(text):
         negated = bool(match.group("neg"))
         name = match.group("field")
         if match.group("word") is not None and not negated:

@@ -23,9 +23,11 @@ from .index import article_from_stored, current_generation, open_whoosh, read_re
 from .query import ParsedQuery, matching_mode, parse, whoosh_query
 from .results import MAX_QUERY_LENGTH, MAX_SIZE, SORTS, FacetValue, Hit, SearchRequest, SearchResult
 from .text import fold_accents
+from .suggest import suggest
 from .vocabulary import Vocabulary
 
 MAX_PAGE = 10_000
+SUGGEST_BELOW = 3  # results: fewer than this, and a did-you-mean is looked for
 
 
 def filter_key(value: str) -> str:
@@ -171,6 +173,16 @@ class SearchIndex:
             base = _combine(matched, query_masks + others)
             facets[name] = self._facet_values(columns, name, base, request.filters.get(name, []))
 
+        suggestion = None
+        fell_back = mode != matching_mode(parsed)
+        unknown_spelling = any(u.accented and any(x not in view.vocabulary.syllable_df for x in u.syllables)
+                               for u in parsed.units)
+        if not parsed.is_empty and (total < SUGGEST_BELOW or fell_back or unknown_spelling):
+            # Worth offering when it finds more, or as much but spelled as the index spells it.
+            at_least = 1 if fell_back else (max(total, 1) if unknown_spelling else total + 1)
+            suggestion = self._suggestion(searcher, request.q, view, query_masks + list(own_masks.values()),
+                                          at_least)
+
         sort = request.sort if not (parsed.is_empty and request.sort == "relevance") else "newest"
         docnums, scores = self._page(searcher, parsed, mode, allowed, sort, request.page, request.size, columns)
         forms = parsed.match_forms()
@@ -179,7 +191,7 @@ class SearchIndex:
             query=request.q, total=total, page=request.page, size=request.size,
             took_ms=round((time.perf_counter() - started) * 1000, 2),
             sort=request.sort, matching=mode, filters=_public_filters(request.filters),
-            hits=hits, facets=facets, suggestion=None,
+            hits=hits, facets=facets, suggestion=suggestion,
             date_from=request.date_from, date_to=request.date_to,
         )
 
@@ -231,6 +243,15 @@ class SearchIndex:
         }
 
     # ---- internals --------------------------------------------------------------------
+
+    def _suggestion(self, searcher, q: str, view: _View, masks: list[np.ndarray], at_least: int) -> str | None:
+        """A corrected query that finds at least `at_least` articles with every word."""
+        corrected = suggest(q, view.vocabulary)
+        if not corrected or corrected == q:
+            return None
+        parsed = parse(corrected, view.vocabulary)
+        found = _combine(self._matched(searcher, parsed, "all", view.columns), masks).sum()
+        return corrected if found >= at_least else None
 
     def _matched(self, searcher, parsed: ParsedQuery, mode: str, columns: Columns) -> np.ndarray:
         if not parsed.units and not parsed.excluded:
