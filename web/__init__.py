@@ -1,0 +1,67 @@
+"""The Flask front end: an HTML search page and its JSON twin over the `search` library.
+
+    from web import create_app
+    app = create_app("index_data/index")     # the index is opened on the first request
+"""
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+from flask import Flask
+
+from search import SearchIndex, open_index
+from search.config import Config
+
+# Every response: no inline script or style, no framing, no MIME sniffing.
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+}
+
+
+class LazyIndex:
+    """Opens the SearchIndex on first use, so the app starts (and explains) before an index exists."""
+
+    def __init__(self, index_dir: Path):
+        self.index_dir = index_dir
+        self._index: SearchIndex | None = None
+        self._lock = threading.Lock()
+
+    def get(self) -> SearchIndex:
+        if self._index is None:
+            with self._lock:
+                if self._index is None:
+                    self._index = open_index(self.index_dir)  # raises IndexMissing until one is built
+        return self._index
+
+
+def create_app(index_dir: str | os.PathLike | None = None, **config) -> Flask:
+    app = Flask(__name__)
+    app.config.update(
+        MAX_CONTENT_LENGTH=16 * 1024,  # every route is a GET; nothing large is ever uploaded
+        MAX_FORM_MEMORY_SIZE=16 * 1024,
+    )
+    app.config.update(config)
+    app.debug = False  # never the interactive debugger: it executes code sent by the browser
+    app.json.ensure_ascii = False
+    app.json.sort_keys = False
+    app.extensions["vnsearch_index"] = LazyIndex(Path(index_dir or Config.from_env().index_dir))
+
+    from . import views
+
+    app.register_blueprint(views.bp)
+
+    @app.after_request
+    def add_security_headers(response):
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        return response
+
+    return app

@@ -1,0 +1,181 @@
+"""The OpenAPI 3 description of the JSON API (served at /api/openapi.json), written by hand."""
+from __future__ import annotations
+
+from search.articles import FACET_FIELDS, UNKNOWN
+from search.results import DEFAULT_SIZE, MAX_QUERY_LENGTH, MAX_SIZE, SORTS
+
+
+def _facet_param(name: str, description: str) -> dict:
+    return {
+        "name": name, "in": "query", "required": False, "description": description,
+        "schema": {"type": "array", "items": {"type": "string"}},
+        "style": "form", "explode": True,
+    }
+
+
+SEARCH_PARAMETERS = [
+    {"name": "q", "in": "query", "required": False,
+     "description": "Câu truy vấn: từ, \"cụm từ\", -loại_trừ, OR, title:, province:, year:2019..2021. "
+                    "Để trống: mọi bài, mới nhất trước.",
+     "schema": {"type": "string", "maxLength": MAX_QUERY_LENGTH}},
+    _facet_param("province", f"Tỉnh/thành (63 đơn vị trước 1/7/2025); lặp lại để chọn nhiều (OR); «{UNKNOWN}» chọn bài không rõ."),
+    _facet_param("province_2025", "Tỉnh/thành theo 34 đơn vị từ 1/7/2025; lặp lại để chọn nhiều."),
+    _facet_param("year", f"Năm (số nguyên) hoặc «{UNKNOWN}»; lặp lại để chọn nhiều."),
+    _facet_param("category", "Chuyên mục; lặp lại để chọn nhiều."),
+    _facet_param("source", "Nguồn; lặp lại để chọn nhiều."),
+    {"name": "from", "in": "query", "required": False, "description": "Từ ngày (bao gồm), YYYY-MM-DD.",
+     "schema": {"type": "string", "format": "date"}},
+    {"name": "to", "in": "query", "required": False, "description": "Đến ngày (bao gồm), YYYY-MM-DD.",
+     "schema": {"type": "string", "format": "date"}},
+    {"name": "sort", "in": "query", "required": False,
+     "schema": {"type": "string", "enum": list(SORTS), "default": "relevance"}},
+]
+PAGING_PARAMETERS = [
+    {"name": "page", "in": "query", "required": False,
+     "schema": {"type": "integer", "minimum": 1, "default": 1}},
+    {"name": "size", "in": "query", "required": False,
+     "schema": {"type": "integer", "minimum": 1, "maximum": MAX_SIZE, "default": DEFAULT_SIZE}},
+]
+ARTICLE_ID = {"name": "id", "in": "path", "required": True,
+              "description": "Mã bài viết (có thể chứa «/»; «#» phải mã hóa thành %23).",
+              "schema": {"type": "string"}}
+
+
+def _nullable(kind: str) -> dict:
+    return {"type": [kind, "null"]}
+
+
+def _error_response(description: str) -> dict:
+    return {"description": description,
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+
+
+SCHEMAS = {
+    "Article": {
+        "type": "object",
+        "required": ["id", "title", "text"],
+        "properties": {
+            "id": {"type": "string"}, "title": {"type": "string"}, "text": {"type": "string"},
+            "published": {**_nullable("string"), "description": "Ngày (YYYY-MM-DD) hoặc ngày giờ ISO 8601"},
+            "year": _nullable("integer"), "province": _nullable("string"), "province_2025": _nullable("string"),
+            "category": _nullable("string"), "source": _nullable("string"), "author": _nullable("string"),
+            "url": _nullable("string"),
+        },
+    },
+    "Hit": {
+        "type": "object",
+        "required": ["id", "title", "title_html", "snippet_html"],
+        "properties": {
+            "id": {"type": "string"}, "title": {"type": "string"},
+            "title_html": {"type": "string", "description": "Tiêu đề đã thoát HTML, từ khóa trong <mark>"},
+            "snippet_html": {"type": "string", "description": "Đoạn trích đã thoát HTML, từ khóa trong <mark>"},
+            "published": _nullable("string"), "year": _nullable("integer"),
+            "province": _nullable("string"), "province_2025": _nullable("string"),
+            "source": _nullable("string"), "author": _nullable("string"), "url": _nullable("string"),
+            "score": {**_nullable("number"), "description": "Điểm liên quan; null khi sắp xếp theo ngày"},
+            "category": _nullable("string"),
+        },
+    },
+    "FacetValue": {
+        "type": "object",
+        "required": ["value", "count", "selected"],
+        "properties": {"value": {"type": "string"}, "count": {"type": "integer"}, "selected": {"type": "boolean"}},
+    },
+    "SearchResult": {
+        "type": "object",
+        "required": ["query", "total", "page", "size", "took_ms", "sort", "matching", "filters",
+                     "hits", "facets", "suggestion"],
+        "properties": {
+            "query": {"type": "string"}, "total": {"type": "integer"},
+            "page": {"type": "integer"}, "size": {"type": "integer"}, "took_ms": {"type": "number"},
+            "sort": {"type": "string", "enum": list(SORTS)},
+            "matching": {"type": "string", "enum": ["all", "any"],
+                         "description": "any: không bài nào chứa mọi từ, kết quả chứa một số từ"},
+            "filters": {"type": "object", "additionalProperties": {"type": "array"}},
+            "from": _nullable("string"), "to": _nullable("string"),
+            "hits": {"type": "array", "items": {"$ref": "#/components/schemas/Hit"}},
+            "facets": {
+                "type": "object",
+                "properties": {name: {"type": "array", "items": {"$ref": "#/components/schemas/FacetValue"}}
+                               for name in FACET_FIELDS},
+            },
+            "suggestion": {**_nullable("string"), "description": "Câu truy vấn gợi ý khi có ít kết quả"},
+        },
+    },
+    "Error": {
+        "type": "object",
+        "required": ["error"],
+        "properties": {"error": {
+            "type": "object", "required": ["code", "message"],
+            "properties": {"code": {"type": "string", "examples": ["bad_request", "not_found", "index_missing"]},
+                           "message": {"type": "string"}},
+        }},
+    },
+}
+
+
+def document() -> dict:
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "vnsearch API",
+            "version": "0.1.0",
+            "description": "Tìm kiếm toàn văn tin tức tiếng Việt: tìm theo từ khóa (có hoặc không dấu), "
+                           "lọc theo tỉnh/thành, năm, chuyên mục, nguồn; xuất kết quả.",
+        },
+        "paths": {
+            "/api/search": {"get": {
+                "summary": "Tìm kiếm bài viết (một trang kết quả, kèm bộ lọc và số đếm)",
+                "operationId": "search",
+                "parameters": SEARCH_PARAMETERS + PAGING_PARAMETERS,
+                "responses": {
+                    "200": {"description": "Kết quả tìm kiếm",
+                            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/SearchResult"}}}},
+                    "400": _error_response("Tham số không hợp lệ (page=0, size=100000, year=abc, from=yesterday…)"),
+                    "503": _error_response("Chưa có chỉ mục"),
+                },
+            }},
+            "/api/articles/{id}": {"get": {
+                "summary": "Một bài viết",
+                "operationId": "getArticle",
+                "parameters": [ARTICLE_ID],
+                "responses": {
+                    "200": {"description": "Bài viết",
+                            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Article"}}}},
+                    "404": _error_response("Không có bài viết với mã này"),
+                },
+            }},
+            "/api/export": {"get": {
+                "summary": "Mọi kết quả của truy vấn (không phân trang), truyền dần",
+                "operationId": "export",
+                "parameters": SEARCH_PARAMETERS + [
+                    {"name": "format", "in": "query", "required": False,
+                     "schema": {"type": "string", "enum": ["csv", "jsonl"], "default": "csv"}},
+                ],
+                "responses": {
+                    "200": {"description": "Tệp đính kèm (Content-Disposition)",
+                            "content": {
+                                "text/csv": {"schema": {"type": "string"},
+                                             "example": "id,title,published,year,province,province_2025,"
+                                                        "category,source,author,url,text"},
+                                "application/x-ndjson": {"schema": {"$ref": "#/components/schemas/Article"}},
+                            }},
+                    "400": _error_response("Tham số không hợp lệ"),
+                },
+            }},
+            "/api/openapi.json": {"get": {
+                "summary": "Tài liệu OpenAPI này", "operationId": "openapi",
+                "responses": {"200": {"description": "OpenAPI 3", "content": {"application/json": {}}}},
+            }},
+            "/healthz": {"get": {
+                "summary": "Tình trạng dịch vụ và số bài viết", "operationId": "health",
+                "responses": {
+                    "200": {"description": "Đang chạy", "content": {"application/json": {"schema": {
+                        "type": "object", "required": ["status", "articles"],
+                        "properties": {"status": {"const": "ok"}, "articles": {"type": "integer"}}}}}},
+                    "503": _error_response("Chưa có chỉ mục"),
+                },
+            }},
+        },
+        "components": {"schemas": SCHEMAS},
+    }

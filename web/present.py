@@ -1,0 +1,235 @@
+"""SearchResult → plain data for the templates: facets with toggle URLs, chips, pages, chart.
+
+Datasette style: every link is computed here, in Python, so templates only render data.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from search.articles import FACET_FIELDS, UNKNOWN
+from search.results import SORTS, Hit, SearchResult
+
+from .params import Pairs, UNFILTERED_KEYS, link, only, toggled, with_value, without
+
+FACET_TITLES = {
+    "province": "Tỉnh/thành",
+    "province_2025": "Tỉnh/thành (từ 1/7/2025)",
+    "year": "Năm",
+    "category": "Chuyên mục",
+    "source": "Nguồn",
+}
+SORT_LABELS = {"relevance": "Liên quan nhất", "newest": "Mới nhất", "oldest": "Cũ nhất"}
+FACET_SHOWN = 8  # values listed before "Xem thêm"
+PAGE_WINDOW = 2  # page numbers shown either side of the current page
+CHART_MAX_SPAN = 40  # fill missing years in the chart only when the span is this short
+
+
+def vn_number(n: int) -> str:
+    """1234567 → "1.234.567" (Vietnamese groups thousands with dots)."""
+    return f"{n:,}".replace(",", ".")
+
+
+def vn_seconds(took_ms: float) -> str:
+    """3.1 ms → "0,003" (Vietnamese decimal comma)."""
+    return f"{took_ms / 1000:.3f}".replace(".", ",")
+
+
+def vn_date(published: str | None) -> str | None:
+    """"2020-05-31" or "2020-05-31T08:49:00+07:00" → "31/05/2020"."""
+    if not published or len(published) < 10:
+        return None
+    year, month, day = published[:4], published[5:7], published[8:10]
+    if not (year + month + day).isdigit():
+        return None
+    return f"{day}/{month}/{year}"
+
+
+def safe_external_url(url: str | None) -> str | None:
+    """Only http(s) links leave the site: a `javascript:` URL in the data must not become a link."""
+    if url and url.strip().lower().startswith(("http://", "https://")):
+        return url.strip()
+    return None
+
+
+@dataclass
+class FacetItem:
+    value: str
+    count: int
+    selected: bool
+    toggle_url: str
+
+
+@dataclass
+class Facet:
+    name: str
+    title: str
+    items: list[FacetItem]
+
+    @property
+    def shown(self) -> list[FacetItem]:
+        return self.items[:FACET_SHOWN]
+
+    @property
+    def more(self) -> list[FacetItem]:
+        return self.items[FACET_SHOWN:]
+
+    @property
+    def more_selected(self) -> bool:
+        return any(item.selected for item in self.more)
+
+    @property
+    def visible(self) -> bool:
+        """Hidden when empty, or when its one value is the unknown bucket: nothing to narrow."""
+        only_unknown = len(self.items) == 1 and self.items[0].value == UNKNOWN and not self.items[0].selected
+        return bool(self.items) and not only_unknown
+
+
+@dataclass
+class HitView:
+    hit: Hit
+    url: str
+    date: str | None
+
+
+@dataclass
+class Chip:
+    title: str
+    value: str
+    remove_url: str
+
+
+@dataclass
+class PageLink:
+    number: int | None  # None: an ellipsis
+    url: str | None = None
+    current: bool = False
+
+
+@dataclass
+class Bar:
+    year: str
+    label: str  # "" when labels would crowd
+    count: int
+    selected: bool
+    toggle_url: str | None
+    x: float
+    y: float
+    height: float
+
+
+@dataclass
+class YearChart:
+    bars: list[Bar]
+    width: float
+    height: float
+    bar_width: float
+    label_y: float
+
+
+@dataclass
+class SearchPage:
+    result: SearchResult
+    total_text: str  # "1.234"
+    seconds_text: str  # "0,004"
+    hits: list[HitView]
+    facets: list[Facet]
+    chips: list[Chip]
+    clear_url: str | None
+    pages: list[PageLink]
+    prev_url: str | None
+    next_url: str | None
+    suggestion_url: str | None
+    export_urls: dict[str, str]
+    year_chart: YearChart | None
+    sorts: list[tuple[str, str]] = field(default_factory=lambda: [(s, SORT_LABELS[s]) for s in SORTS])
+
+
+def search_page(result: SearchResult, pairs: Pairs) -> SearchPage:
+    facets = [_facet(name, result, pairs) for name in FACET_FIELDS]
+    chips = _chips(result, pairs)
+    prev_url, pages, next_url = _pagination(result, pairs)
+    return SearchPage(
+        result=result,
+        total_text=vn_number(result.total),
+        seconds_text=vn_seconds(result.took_ms),
+        hits=[HitView(hit, article_url(hit.id, pairs), vn_date(hit.published)) for hit in result.hits],
+        facets=facets,
+        chips=chips,
+        clear_url=link("web.search", only(pairs, *UNFILTERED_KEYS)) if chips else None,
+        pages=pages,
+        prev_url=prev_url,
+        next_url=next_url,
+        suggestion_url=(link("web.search", with_value(without(pairs, "page"), "q", result.suggestion))
+                        if result.suggestion else None),
+        export_urls={fmt: link("web.export", with_value(without(pairs, "page", "size"), "format", fmt))
+                     for fmt in ("csv", "jsonl")},
+        year_chart=_year_chart(next(f for f in facets if f.name == "year")),
+    )
+
+
+def article_url(article_id: str, pairs: Pairs) -> str:
+    """The article's page, carrying the search (page included) so it can link back."""
+    return link("web.article", pairs, article_id=article_id)
+
+
+def _facet(name: str, result: SearchResult, pairs: Pairs) -> Facet:
+    items = [FacetItem(v.value, v.count, v.selected, link("web.search", toggled(pairs, name, v.value)))
+             for v in result.facets.get(name, [])]
+    return Facet(name, FACET_TITLES[name], items)
+
+
+def _chips(result: SearchResult, pairs: Pairs) -> list[Chip]:
+    chips = []
+    for name in FACET_FIELDS:
+        for value in result.filters.get(name, []):
+            chips.append(Chip(FACET_TITLES[name], str(value), link("web.search", toggled(pairs, name, str(value)))))
+    for key, title in (("from", "Từ ngày"), ("to", "Đến ngày")):
+        value = result.date_from if key == "from" else result.date_to
+        if value:
+            chips.append(Chip(title, vn_date(value) or value, link("web.search", without(pairs, key, "page"))))
+    return chips
+
+
+def _pagination(result: SearchResult, pairs: Pairs) -> tuple[str | None, list[PageLink], str | None]:
+    last, current = result.pages, result.page
+    if last <= 1 and current == 1:
+        return None, [], None
+
+    def url(number: int) -> str:
+        return link("web.search", with_value(pairs, "page", number) if number > 1 else without(pairs, "page"))
+
+    numbers = sorted({1, last, *range(max(1, current - PAGE_WINDOW), min(last, current + PAGE_WINDOW) + 1)})
+    pages, previous = [], 0
+    for number in numbers:
+        if number - previous > 1:
+            pages.append(PageLink(None))
+        pages.append(PageLink(number, url(number), number == current))
+        previous = number
+    prev_url = url(min(current - 1, last)) if current > 1 else None
+    next_url = url(current + 1) if current < last else None
+    return prev_url, pages, next_url
+
+
+def _year_chart(facet: Facet) -> YearChart | None:
+    known = {item.value: item for item in facet.items if item.value.isdigit() and item.count}
+    if not known:
+        return None
+    years = sorted(int(y) for y in known)
+    if years[-1] - years[0] <= CHART_MAX_SPAN:
+        years = list(range(years[0], years[-1] + 1))
+    top = max(item.count for item in known.values())
+    bar_width, gap, top, plot_height, label_height = 28.0, 6.0, 14.0, 64.0, 16.0
+    bars = []
+    for i, year in enumerate(years):
+        item = known.get(str(year))
+        count = item.count if item else 0
+        height = max(2.0, plot_height * count / top) if count else 0.0
+        bars.append(Bar(
+            year=str(year), label=str(year) if len(years) <= 8 or year % 5 == 0 else "", count=count, selected=bool(item and item.selected),
+            toggle_url=item.toggle_url if item else None,
+            x=i * (bar_width + gap), y=top + plot_height - height, height=height,
+        ))
+    width = len(years) * (bar_width + gap) - gap
+    total_height = top + plot_height + label_height
+    return YearChart(bars, width, total_height, bar_width, total_height - 3)
+

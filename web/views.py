@@ -1,0 +1,155 @@
+"""One blueprint: the HTML pages and their /api twins (SPEC §7), and the one place errors map to HTTP.
+
+Each route turns the request into one library call and renders its result.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import itertools
+import json
+import re
+from typing import Iterable, Iterator
+
+from flask import Blueprint, Response, current_app, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from search import SearchIndex
+from search.articles import Article
+from search.errors import VnsearchError
+from search.text import fold_accents
+
+from . import openapi
+from .params import export_format, link, search_request, state_pairs
+from .present import safe_external_url, search_page, vn_date
+
+bp = Blueprint("web", __name__)
+
+CSV_COLUMNS = ("id", "title", "published", "year", "province", "province_2025",
+               "category", "source", "author", "url", "text")
+EXPORT_TYPES = {"csv": "text/csv; charset=utf-8", "jsonl": "application/x-ndjson; charset=utf-8"}
+# Status → (error code, Vietnamese message) for errors raised by routing rather than the library.
+HTTP_ERRORS = {
+    400: ("bad_request", "Yêu cầu không hợp lệ."),
+    404: ("not_found", "Không tìm thấy trang này."),
+    405: ("method_not_allowed", "Phương thức HTTP này không được hỗ trợ ở đây."),
+    413: ("payload_too_large", "Yêu cầu quá lớn."),
+}
+
+
+def search_index() -> SearchIndex:
+    return current_app.extensions["vnsearch_index"].get()
+
+
+@bp.get("/")
+@bp.get("/search")
+def search():
+    result = search_index().search(search_request(request.args))
+    return render_template("search.html", page=search_page(result, state_pairs(request.args)))
+
+
+@bp.get("/articles/<path:article_id>")
+def article(article_id: str):
+    index = search_index()
+    found = index.get(article_id)
+    title_html, text_html = index.highlight_article(found, request.args.get("q", ""))
+    pairs = state_pairs(request.args)
+    return render_template(
+        "article.html", article=found, title_html=title_html, text_html=text_html,
+        date=vn_date(found.published), external_url=safe_external_url(found.url),
+        back_url=link("web.search", pairs), has_search=bool(pairs),
+    )
+
+
+@bp.get("/api/search")
+def api_search():
+    return jsonify(search_index().search(search_request(request.args)).to_dict())
+
+
+@bp.get("/api/articles/<path:article_id>")
+def api_article(article_id: str):
+    return jsonify(search_index().get(article_id).to_dict())
+
+
+@bp.get("/api/export")
+def export():
+    fmt = export_format(request.args)
+    wanted = search_request(request.args)
+    articles = search_index().export(wanted)
+    # The library validates when the generator starts: start it before the response does.
+    first = next(articles, None)
+    rows = itertools.chain([first] if first else [], articles)
+    body = csv_lines(rows) if fmt == "csv" else jsonl_lines(rows)
+    filename = f"{export_name(wanted.q)}.{fmt}"
+    return Response(body, content_type=EXPORT_TYPES[fmt],
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@bp.get("/api/openapi.json")
+def api_openapi():
+    return jsonify(openapi.document())
+
+
+@bp.get("/healthz")
+def healthz():
+    return jsonify(status="ok", articles=search_index().count())
+
+
+def csv_lines(articles: Iterable[Article]) -> Iterator[str]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(CSV_COLUMNS)
+    for article in articles:
+        record = article.to_dict()
+        writer.writerow(["" if record[c] is None else record[c] for c in CSV_COLUMNS])
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+    yield buffer.getvalue()
+
+
+def jsonl_lines(articles: Iterable[Article]) -> Iterator[str]:
+    for article in articles:
+        yield json.dumps(article.to_dict(), ensure_ascii=False) + "\n"
+
+
+def export_name(q: str) -> str:
+    """"Đại hội Đảng" → "vnsearch-dai-hoi-dang": an ASCII file name, safe in a header."""
+    slug = re.sub(r"[^a-z0-9]+", "-", fold_accents(q).lower()).strip("-")[:40].strip("-")
+    return f"vnsearch-{slug}" if slug else "vnsearch"
+
+
+# ---- errors: one place -------------------------------------------------------------------
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/") or request.path == "/healthz"
+
+
+def error_response(status: int, code: str, message: str, headers: dict | None = None):
+    if wants_json():
+        response = jsonify(error={"code": code, "message": message})
+    else:
+        response = Response(render_template("error.html", status=status, message=message),
+                            mimetype="text/html")
+    response.status_code = status
+    response.headers.update(headers or {})
+    return response
+
+
+@bp.app_errorhandler(VnsearchError)
+def library_error(error: VnsearchError):
+    return error_response(error.http_status, error.code, str(error))
+
+
+@bp.app_errorhandler(HTTPException)
+def http_error(error: HTTPException):
+    status = error.code or 500
+    code, message = HTTP_ERRORS.get(status, ("http_error", "Yêu cầu không thực hiện được."))
+    methods = getattr(error, "valid_methods", None)
+    return error_response(status, code, message, {"Allow": ", ".join(methods)} if methods else None)
+
+
+@bp.app_errorhandler(Exception)
+def unexpected_error(error: Exception):
+    current_app.logger.exception("unexpected error on %s", request.path)
+    return error_response(500, "internal_error", "Đã xảy ra lỗi không mong muốn. Vui lòng thử lại sau.")
