@@ -153,7 +153,7 @@ def strip_boilerplate(lines: list[str], title: str | None = None) -> list[str]:
     """Body lines without boilerplate, datelines, related lists or repeats of the title."""
     title_key = _key(title) if title else None
     body = []
-    for index, line in enumerate(lines):
+    for index, line in enumerate(drop_related(lines)):
         if is_boilerplate(line):
             continue
         if index < TITLE_WINDOW and is_dateline(line):
@@ -161,7 +161,7 @@ def strip_boilerplate(lines: list[str], title: str | None = None) -> list[str]:
         if title_key and (_key(line) == title_key or _key(_PHOTO_SUFFIX.sub("", line)) == title_key):
             continue
         body.append(line)
-    return drop_repeats(drop_related(body))
+    return drop_repeats(body)
 
 
 def clean_text(raw: str) -> tuple[str | None, list[str], list[str]]:

@@ -63,10 +63,11 @@ def extract_html(html: str, url: str | None = None) -> HtmlExtract:
 
         document = trafilatura.bare_extraction(
             html, url=url, with_metadata=True, include_comments=False, include_tables=True,
-            favor_precision=True, as_dict=True,
+            favor_precision=True,
         )
+        document = document.as_dict() if hasattr(document, "as_dict") else (document or {})
     except Exception:  # malformed markup must not stop an ingest
-        document = None
+        document = {}
     document = document or {}
     categories = document.get("categories") or []
     if isinstance(categories, str):

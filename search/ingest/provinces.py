@@ -227,7 +227,7 @@ class Evidence:
 
 
 _ZONE_WEIGHT = {"title": 4.0, "lead": 2.0, "body": 1.0}
-_KIND_FACTOR = {"qualified": 1.5, "province": 1.0, "district": 1.2, "town": 0.8, "weak": 0.3}
+_KIND_FACTOR = {"qualified": 1.5, "province": 1.0, "district": 1.5, "town": 0.8, "weak": 0.3}
 _BODY_CAP = 5.0
 _OUTLET_WEIGHT = 8.0
 _MIN_SCORE = 2.5
@@ -243,6 +243,19 @@ _ALLOWED_CAPITALISED_PREVIOUS = frozenset(
     """báo đài cổng sở công tỉnh thành tp ubnd hđnd ở tại về từ đến và cho của
     trên dưới khu miền vùng trong theo tới khắp ngoài với thủ""".split()
 )
+_ADMIN_ACRONYMS = frozenset(
+    """ubnd hđnd ub tp tx ttxvn mttq ca tand vksnd vks bch btv ttđt đbqh qđnd vn gd đt gdđt xh tbxh lđ
+    mt tn ptnt nn dl vh tt kh cn gtvt tttt csgt pccc bhxh ktxh kt yt sở dt""".split()
+)
+# Words before a place that make it where a person lives or a vehicle is registered.
+_RESIDENCE = re.compile(r"(?:trú|ngụ|quê|đến từ|biển số|biển kiểm soát|bks|bksx|sinh ra|xuất thân)[^.;!?]{0,40}$",
+                        re.IGNORECASE)
+_RESIDENCE_FACTOR = 0.3
+_SAME_PLACE_SPAN = 40
+_ADDRESS_BONUS = 1.25
+_TITLE_DOMINANCE = 1.5
+_ENUMERATION_SPAN = 80
+_ENUMERATION_FACTOR = 0.3
 _PLURAL_BEFORE_TINH = frozenset(
     "các những nhiều mỗi mọi hai ba bốn năm sáu bảy tám chín mười liên giữa".split()
 )
@@ -260,6 +273,7 @@ _QUALIFIERS = {
     ("thị", "xã"): "Thị xã",
     ("tx",): "Thị xã",
 }
+_ABBREVIATIONS = frozenset({"tp", "tx", "q", "h", "p", "x"})
 _LOCAL_WORDS = {("tỉnh",), ("thành", "phố"), ("tp",)}
 _TWO_WORD_STARTS = {q[0] for q in list(_QUALIFIERS) + list(_WARD_QUALIFIERS) if len(q) > 1}
 
@@ -319,6 +333,9 @@ def _is_part_of_longer_name(tokens: _Tokens, i: int, length: int) -> bool:
         if (previous[0].isupper() and not previous.isupper()
                 and tokens.norm[i - 1] not in _ALLOWED_CAPITALISED_PREVIOUS):
             return True
+        # "HA Gia Lai", "SHB Đà Nẵng": a brand or club acronym, unlike "UBND Hà Nội".
+        if len(previous) > 1 and previous.isupper() and tokens.norm[i - 1] not in _ADMIN_ACRONYMS:
+            return True
     end = i + length
     if end < len(tokens.words) and _PHRASE_SEPARATOR.fullmatch(tokens.gap(end)):
         following = tokens.words[end]
@@ -345,9 +362,10 @@ def scan_evidence(title: str, text: str) -> tuple[list[Evidence], int]:
     they say the article is local without saying where.
     """
     gaz = gazetteer()
-    evidence: list[Evidence] = []
+    found_all: list[Evidence] = []
     local = 0
     for zone_text, zone in ((title or "", "title"), (text[:SCAN_LIMIT] if text else "", "text")):
+        evidence: list[Evidence] = []
         tokens = _Tokens(zone_text)
         norm = tokens.norm
         i, n_words = 0, len(norm)
@@ -361,8 +379,11 @@ def scan_evidence(title: str, text: str) -> tuple[list[Evidence], int]:
             if qualifier_len:
                 qualifier = _QUALIFIERS[tuple(norm[i:i + qualifier_len])]
                 j = i + qualifier_len
+                # Only an abbreviation takes a dot ("TP. Huế"); after "tỉnh." a sentence ends.
+                separator = _QUALIFIER_SEPARATOR if norm[j - 1] in _ABBREVIATIONS else _PHRASE_SEPARATOR
+                names_next = (j < n_words and bool(separator.fullmatch(tokens.gap(j))) and tokens.capitalised(j))
                 found = None
-                if j < n_words and _QUALIFIER_SEPARATOR.fullmatch(tokens.gap(j)) and tokens.capitalised(j):
+                if names_next:
                     found = _resolve_qualified(tokens, j, qualifier, gaz)
                 if found:
                     length, province, kind = found
@@ -371,8 +392,7 @@ def scan_evidence(title: str, text: str) -> tuple[list[Evidence], int]:
                     i = j + length
                     continue
                 if (norm[i:i + qualifier_len] and tuple(norm[i:i + qualifier_len]) in _LOCAL_WORDS
-                        and not (j < n_words and tokens.capitalised(j)
-                                 and _QUALIFIER_SEPARATOR.fullmatch(tokens.gap(j)))
+                        and not names_next
                         and not (i > 0 and norm[i - 1] in _PLURAL_BEFORE_TINH)
                         and not (j < n_words and norm[j] in ("thành", "tp"))):
                     local += 1
@@ -404,7 +424,35 @@ def scan_evidence(title: str, text: str) -> tuple[list[Evidence], int]:
                 evidence.append(Evidence(entry.province, _ZONE_WEIGHT[where] * _KIND_FACTOR[entry.kind],
                                          where, entry.kind, position))
             i += length
-    return evidence, local
+        found_all.extend(_weigh_in_context(evidence, zone_text))
+    return found_all, local
+
+
+def _weigh_in_context(evidence: list[Evidence], text: str) -> list[Evidence]:
+    """One address is one place ("huyện Kim Thành, tỉnh Hải Dương"); a residence, a licence
+    plate or a list of several provinces says little about what the article is about."""
+    merged: list[Evidence] = []
+    for item in evidence:
+        previous = merged[-1] if merged else None
+        if previous and previous.province == item.province and item.start - previous.start <= _SAME_PLACE_SPAN:
+            # A unit and its province named together is a full address: the most explicit evidence.
+            weight = max(item.weight, previous.weight)
+            if item.kind != previous.kind:
+                weight *= _ADDRESS_BONUS
+            merged[-1] = Evidence(item.province, weight, item.zone, "address", previous.start)
+            continue
+        merged.append(item)
+    weighed = []
+    for index, item in enumerate(merged):
+        factor = 1.0
+        if _RESIDENCE.search(text[max(0, item.start - 45):item.start]):
+            factor *= _RESIDENCE_FACTOR
+        nearby = {other.province for other in merged
+                  if abs(other.start - item.start) <= _ENUMERATION_SPAN}
+        if len(nearby) >= 3:
+            factor *= _ENUMERATION_FACTOR
+        weighed.append(Evidence(item.province, item.weight * factor, item.zone, item.kind, item.start))
+    return weighed
 
 
 def _resolve_qualified(tokens: _Tokens, j: int, qualifier: str, gaz: Gazetteer):
@@ -454,7 +502,10 @@ def infer_province(title: str | None, text: str | None, outlet: str | None = Non
     second_score = ranked[1][1] if len(ranked) > 1 else 0.0
     if outlet and best == outlet:
         return best
-    if best_score >= _MIN_SCORE and best_score >= _DOMINANCE * second_score:
+    others = sum(scores.values()) - best_score
+    in_title = {item.province for item in evidence if item.zone == "title"}
+    dominance = _TITLE_DOMINANCE if in_title == {best} else _DOMINANCE
+    if best_score >= _MIN_SCORE and best_score >= dominance * second_score and best_score >= others:
         return best
     # A local article ("của tỉnh", "Tỉnh ủy") naming one province and no other.
     if second_score == 0.0 and local >= 3 and best_score >= 1.0:
