@@ -9,6 +9,8 @@ from __future__ import annotations
 import codecs
 import gzip
 import json
+import re
+import unicodedata
 import zlib
 from pathlib import Path
 from typing import Iterator
@@ -24,8 +26,52 @@ _BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF32_LE, "utf-32"), (codec
          (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
 
 
+# A Vietnamese syllable, checked on its tone-less form: initial consonant, then a rhyme
+# that ends in a glide (no final consonant) or a vowel nucleus with an optional final.
+_INITIAL = r"(?:ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdđghklmnpqrstvx])?"
+_GLIDE_RHYMES = ("oai oay oeo uây uôi ươi ươu yêu iêu uya uyu ai ao au ay âu ây eo êu ia iu oi ôi ơi ua ui "
+                 "ưa ưi ưu").split()
+_NUCLEI = "uyê iê yê uô ươ oa oă oe oo uâ uê uy a ă â e ê o ô ơ u ư".split()
+_SYLLABLE = re.compile(
+    _INITIAL + "(?:" + "|".join(_GLIDE_RHYMES) + "|(?:" + "|".join(_NUCLEI) + ")(?:ch|ng|nh|[cmnpt])?"
+    + "|i(?:ch|nh|[mnpt])?|y)"
+)
+_TONES = frozenset("\u0300\u0301\u0303\u0309\u0323")
+_WORD = re.compile(r"[^\W\d_]+")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")
+# Enough text to tell encodings apart, small enough to score several candidates quickly.
+SCORE_SAMPLE_CHARS = 20_000
+MAX_CANDIDATES = 6
+# Below this share of Vietnamese syllables a fallback guess is not trusted over "unreadable".
+MIN_FALLBACK_SHARE = 0.5
+# JSON and HTML nest at most this deep before Python's recursion limit; deeper is refused.
+DEEPLY_NESTED = "lồng nhau quá sâu"
+
+
 class UnreadableFile(Exception):
     """Raised with a Vietnamese reason when a whole file cannot be read."""
+
+
+def _inner_capital(word: str) -> bool:
+    """A capital after a small letter, as mojibake makes ("boÌ" for "bò")."""
+    first_small = next((i for i, c in enumerate(word) if c.islower()), len(word))
+    return any(c.isupper() for c in word[first_small:])
+
+
+def vietnamese_share(text: str) -> float:
+    """Share of the non-ASCII words of `text` that are well-formed Vietnamese syllables (0 when none).
+    ASCII words read the same in every candidate encoding, so they do not count."""
+    words = [w for w in _WORD.findall(text[:SCORE_SAMPLE_CHARS]) if not w.isascii()]
+    if not words:
+        return 0.0
+    good = 0
+    for word in words:
+        decomposed = unicodedata.normalize("NFD", word)
+        tones = sum(1 for c in decomposed if c in _TONES)
+        bare = unicodedata.normalize("NFC", "".join(c for c in decomposed if c not in _TONES)).lower()
+        if tones <= 1 and _SYLLABLE.fullmatch(bare) and not _inner_capital(word):
+            good += 1
+    return good / len(words)
 
 
 def format_of(path: Path) -> str | None:
@@ -42,6 +88,42 @@ def source_files(source_dir: Path) -> list[Path]:
     return sorted(files)
 
 
+def _utf16_without_bom(data: bytes) -> str | None:
+    """UTF-16 text without a BOM: NUL bytes at every other position (the high byte of Latin letters)."""
+    if len(data) % 2 or b"\x00" not in data:
+        return None
+    even, odd = data[0::2].count(0), data[1::2].count(0)
+    encoding = "utf-16-be" if even > 0.3 * len(data) / 2 and odd == 0 else (
+        "utf-16-le" if odd > 0.3 * len(data) / 2 and even == 0 else None)
+    if encoding is None:
+        return None
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError:
+        return None
+
+
+def _detected(data: bytes) -> str | None:
+    """Charset detection, checked for Vietnamese: the detector's candidates and Windows-1258
+    are scored by their share of well-formed Vietnamese syllables, because on short text in
+    Windows-1258 (tone marks as combining characters) the detector often guesses Big5 or a
+    Latin code page. Ties go to Windows-1258, then to the detector's order."""
+    guesses = [(match.encoding, str(match)) for match in list(from_bytes(data))[:MAX_CANDIDATES]]
+    try:
+        guesses.append(("cp1258", data.decode("cp1258")))
+    except UnicodeDecodeError:
+        pass
+    best_text, best_key = None, None
+    for rank, (encoding, text) in enumerate(guesses):
+        score = vietnamese_share(to_nfc(text))
+        if (rank > 0 or encoding == "cp1258") and score < MIN_FALLBACK_SHARE:
+            continue  # only the detector's own best guess is taken without Vietnamese evidence
+        key = (score, encoding == "cp1258", -rank)
+        if best_key is None or key > best_key:
+            best_text, best_key = text, key
+    return best_text
+
+
 def decode(data: bytes) -> str:
     """Bytes → NFC text: BOMs, then strict UTF-8, then charset detection (UTF-16, Windows-1258, …)."""
     for bom, encoding in _BOMS:
@@ -50,55 +132,91 @@ def decode(data: bytes) -> str:
                 return to_nfc(data.decode(encoding))
             except UnicodeDecodeError:
                 raise UnreadableFile(f"không giải mã được ({encoding} hỏng)") from None
+    text = _utf16_without_bom(data)
+    if text is not None:
+        return to_nfc(text)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
-        best = from_bytes(data).best()
-        if best is None:
+        text = _detected(data)
+        if text is None:
             raise UnreadableFile("tệp nhị phân hoặc không rõ bảng mã") from None
-        text = str(best)
+    if "\x00" in text:
+        # UTF-16 text is also valid UTF-8 with NULs in it; binary data is neither.
+        guess = _detected(data)
+        if guess is not None and vietnamese_share(to_nfc(guess)) >= MIN_FALLBACK_SHARE:
+            text = guess
     if "\x00" in text:
         raise UnreadableFile("tệp nhị phân (chứa byte NUL)")
+    if len(_CONTROL.findall(text[:SCORE_SAMPLE_CHARS])) > 0.01 * min(len(text), SCORE_SAMPLE_CHARS):
+        raise UnreadableFile("tệp nhị phân (nhiều ký tự điều khiển)")
     return to_nfc(text)
 
 
-def _article(article_id: str, fields: dict) -> Article | Skipped:
+def _parse_json(text: str):
+    """json.loads, with nesting too deep for Python's parser reported like any other bad JSON."""
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise ValueError(DEEPLY_NESTED) from None
+
+
+def _article(article_id: str, fields: dict, location: str | None = None) -> Article | Skipped:
+    """An Article, or Skipped naming where it came from (`location`: file and line) when it has no text."""
     if not (fields.get("text") or "").strip():
-        return Skipped(article_id, "không có nội dung văn bản")
+        where = article_id if location in (None, article_id) else f"{location} (id {article_id})"
+        return Skipped(where, "không có nội dung văn bản")
     if not (fields.get("title") or "").strip():
         fields["title"] = fields["text"].strip().splitlines()[0][:200]
     return Article(id=article_id, **fields)
 
 
-def _from_record(record, article_id: str) -> Article | Skipped:
+def _from_record(record, location: str) -> Article | Skipped:
+    """The article of one JSON value found at `location` (file, plus #L<line> or #<index>)."""
     if not isinstance(record, dict):
-        return Skipped(article_id, "không phải một đối tượng JSON")
+        return Skipped(location, "không phải một đối tượng JSON")
+    article_id = location
     given_id = record.get("id")
     if isinstance(given_id, (str, int)) and not isinstance(given_id, bool) and str(given_id).strip():
         article_id = str(given_id).strip()
-    return _article(article_id, metadata.article_fields_from_record(record))
+    return _article(article_id, metadata.article_fields_from_record(record), location)
 
 
-def _json_lines(lines: Iterator[str], rel: str) -> Iterator[Article | Skipped]:
+def _json_lines(lines: Iterator[str | UnreadableFile], rel: str) -> Iterator[Article | Skipped]:
     for number, line in enumerate(lines, start=1):
+        item = f"{rel}#L{number}"
+        if isinstance(line, UnreadableFile):
+            yield Skipped(item, str(line))
+            continue
         if not line.strip():
             continue
-        item = f"{rel}#L{number}"
         try:
-            record = json.loads(line)
+            record = _parse_json(line)
         except json.JSONDecodeError as error:
             yield Skipped(item, f"JSON không hợp lệ ({error.msg}, cột {error.colno})")
+            continue
+        except ValueError as error:
+            yield Skipped(item, f"JSON không hợp lệ ({error})")
             continue
         yield _from_record(record, item)
 
 
-def _gzip_lines(path: Path, rel: str) -> Iterator[str]:
+def _gzip_lines(path: Path) -> Iterator[str | UnreadableFile]:
+    """Decoded lines of a .jsonl.gz; an undecodable line comes as an UnreadableFile to report."""
+    count = 0
     try:
         with gzip.open(path, "rb") as stream:
             for raw in stream:
-                yield to_nfc(raw.decode("utf-8", errors="replace"))
+                count += 1
+                try:
+                    yield to_nfc(raw.decode("utf-8"))
+                except UnicodeDecodeError:
+                    try:
+                        yield decode(raw)
+                    except UnreadableFile as error:
+                        yield error
     except (OSError, EOFError, zlib.error) as error:
-        raise UnreadableFile(f"tệp gzip hỏng hoặc bị cắt cụt ({error})") from None
+        raise UnreadableFile(f"tệp gzip hỏng hoặc bị cắt cụt sau dòng {count}") from None
 
 
 def read_file(path: Path, source_dir: Path) -> Iterator[Article | Skipped]:
@@ -107,10 +225,10 @@ def read_file(path: Path, source_dir: Path) -> Iterator[Article | Skipped]:
     kind = format_of(path)
     try:
         if kind == ".jsonl.gz":
-            yield from _json_lines(_gzip_lines(path, rel), rel)
+            yield from _json_lines(_gzip_lines(path), rel)
             return
         data = path.read_bytes()
-        if not data.strip():
+        if not data:
             yield Skipped(rel, "tệp rỗng")
             return
         text = decode(data)
@@ -120,15 +238,23 @@ def read_file(path: Path, source_dir: Path) -> Iterator[Article | Skipped]:
             yield from _json_lines(iter(text.splitlines()), rel)
         elif kind == ".json":
             try:
-                parsed = json.loads(text)
+                parsed = _parse_json(text)
             except json.JSONDecodeError as error:
                 yield Skipped(rel, f"JSON không hợp lệ ({error.msg}, dòng {error.lineno})")
+                return
+            except ValueError as error:
+                yield Skipped(rel, f"JSON không hợp lệ ({error})")
                 return
             records = parsed if isinstance(parsed, list) else [parsed]
             for number, record in enumerate(records):
                 yield _from_record(record, rel if len(records) == 1 else f"{rel}#{number}")
         elif kind in (".html", ".htm"):
-            yield _article(rel, metadata.article_fields_from_html(text))
+            try:
+                fields = metadata.article_fields_from_html(text)
+            except RecursionError:
+                yield Skipped(rel, f"HTML {DEEPLY_NESTED}")
+                return
+            yield _article(rel, fields)
         else:
             yield _article(rel, metadata.article_fields_from_text(text))
     except UnreadableFile as error:
