@@ -429,6 +429,19 @@ def test_year_chart_bars_toggle_years(facet_client):
     assert re.search(r'class="bar selected" data-year="2020"', html)
 
 
+def test_year_chart_scales_bars_to_the_busiest_year(facet_client):
+    doc = api(facet_client, "/api/search")
+    counts = {v["value"]: v["count"] for v in doc["facets"]["year"] if v["value"].isdigit()}
+    _, html = page(facet_client, "/search")
+    heights = {year: float(h) for year, h in re.findall(
+        r'data-year="(\d{4})">.*?class="bar-fill"[^>]*height="([\d.]+)"', html, re.S)}
+    assert set(heights) == set(counts)
+    busiest = max(counts, key=counts.get)
+    assert heights[busiest] == 64.0
+    for year, count in counts.items():
+        assert heights[year] == pytest.approx(max(2.0, 64.0 * count / counts[busiest]), abs=0.01)
+
+
 def test_pagination_links_pages_and_previous_next(facet_client):
     total = api(facet_client, "/api/search")["total"]
     parsed, html = page(facet_client, "/search?size=2&page=2")

@@ -22,6 +22,7 @@ SORT_LABELS = {"relevance": "Liên quan nhất", "newest": "Mới nhất", "olde
 FACET_SHOWN = 8  # values listed before "Xem thêm"
 PAGE_WINDOW = 2  # page numbers shown either side of the current page
 CHART_MAX_SPAN = 40  # fill missing years in the chart only when the span is this short
+CHART_WIDTH, CHART_BAR_MIN, CHART_BAR_MAX = 220.0, 8.0, 44.0  # px: the sidebar's inner width
 
 
 def vn_number(n: int) -> str:
@@ -211,25 +212,27 @@ def _pagination(result: SearchResult, pairs: Pairs) -> tuple[str | None, list[Pa
 
 
 def _year_chart(facet: Facet) -> YearChart | None:
+    """Bars of the year facet, scaled to the tallest; each bar toggles its year."""
     known = {item.value: item for item in facet.items if item.value.isdigit() and item.count}
     if not known:
         return None
     years = sorted(int(y) for y in known)
     if years[-1] - years[0] <= CHART_MAX_SPAN:
         years = list(range(years[0], years[-1] + 1))
-    top = max(item.count for item in known.values())
-    bar_width, gap, top, plot_height, label_height = 28.0, 6.0, 14.0, 64.0, 16.0
+    peak = max(item.count for item in known.values())
+    gap = 6.0 if len(years) <= 12 else 2.0
+    bar_width = min(CHART_BAR_MAX, max(CHART_BAR_MIN, (CHART_WIDTH - gap * (len(years) - 1)) / len(years)))
+    headroom, plot_height, label_height = 14.0, 64.0, 16.0  # count above the bar, year below
     bars = []
     for i, year in enumerate(years):
         item = known.get(str(year))
         count = item.count if item else 0
-        height = max(2.0, plot_height * count / top) if count else 0.0
+        height = max(2.0, plot_height * count / peak) if count else 0.0
         bars.append(Bar(
-            year=str(year), label=str(year) if len(years) <= 8 or year % 5 == 0 else "", count=count, selected=bool(item and item.selected),
-            toggle_url=item.toggle_url if item else None,
-            x=i * (bar_width + gap), y=top + plot_height - height, height=height,
+            year=str(year), label=str(year) if bar_width >= 24 or year % 5 == 0 else "", count=count,
+            selected=bool(item and item.selected), toggle_url=item.toggle_url if item else None,
+            x=round(i * (bar_width + gap), 2), y=round(headroom + plot_height - height, 2), height=round(height, 2),
         ))
-    width = len(years) * (bar_width + gap) - gap
-    total_height = top + plot_height + label_height
-    return YearChart(bars, width, total_height, bar_width, total_height - 3)
-
+    width = round(len(years) * (bar_width + gap) - gap, 2)
+    total_height = headroom + plot_height + label_height
+    return YearChart(bars, width, total_height, round(bar_width, 2), total_height - 3)
