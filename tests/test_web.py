@@ -454,6 +454,13 @@ def test_pagination_links_pages_and_previous_next(facet_client):
     assert '<span class="next disabled">Sau ›</span>' in html
 
 
+def test_page_past_the_last_offers_the_first(facet_client):
+    parsed, html = page(facet_client, "/search?q=dai+hoi&size=2&page=50")
+    assert parsed.total == api(facet_client, "/api/search?q=dai+hoi")["total"]
+    assert "Trang này không có kết quả" in html
+    assert query_of(parsed.links["Về trang đầu"]) == {"q": ["dai hoi"], "size": ["2"]}
+
+
 def test_hits_show_date_province_source_and_link_to_the_article_with_the_search(facet_client):
     parsed, html = page(facet_client, "/search?q=trung+t%C3%A2m+d%E1%BB%AF+li%E1%BB%87u&province=Long+An")
     assert '<time datetime="2021-03-02">02/03/2021</time>' in html
