@@ -196,7 +196,8 @@ class SearchIndex:
         )
 
     def export(self, request: SearchRequest) -> Iterator[Article]:
-        """Every result of the query (not one page), in the requested order."""
+        """Every result of the query (not one page), in the requested order. The request is
+        checked and the results chosen now; the articles are read as the iterator is consumed."""
         validate(request, paging=False)
         view, searcher = self._searcher()
         parsed = parse(request.q, view.vocabulary)
@@ -214,8 +215,7 @@ class SearchIndex:
         sort = request.sort if not (parsed.is_empty and request.sort == "relevance") else "newest"
         total = int(allowed.sum())
         docnums, _ = self._page(searcher, parsed, mode, allowed, sort, 1, max(total, 1), columns)
-        for docnum in docnums:
-            yield article_from_stored(searcher.stored_fields(docnum))
+        return (article_from_stored(searcher.stored_fields(d)) for d in docnums)
 
     def highlight_article(self, article: Article, q: str) -> tuple[str, str]:
         """(title_html, text_html) with the query's syllables marked."""

@@ -174,3 +174,8 @@ def test_export_yields_every_result_not_one_page(sample_index):
 def test_scores_are_present_for_relevance_and_absent_for_date_sorts(sample_index):
     assert all(h.score for h in sample_index.search(SearchRequest(q="đại hội")).hits)
     assert all(h.score is None for h in sample_index.search(SearchRequest(q="đại hội", sort="newest")).hits)
+
+
+def test_export_checks_its_request_before_streaming(sample_index):
+    with pytest.raises(BadRequest):
+        sample_index.export(SearchRequest(date_from="yesterday"))
