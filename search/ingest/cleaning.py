@@ -8,7 +8,6 @@ line the page repeats near the top, else the first line that reads like a headli
 from __future__ import annotations
 
 import re
-import unicodedata
 
 from .dates import is_dateline
 
@@ -17,9 +16,10 @@ TITLE_WINDOW = 10
 MIN_TITLE_CHARS = 20
 MIN_TITLE_WORDS = 4
 MAX_TITLE_CHARS = 300
+# Boilerplate lines are short; a paragraph is never one.
+MAX_BOILERPLATE_CHARS = 200
 
 _INVISIBLE = re.compile(r"[\u200b-\u200f\u2060\ufeff\u00ad]")
-_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u3000]+")
 _NULL_PREFIX = re.compile(r"^(?:null|undefined|none|nan)(?:\s+|$)", re.IGNORECASE)
 _INLINE_NOISE = re.compile(
     r"lưu bài viết thành công\s*bạn có thể xem lại bài viết đã lưu ở\s*trang\s*tin bài đã lưu"
@@ -59,13 +59,17 @@ _SHARE_ROW = re.compile(r"^(?:(?:facebook|zalo|twitter|email|print|in|chia sẻ|
 _BREADCRUMB_START = re.compile(r"^(?:chi tiết bài viết|trang chủ|home)\b", re.IGNORECASE)
 _RELATED_LINK = re.compile(r"^.{8,250}\(\d{1,2}/\d{1,2}/\d{4}\)\s*$")
 _PHOTO_SUFFIX = re.compile(r"\s*[-–—]\s*(?:ảnh|hình|photo)\s*\d+\s*$", re.IGNORECASE)
-_PUNCTUATION_EDGES = re.compile(r"^[\W_]+|[\W_]+$")
+
+
+_NULL_STARTS = ("null", "undefined", "none", "nan")
 
 
 def normalize_line(line: str) -> str:
-    line = _INVISIBLE.sub("", line)
-    line = _SPACES.sub(" ", line).strip()
-    line = _NULL_PREFIX.sub("", line)
+    if _INVISIBLE.search(line):
+        line = _INVISIBLE.sub("", line)
+    line = " ".join(line.split())
+    if line[:9].lower().startswith(_NULL_STARTS):
+        line = _NULL_PREFIX.sub("", line)
     return line
 
 
@@ -80,17 +84,20 @@ def split_lines(raw: str) -> list[str]:
     return lines
 
 
+_EDGE_CHARS = " \t.,;:!?-–—|()[]{}\"'“”‘’…*•·/\\><»«›‹#~_+=^"
+
+
 def _key(line: str) -> str:
-    return _PUNCTUATION_EDGES.sub("", line.lower())
+    return line.lower().strip(_EDGE_CHARS)
 
 
 def is_boilerplate(line: str) -> bool:
     """Navigation, share, counter, language-switcher, tag and breadcrumb lines."""
+    if len(line) > MAX_BOILERPLATE_CHARS:
+        return False
     key = _key(line)
     if not key or key in _NAVIGATION or key in _RELATED_HEADERS:
         return True
-    if len(line) > 200:
-        return False
     if _LANGUAGE_SWITCHER.match(key) or _COUNTER.match(key) or _TAG_LINE.match(line):
         return True
     if _SHARE_ROW.match(key):
@@ -132,7 +139,7 @@ def drop_repeats(lines: list[str]) -> list[str]:
     """A line repeated right after itself (an image caption printed twice) is kept once."""
     kept: list[str] = []
     for line in lines:
-        if not kept or _key(line) != _key(kept[-1]):
+        if not kept or (line != kept[-1] and (abs(len(line) - len(kept[-1])) > 8 or _key(line) != _key(kept[-1]))):
             kept.append(line)
     return kept
 
@@ -158,7 +165,8 @@ def strip_boilerplate(lines: list[str], title: str | None = None) -> list[str]:
             continue
         if index < TITLE_WINDOW and is_dateline(line):
             continue
-        if title_key and (_key(line) == title_key or _key(_PHOTO_SUFFIX.sub("", line)) == title_key):
+        if title_key and len(line) <= len(title_key) + 20 and (
+                _key(line) == title_key or _key(_PHOTO_SUFFIX.sub("", line)) == title_key):
             continue
         body.append(line)
     return drop_repeats(body)
@@ -183,7 +191,3 @@ def clean_text(raw: str) -> tuple[str | None, list[str], list[str]]:
 def clean_record_text(text: str, title: str | None) -> list[str]:
     """Body lines of a JSON record's text: same rules, minus title finding."""
     return strip_boilerplate(split_lines(text), title)
-
-
-def nfc(text: str) -> str:
-    return unicodedata.normalize("NFC", text)

@@ -97,8 +97,10 @@ def to_iso(date: dt.date, clock: dt.time | None = None) -> str:
 
 def is_dateline(line: str) -> bool:
     """A line that is a publication date and nothing else worth keeping."""
+    if len(line) > 120:
+        return False
     dates = find_dates(line)
-    if not dates or len(line) > 120:
+    if not dates:
         return False
     rest = line
     for start, end, _, _ in reversed(dates):

@@ -43,6 +43,17 @@ _PHRASE_SEPARATOR = re.compile(r"[ \t\u00a0]+")
 _QUALIFIER_SEPARATOR = re.compile(r"[ \t\u00a0]*\.?[ \t\u00a0]*")
 
 
+_TONE_TAIL = re.compile("(" + "|".join(_TONE_PAIRS) + r")(?!\w)")
+
+
+def _fix_tone(match: re.Match) -> str:
+    pair = match.group(1)
+    start = match.start()
+    if pair[0] == "u" and start > 0 and match.string[start - 1] == "q":
+        return pair
+    return _TONE_PAIRS[pair]
+
+
 def normalize_tones(word: str) -> str:
     """Old-style tone placement on a lower-case syllable: hoà → hòa, thuỷ → thủy."""
     tail = word[-2:]
@@ -78,7 +89,9 @@ class Gazetteer:
     bare: dict[tuple[str, ...], _Entry]  # names usable without a qualifier
     province_names: dict[tuple[str, ...], str]  # after "tỉnh" / "thành phố"
     districts: dict[tuple[str, ...], dict[str, set[str]]]  # name → type → provinces
-    max_len: int
+    starts: dict[int, dict[str, int]]  # id of a name table → first word → longest name length
+    interesting: frozenset[str]  # first words worth a look: names and qualifiers
+    candidates: frozenset[str]  # first words around which a window of text is scanned
     outlet_pattern: re.Pattern
     national_outlets: frozenset[str]
 
@@ -159,7 +172,9 @@ def gazetteer() -> Gazetteer:
         r"(?:tinh|thanhpho|tp)?(" + "|".join(slugs) + r")"
         r"(?:portal|online|news|moi|giaiphong|city|govvn|vn|comvn|orgvn|netvn)*$"
     )
-    max_len = max(len(k) for k in list(bare) + list(districts) + list(province_names))
+    starts = {id(table): _first_words(table) for table in (bare, districts, province_names)}
+    interesting = frozenset(starts[id(bare)]) | {q[0] for q in list(_QUALIFIERS) + list(_WARD_QUALIFIERS)}
+    candidates = _candidate_pattern(set(starts[id(bare)]) | set(starts[id(province_names)]))
     return Gazetteer(
         provinces_63=tuple(key_to_63.values()),
         provinces_34=provinces_34,
@@ -168,10 +183,36 @@ def gazetteer() -> Gazetteer:
         bare=bare,
         province_names=province_names,
         districts=districts,
-        max_len=max_len,
+        starts=starts,
+        interesting=interesting,
+        candidates=candidates,
         outlet_pattern=outlet_pattern,
         national_outlets=frozenset(extra["national_outlets"]),
     )
+
+
+_NEW_STYLE = {old: new for new, old in _TONE_PAIRS.items()}
+
+
+def _surface_forms(word: str) -> set[str]:
+    """Capitalised spellings of a lower-case name word, in both tone conventions."""
+    forms = {word}
+    for old, new in _NEW_STYLE.items():
+        if word.endswith(old):
+            forms.add(word[:-2] + new)
+    return {f(form) for form in forms for f in (str.capitalize, str.upper)}
+
+
+_UPPER = "A-ZÀÁẢÃẠĂẰẮẲẴẶÂẦẤẨẪẬĐÈÉẺẼẸÊỀẾỂỄỆÌÍỈĨỊÒÓỎÕỌÔỒỐỔỖỘƠỜỚỞỠỢÙÚỦŨỤƯỪỨỬỮỰỲÝỶỸỴ"
+_CANDIDATE = re.compile(
+    rf"(?<!\w)[{_UPPER}]\w*|(?<!\w)(?:[Tt][ỉỈ][nN][hH]|[Tt][Pp]|[Hh][uU][yY][ệỆ][nN]|[Qq][uU][ậẬ][nN]|[Tt][Xx])(?!\w)"
+    r"|(?i:thành\s+phố|thị\s+xã)"
+)
+
+
+def _candidate_pattern(first_words: set[str]) -> frozenset[str]:
+    """Lower-case, tone-normalised first words that make a capitalised word a candidate."""
+    return frozenset(first_words) | {"tỉnh", "tp", "huyện", "quận", "tx", "thành", "thị"}
 
 
 def canonical_province(name: object) -> str | None:
@@ -231,6 +272,7 @@ _KIND_FACTOR = {"qualified": 1.5, "province": 1.0, "district": 1.5, "town": 0.8,
 _BODY_CAP = 5.0
 _OUTLET_WEIGHT = 8.0
 _MIN_SCORE = 2.5
+_MIN_BODY_ONLY_SCORE = 4.0
 _DOMINANCE = 2.0
 
 # Words after which a capitalised name is not a province: people, streets, sub-units.
@@ -252,6 +294,8 @@ _RESIDENCE = re.compile(r"(?:trú|ngụ|quê|đến từ|biển số|biển ki�
                         re.IGNORECASE)
 _RESIDENCE_FACTOR = 0.3
 _SAME_PLACE_SPAN = 40
+_WINDOW_BEFORE = 48
+_WINDOW_AFTER = 128
 _ADDRESS_BONUS = 1.25
 _TITLE_DOMINANCE = 1.5
 _ENUMERATION_SPAN = 80
@@ -281,32 +325,49 @@ _TWO_WORD_STARTS = {q[0] for q in list(_QUALIFIERS) + list(_WARD_QUALIFIERS) if 
 class _Tokens:
     """Words of a text with their offsets, lower-cased and tone-normalised once."""
 
-    __slots__ = ("text", "spans", "words", "norm")
+    __slots__ = ("text", "spans", "norm")
 
     def __init__(self, text: str):
         self.text = text
+        lowered = text.lower()
+        if len(lowered) != len(text):  # a few characters grow when lower-cased; keep offsets exact
+            lowered = "".join(ch.lower() if len(ch.lower()) == 1 else ch for ch in text)
+        lowered = _TONE_TAIL.sub(_fix_tone, lowered)
         self.spans = []
-        self.words = []
-        for match in _WORD.finditer(text):
+        self.norm = []
+        for match in _WORD.finditer(lowered):
             self.spans.append(match.span())
-            self.words.append(match.group())
-        self.norm = [normalize_tones(w.lower()) for w in self.words]
+            self.norm.append(match.group())
+
+    def word(self, i: int) -> str:
+        start, end = self.spans[i]
+        return self.text[start:end]
 
     def gap(self, i: int) -> str:
         """The characters between word i-1 and word i."""
         return self.text[self.spans[i - 1][1]:self.spans[i][0]] if i > 0 else "\n"
 
     def capitalised(self, i: int) -> bool:
-        word = self.words[i]
-        return word[0].isupper() or word[0].isdigit()
+        first = self.text[self.spans[i][0]]
+        return first.isupper() or first.isdigit()
 
 
 def _phrase_fits(tokens: _Tokens, start: int, length: int, separator: re.Pattern) -> bool:
     return all(separator.fullmatch(tokens.gap(k)) for k in range(start + 1, start + length))
 
 
-def _lookup(tokens: _Tokens, i: int, table: dict, max_len: int, separator: re.Pattern = _INNER_SEPARATOR):
+def _first_words(table: dict) -> dict[str, int]:
+    starts: dict[str, int] = {}
+    for key in table:
+        starts[key[0]] = max(starts.get(key[0], 0), len(key))
+    return starts
+
+
+def _lookup(tokens: _Tokens, i: int, table: dict, separator: re.Pattern = _INNER_SEPARATOR):
     """The longest name of ``table`` starting at word i: (length, value) or None."""
+    max_len = gazetteer().starts[id(table)].get(tokens.norm[i])
+    if not max_len:
+        return None
     n_words = len(tokens.norm)
     for length in range(min(max_len, n_words - i), 0, -1):
         value = table.get(tuple(tokens.norm[i:i + length]))
@@ -327,7 +388,7 @@ def _match_qualifier(tokens: _Tokens, i: int, table: dict) -> int:
 
 def _is_part_of_longer_name(tokens: _Tokens, i: int, length: int) -> bool:
     if i > 0 and _PHRASE_SEPARATOR.fullmatch(tokens.gap(i)):
-        previous = tokens.words[i - 1]
+        previous = tokens.word(i - 1)
         if tokens.norm[i - 1] in _BLOCKING_PREVIOUS:
             return True
         if (previous[0].isupper() and not previous.isupper()
@@ -337,8 +398,8 @@ def _is_part_of_longer_name(tokens: _Tokens, i: int, length: int) -> bool:
         if len(previous) > 1 and previous.isupper() and tokens.norm[i - 1] not in _ADMIN_ACRONYMS:
             return True
     end = i + length
-    if end < len(tokens.words) and _PHRASE_SEPARATOR.fullmatch(tokens.gap(end)):
-        following = tokens.words[end]
+    if end < len(tokens.norm) and _PHRASE_SEPARATOR.fullmatch(tokens.gap(end)):
+        following = tokens.word(end)
         if following[0].isupper() and not following.isupper():
             return True
     return False
@@ -359,73 +420,113 @@ def scan_evidence(title: str, text: str) -> tuple[list[Evidence], int]:
     """Place evidence in a title and the start of a text, and a count of local references.
 
     Local references are "tỉnh" / "thành phố" without a name ("của tỉnh", "Tỉnh ủy"):
-    they say the article is local without saying where.
+    they say the article is local without saying where. Only windows around candidate
+    words (a capitalised first word of a name, a qualifier) are tokenised.
     """
     gaz = gazetteer()
-    found_all: list[Evidence] = []
+    title = title or ""
+    text = text[:SCAN_LIMIT] if text else ""
+    title_evidence: list[Evidence] = []
+    local = _scan_window(title, 0, "title", gaz, title_evidence)
+    text_evidence: list[Evidence] = []
+    for start, end in _candidate_windows(text, gaz.candidates):
+        local += _scan_window(text[start:end], start, "text", gaz, text_evidence)
+    return _weigh_in_context(title_evidence, title) + _weigh_in_context(text_evidence, text), local
+
+
+def _candidate_windows(text: str, candidates: frozenset[str]) -> list[tuple[int, int]]:
+    """Merged character windows around candidate words, cut at whitespace."""
+    windows: list[list[int]] = []
+    for match in _CANDIDATE.finditer(text):
+        word = match.group().lower()
+        if word not in candidates and normalize_tones(word) not in candidates and " " not in word:
+            continue
+        start = max(0, match.start() - _WINDOW_BEFORE)
+        end = min(len(text), match.start() + _WINDOW_AFTER)
+        if windows and start <= windows[-1][1]:
+            windows[-1][1] = end
+        else:
+            windows.append([start, end])
+    snapped = []
+    for start, end in windows:
+        if start > 0:
+            cut = max(text.rfind(" ", 0, start), text.rfind("\n", 0, start))
+            start = cut + 1 if cut >= 0 else 0
+        cut = text.find(" ", end)
+        end = len(text) if cut < 0 else cut
+        if snapped and start <= snapped[-1][1]:
+            snapped[-1] = (snapped[-1][0], max(end, snapped[-1][1]))
+        else:
+            snapped.append((start, end))
+    return snapped
+
+
+def _scan_window(window: str, offset: int, zone: str, gaz: Gazetteer, evidence: list[Evidence]) -> int:
+    """Scan one window of text, appending evidence; returns the count of local references."""
     local = 0
-    for zone_text, zone in ((title or "", "title"), (text[:SCAN_LIMIT] if text else "", "text")):
-        evidence: list[Evidence] = []
-        tokens = _Tokens(zone_text)
-        norm = tokens.norm
-        i, n_words = 0, len(norm)
-        while i < n_words:
-            position = tokens.spans[i][0]
-            where = zone if zone == "title" else ("lead" if position < LEAD_CHARS else "body")
-            qualifier_len = _match_qualifier(tokens, i, _QUALIFIERS)
-            if qualifier_len and len(norm[i]) == 1 and not (
-                    i + 1 < n_words and "." in tokens.gap(i + 1)):
-                qualifier_len = 0
-            if qualifier_len:
-                qualifier = _QUALIFIERS[tuple(norm[i:i + qualifier_len])]
-                j = i + qualifier_len
-                # Only an abbreviation takes a dot ("TP. Huế"); after "tỉnh." a sentence ends.
-                separator = _QUALIFIER_SEPARATOR if norm[j - 1] in _ABBREVIATIONS else _PHRASE_SEPARATOR
-                names_next = (j < n_words and bool(separator.fullmatch(tokens.gap(j))) and tokens.capitalised(j))
-                found = None
-                if names_next:
-                    found = _resolve_qualified(tokens, j, qualifier, gaz)
-                if found:
-                    length, province, kind = found
-                    evidence.append(Evidence(province, _ZONE_WEIGHT[where] * _KIND_FACTOR[kind],
-                                             where, kind, position))
-                    i = j + length
-                    continue
-                if (norm[i:i + qualifier_len] and tuple(norm[i:i + qualifier_len]) in _LOCAL_WORDS
-                        and not names_next
-                        and not (i > 0 and norm[i - 1] in _PLURAL_BEFORE_TINH)
-                        and not (j < n_words and norm[j] in ("thành", "tp"))):
-                    local += 1
-                i = j
+    tokens = _Tokens(window)
+    norm = tokens.norm
+    i, n_words = 0, len(norm)
+    interesting = gaz.interesting
+    while i < n_words:
+        if norm[i] not in interesting:
+            i += 1
+            continue
+        position = tokens.spans[i][0] + offset
+        where = zone if zone == "title" else ("lead" if position < LEAD_CHARS else "body")
+        qualifier_len = _match_qualifier(tokens, i, _QUALIFIERS)
+        if qualifier_len and len(norm[i]) == 1 and not (
+                i + 1 < n_words and "." in tokens.gap(i + 1)):
+            qualifier_len = 0
+        if qualifier_len:
+            qualifier = _QUALIFIERS[tuple(norm[i:i + qualifier_len])]
+            j = i + qualifier_len
+            # Only an abbreviation takes a dot ("TP. Huế"); after "tỉnh." a sentence ends.
+            separator = _QUALIFIER_SEPARATOR if norm[j - 1] in _ABBREVIATIONS else _PHRASE_SEPARATOR
+            names_next = (j < n_words and bool(separator.fullmatch(tokens.gap(j))) and tokens.capitalised(j))
+            found = None
+            if names_next:
+                found = _resolve_qualified(tokens, j, qualifier, gaz)
+            if found:
+                length, province, kind = found
+                evidence.append(Evidence(province, _ZONE_WEIGHT[where] * _KIND_FACTOR[kind],
+                                         where, kind, position))
+                i = j + length
                 continue
-            ward_len = _match_qualifier(tokens, i, _WARD_QUALIFIERS)
-            if ward_len and (len(norm[i]) > 1 or "." in tokens.gap(i + ward_len) if i + ward_len < n_words else False):
-                j = i + ward_len
-                while (j < n_words and j < i + ward_len + 4 and tokens.capitalised(j)
-                       and _QUALIFIER_SEPARATOR.fullmatch(tokens.gap(j))):
-                    j += 1
-                i = j
-                continue
-            found = _lookup(tokens, i, gaz.bare, gaz.max_len)
-            if found is None:
-                i += 1
-                continue
-            length, entry = found
-            if entry.kind in ("stop", "needs_qualifier"):
-                i += length
-                continue
-            if entry.kind == "weak":
-                evidence.append(Evidence(entry.province, _ZONE_WEIGHT[where] * _KIND_FACTOR["weak"],
-                                         where, "weak", position))
-                i += length
-                continue
-            if all(tokens.capitalised(k) for k in range(i, i + length)) and not _is_part_of_longer_name(
-                    tokens, i, length):
-                evidence.append(Evidence(entry.province, _ZONE_WEIGHT[where] * _KIND_FACTOR[entry.kind],
-                                         where, entry.kind, position))
+            if (norm[i:i + qualifier_len] and tuple(norm[i:i + qualifier_len]) in _LOCAL_WORDS
+                    and not names_next
+                    and not (i > 0 and norm[i - 1] in _PLURAL_BEFORE_TINH)
+                    and not (j < n_words and norm[j] in ("thành", "tp"))):
+                local += 1
+            i = j
+            continue
+        ward_len = _match_qualifier(tokens, i, _WARD_QUALIFIERS)
+        if ward_len and (len(norm[i]) > 1 or "." in tokens.gap(i + ward_len) if i + ward_len < n_words else False):
+            j = i + ward_len
+            while (j < n_words and j < i + ward_len + 4 and tokens.capitalised(j)
+                   and _QUALIFIER_SEPARATOR.fullmatch(tokens.gap(j))):
+                j += 1
+            i = j
+            continue
+        found = _lookup(tokens, i, gaz.bare)
+        if found is None:
+            i += 1
+            continue
+        length, entry = found
+        if entry.kind in ("stop", "needs_qualifier"):
             i += length
-        found_all.extend(_weigh_in_context(evidence, zone_text))
-    return found_all, local
+            continue
+        if entry.kind == "weak":
+            evidence.append(Evidence(entry.province, _ZONE_WEIGHT[where] * _KIND_FACTOR["weak"],
+                                     where, "weak", position))
+            i += length
+            continue
+        if all(tokens.capitalised(k) for k in range(i, i + length)) and not _is_part_of_longer_name(
+                tokens, i, length):
+            evidence.append(Evidence(entry.province, _ZONE_WEIGHT[where] * _KIND_FACTOR[entry.kind],
+                                     where, entry.kind, position))
+        i += length
+    return local
 
 
 def _weigh_in_context(evidence: list[Evidence], text: str) -> list[Evidence]:
@@ -458,22 +559,19 @@ def _weigh_in_context(evidence: list[Evidence], text: str) -> list[Evidence]:
 def _resolve_qualified(tokens: _Tokens, j: int, qualifier: str, gaz: Gazetteer):
     """After "tỉnh", "TP.", "huyện" …: (words used, province, evidence kind) or None."""
     if qualifier in ("tỉnh", "thành phố"):
-        found = _lookup(tokens, j, gaz.province_names, gaz.max_len)
+        found = _lookup(tokens, j, gaz.province_names)
         if found:
             length, province = found
             return length, province, "qualified"
         if qualifier == "tỉnh":
             return None
-    found = _lookup(tokens, j, gaz.districts, gaz.max_len)
+    found = _lookup(tokens, j, gaz.districts)
     if found:
         length, types = found
         province = _district_province(types, qualifier)
         if province:
             return length, province, "district"
     return None
-
-
-_CITIES_63 = frozenset({"Hà Nội", "Hồ Chí Minh", "Hải Phòng", "Đà Nẵng", "Cần Thơ", "Thừa Thiên Huế"})
 
 
 def score_provinces(evidence: list[Evidence], outlet: str | None = None) -> dict[str, float]:
@@ -505,7 +603,11 @@ def infer_province(title: str | None, text: str | None, outlet: str | None = Non
     others = sum(scores.values()) - best_score
     in_title = {item.province for item in evidence if item.zone == "title"}
     dominance = _TITLE_DOMINANCE if in_title == {best} else _DOMINANCE
-    if best_score >= _MIN_SCORE and best_score >= dominance * second_score and best_score >= others:
+    # An article states its subject in the title or lead; body-only mentions are often incidental
+    # (a person's hometown, a past event), so they need to be many.
+    upfront = any(item.province == best and item.zone != "body" for item in evidence)
+    needed = _MIN_SCORE if upfront else _MIN_BODY_ONLY_SCORE
+    if best_score >= needed and best_score >= dominance * second_score and best_score >= others:
         return best
     # A local article ("của tỉnh", "Tỉnh ủy") naming one province and no other.
     if second_score == 0.0 and local >= 3 and best_score >= 1.0:
