@@ -6,13 +6,16 @@ One pipeline serves documents (as a Whoosh analyzer) and queries (`segment`):
     | NormalizeFilter()     text.normalize: NFC, one tone placement, lower case
     | TokenKindsFilter()    per syllable `thông` and `f:thong`; per compound `w:thông_tin`
 
-All kinds of one syllable share its position, so phrases work within one kind, and
-every token's offsets point into the original text.
+A syllable without marks ("tin") is its own folded form: it is indexed once, as `f:tin`, and
+`exact_term` maps it there. All kinds of one syllable share its position, so phrases work
+within one kind (or across exact and folded terms), and every token's offsets point into
+the original text.
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Iterator
 
 from whoosh.analysis import Composable, Filter, Token, Tokenizer
@@ -115,8 +118,19 @@ def segment_words(text: str) -> list[str]:
     return [" ".join(s.text for s in group) for group in word_groups(syllables(text))]
 
 
+@lru_cache(maxsize=500_000)
 def folded_term(syllable: str) -> str:
     return FOLDED_PREFIX + fold_accents(syllable)
+
+
+@lru_cache(maxsize=500_000)
+def exact_term(normalized_syllable: str) -> str:
+    """The index term of a syllable as written: itself, or its folded term when it has no marks."""
+    folded = folded_term(normalized_syllable)
+    return folded if folded[len(FOLDED_PREFIX):] == normalized_syllable else normalized_syllable
+
+
+normalize_syllable = lru_cache(maxsize=500_000)(normalize)
 
 
 def word_term(normalized_syllables: list[str]) -> str:
@@ -154,22 +168,24 @@ class NormalizeFilter(Filter):
 
     def __call__(self, tokens):
         for t in tokens:
-            t.text = normalize(t.text)
+            t.text = normalize_syllable(t.text)
             if getattr(t, "compound", None):
-                t.compound = [normalize(x) for x in t.compound]
+                t.compound = [normalize_syllable(x) for x in t.compound]
             yield t
 
 
 class TokenKindsFilter(Filter):
-    """After each syllable, its accent-folded form; after a compound's first syllable,
-    the compound as one word."""
+    """Each syllable as written and accent-folded (once when they are the same); after a
+    compound's first syllable, the compound as one word."""
 
     def __call__(self, tokens):
         for t in tokens:
             syllable = t.text
             compound = getattr(t, "compound", None)
-            yield t
-            t.text = folded_term(syllable)
+            folded = folded_term(syllable)
+            if exact_term(syllable) == syllable:
+                yield t
+            t.text = folded
             yield t
             if compound:
                 endchar = getattr(t, "endchar", None)

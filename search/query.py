@@ -18,7 +18,7 @@ from dataclasses import dataclass, field as dataclass_field
 
 from whoosh import query as wq
 
-from .analysis import WORD_JOINER, WORD_PREFIX, folded_term, syllables, word_groups
+from .analysis import WORD_JOINER, WORD_PREFIX, exact_term, folded_term, syllables, word_groups
 from .articles import FACET_FIELDS
 from .synonyms import find_variants
 from .vocabulary import Vocabulary
@@ -191,16 +191,16 @@ def _unit_in_field(unit: Unit, name: str) -> wq.Query:
     if len(unit.syllables) == 1:
         parts = [wq.Term(name, folded[0], boost=W_FOLDED)]
         if unit.accented:
-            parts.append(wq.Term(name, unit.syllables[0], boost=W_EXACT))
+            parts.append(wq.Term(name, exact_term(unit.syllables[0]), boost=W_EXACT))
     else:
         parts = [wq.Phrase(name, folded, boost=W_FOLDED)]
         if unit.accented:
-            parts.append(wq.Phrase(name, unit.syllables, boost=W_EXACT))
+            parts.append(wq.Phrase(name, [exact_term(s) for s in unit.syllables], boost=W_EXACT))
             if not unit.phrase:
                 parts.append(wq.Term(name, WORD_PREFIX + WORD_JOINER.join(unit.syllables), boost=W_WORD))
     for spelling, share in unit.restored:
         if len(spelling) == 1:
-            parts.append(wq.Term(name, spelling[0], boost=W_RESTORED * share))
+            parts.append(wq.Term(name, exact_term(spelling[0]), boost=W_RESTORED * share))
         else:
             parts.append(wq.Term(name, WORD_PREFIX + WORD_JOINER.join(spelling), boost=W_WORD_RESTORED * share))
     return wq.Or(parts)
