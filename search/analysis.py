@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 from typing import Iterator
 
 from whoosh.analysis import Composable, Filter, Token, Tokenizer
@@ -69,11 +70,44 @@ def _joins(previous: str, current: str, label: str) -> bool:
     )
 
 
+def pyvi_features(sentence: list[str]) -> list[dict]:
+    """Exactly pyvi's ViTokenizer.sent2features, with each per-token fact computed once
+    instead of up to three times (a third of indexing time went there)."""
+    from pyvi.ViTokenizer import ViTokenizer
+
+    bi_grams, tri_grams = ViTokenizer.bi_grams, ViTokenizer.tri_grams
+    n = len(sentence)
+    lower = [w.lower() for w in sentence]
+    title = [w.istitle() for w in sentence]
+    upper = [w.isupper() for w in sentence]
+    bigram = [" ".join([sentence[i], sentence[i + 1]]).lower() in bi_grams for i in range(n - 1)]
+    trigram = [" ".join(sentence[i:i + 3]).lower() in tri_grams for i in range(n - 2)]
+    out = []
+    for i, word in enumerate(sentence):
+        features = {"bias": 1.0, "word.lower()": lower[i], "word.isupper()": upper[i],
+                    "word.istitle()": title[i], "word.isdigit()": word.isdigit()}
+        if i > 0:
+            features["-1:word.lower()"] = lower[i - 1]
+            features["-1:word.istitle()"] = title[i - 1]
+            features["-1:word.isupper()"] = upper[i - 1]
+            features["-1:word.bi_gram()"] = bigram[i - 1]
+            if i > 1:
+                features["-2:word.tri_gram()"] = trigram[i - 2]
+        if i < n - 1:
+            features["+1:word.lower()"] = lower[i + 1]
+            features["+1:word.istitle()"] = title[i + 1]
+            features["+1:word.isupper()"] = upper[i + 1]
+            features["+1:word.bi_gram()"] = bigram[i]
+            if i < n - 2:
+                features["+2:word.tri_gram()"] = trigram[i]
+        out.append(features)
+    return out
+
+
 def _pyvi_labels(sentences: list[list[str]]) -> list[list[str]]:
     from pyvi.ViTokenizer import ViTokenizer  # loads the model once, on first use
 
-    features = [ViTokenizer.sent2features(sentence, False) for sentence in sentences]
-    return ViTokenizer.model.predict(features)
+    return ViTokenizer.model.predict([pyvi_features(sentence) for sentence in sentences])
 
 
 def syllables(text: str, segment_words: bool = True) -> list[Syllable]:
@@ -198,5 +232,23 @@ class TokenKindsFilter(Filter):
             t.text = syllable
 
 
+class PreAnalyzed(NamedTuple):
+    """A field's postings computed ahead, in a worker process: (term, frequency, encoded
+    positions) per distinct term, as Whoosh's Positions format would have made them."""
+
+    postings: tuple[tuple[bytes, int, bytes], ...]
+
+
+def pre_analyze(text: str, encode_positions) -> PreAnalyzed:
+    positions: dict[str, list[int]] = {}
+    for token in PIPELINE(text, positions=True):
+        positions.setdefault(token.text, []).append(token.pos)
+    return PreAnalyzed(tuple((term.encode("utf-8"), len(poslist), encode_positions(poslist))
+                             for term, poslist in positions.items()))
+
+
 def VietnameseAnalyzer() -> Composable:
     return VietnameseTokenizer() | NormalizeFilter() | TokenKindsFilter()
+
+
+PIPELINE = VietnameseAnalyzer()

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import fcntl
 import json
+import multiprocessing
 import os
 import shutil
 import time
+from collections import deque
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable, Iterator
@@ -20,7 +23,7 @@ from typing import Callable, Iterator
 from whoosh import index as whoosh_index
 from whoosh.fields import ID, STORED, TEXT, Schema
 
-from .analysis import VietnameseAnalyzer
+from .analysis import PreAnalyzed, VietnameseAnalyzer, pre_analyze
 from .articles import FACET_FIELDS, Article, RebuildSummary, Skipped
 from .errors import IndexBusy, IndexMissing, SourceMissing
 from .ingest import content_key, iter_articles
@@ -36,12 +39,24 @@ META_FIELDS = ("published", "year", "province", "province_2025", "category", "so
 Progress = Callable[[int, int], None]  # (files done, files in all)
 
 
+class VietnameseText(TEXT):
+    """A TEXT field that also takes PreAnalyzed tokens (made in a worker process) as its value."""
+
+    def index(self, value, **kwargs):
+        if not isinstance(value, PreAnalyzed):
+            yield from super().index(value, **kwargs)
+            return
+        boost = self.format.field_boost
+        for term, frequency, encoded in value.postings:
+            yield term, frequency, frequency * boost, encoded
+
+
 def make_schema() -> Schema:
     analyzer = VietnameseAnalyzer()
     return Schema(
         id=ID(stored=True, unique=True),
-        title=TEXT(analyzer=analyzer, stored=True, phrase=True),
-        text=TEXT(analyzer=analyzer, stored=True, phrase=True),
+        title=VietnameseText(analyzer=analyzer, stored=True, phrase=True),
+        text=VietnameseText(analyzer=analyzer, stored=True, phrase=True),
         meta=STORED(),
         datekey=ID(sortable=True),
         origin=ID(stored=True),  # source file, for update
@@ -144,30 +159,82 @@ def read_report(generation: Path) -> dict:
         return {}
 
 
-def _add_articles(writer, source_dir: Path, files: list[Path], summary: RebuildSummary,
-                  seen: set[str], progress: Progress | None) -> None:
-    last_file = None
-    done = 0
+ANALYSIS_BATCH = 32  # articles sent to a worker at a time
+
+
+def _analyze_batch(fields: list[tuple[str, str]]) -> list[tuple[PreAnalyzed, PreAnalyzed]]:
+    """In a worker process: the postings of each (title, text)."""
+    encode = make_schema()["text"].format.encode
+    return [(pre_analyze(title, encode), pre_analyze(text, encode)) for title, text in fields]
+
+
+def _with_tokens(accepted: Iterator[tuple[Path, Article, str]], procs: int):
+    """(path, article, key, tokens): with procs > 1, pyvi runs in worker processes while this
+    process feeds Whoosh; a bounded number of batches is in flight."""
+    if procs <= 1:
+        for path, article, key in accepted:
+            yield path, article, key, None
+        return
+    with ProcessPoolExecutor(procs, mp_context=multiprocessing.get_context("fork")) as pool:
+        pending: deque = deque()
+
+        def drain(entry):
+            batch, future = entry
+            for (path, article, key), tokens in zip(batch, future.result()):
+                yield path, article, key, tokens
+
+        batch: list = []
+        for entry in accepted:
+            batch.append(entry)
+            if len(batch) == ANALYSIS_BATCH:
+                pending.append((batch, pool.submit(_analyze_batch, [(a.title, a.text) for _, a, _ in batch])))
+                batch = []
+                while len(pending) > 2 * procs:
+                    yield from drain(pending.popleft())
+        if batch:
+            pending.append((batch, pool.submit(_analyze_batch, [(a.title, a.text) for _, a, _ in batch])))
+        while pending:
+            yield from drain(pending.popleft())
+
+
+def _accepted(source_dir: Path, files: list[Path], summary: RebuildSummary, seen_keys: set[str],
+              seen_ids: set[str], progress: Progress | None) -> Iterator[tuple[Path, Article, str]]:
+    """Articles to index: skipped items recorded, republished copies counted, a second
+    article with an id already taken skipped with a warning (never silently replaced)."""
+    last_file, done = None, 0
     for path, item in iter_articles(source_dir, files):
         if path != last_file:
-            if last_file is not None:
+            if last_file is not None and progress:
                 done += 1
-                if progress:
-                    progress(done, len(files))
+                progress(done, len(files))
             last_file = path
         if isinstance(item, Skipped):
             summary.skipped.append(item)
             continue
         key = content_key(item)
-        if key in seen:
+        if key in seen_keys:
             summary.duplicates += 1
             continue
-        seen.add(key)
-        writer.update_document(**article_document(
-            item, path.relative_to(source_dir).as_posix(), _fingerprint(path), key))
-        summary.indexed += 1
+        if item.id in seen_ids:
+            summary.skipped.append(Skipped(item.id, "trùng id với một bài viết khác đã được đánh chỉ mục"))
+            continue
+        seen_keys.add(key)
+        seen_ids.add(item.id)
+        yield path, item, key
     if progress and files:
         progress(len(files), len(files))
+
+
+def _add_articles(writer, source_dir: Path, files: list[Path], summary: RebuildSummary, seen_keys: set[str],
+                  seen_ids: set[str], progress: Progress | None, procs: int = 1) -> None:
+    accepted = _accepted(source_dir, files, summary, seen_keys, seen_ids, progress)
+    for path, article, key, tokens in _with_tokens(accepted, procs):
+        doc = article_document(article, path.relative_to(source_dir).as_posix(), _fingerprint(path), key)
+        if tokens is not None:
+            doc["title"], doc["text"] = tokens
+            doc["_stored_title"], doc["_stored_text"] = article.title, article.text
+        writer.add_document(**doc)
+        summary.indexed += 1
 
 
 def rebuild(source_dir: str | os.PathLike, index_dir: str | os.PathLike, procs: int = 1,
@@ -181,10 +248,10 @@ def rebuild(source_dir: str | os.PathLike, index_dir: str | os.PathLike, procs: 
         generation = index_dir / f"{GENERATION_PREFIX}{time.strftime('%Y%m%d-%H%M%S')}-{time.time_ns() % 10**9:09d}"
         generation.mkdir()
         ix = whoosh_index.create_in(generation, make_schema())
-        writer = ix.writer(limitmb=256, procs=max(1, procs), multisegment=procs > 1)
+        writer = ix.writer(limitmb=256)
         summary = RebuildSummary(indexed=0, generation=generation.name)
         try:
-            _add_articles(writer, source_dir, source_files(source_dir), summary, set(), progress)
+            _add_articles(writer, source_dir, source_files(source_dir), summary, set(), set(), progress, procs)
             writer.commit()
         except BaseException:
             writer.cancel()
@@ -210,25 +277,27 @@ def update(source_dir: str | os.PathLike, index_dir: str | os.PathLike,
     with container_lock(index_dir):
         generation = current_generation(index_dir)
         ix = whoosh_index.open_dir(generation)
-        with ix.searcher() as searcher:
-            indexed: dict[str, str] = {}
-            seen: set[str] = set()
-            for stored in searcher.all_stored_fields():
-                indexed[stored["origin"]] = stored["fingerprint"]
-                seen.add(stored["content"])
         files = {p.relative_to(source_dir).as_posix(): p for p in source_files(source_dir)}
+        indexed: dict[str, str] = {}
+        seen_keys: set[str] = set()
+        seen_ids: set[str] = set()
+        with ix.searcher() as searcher:
+            stored_docs = list(searcher.all_stored_fields())
+        for stored in stored_docs:
+            indexed[stored["origin"]] = stored["fingerprint"]
         changed = [p for rel, p in files.items() if indexed.get(rel) != _fingerprint(p)]
         gone = [rel for rel in indexed if rel not in files]
+        replaced = set(gone) | {p.relative_to(source_dir).as_posix() for p in changed}
+        for stored in stored_docs:
+            if stored["origin"] not in replaced:
+                seen_keys.add(stored["content"])
+                seen_ids.add(stored["id"])
         summary = RebuildSummary(indexed=0, generation=generation.name)
         writer = ix.writer(limitmb=128)
         try:
-            for rel in gone + [p.relative_to(source_dir).as_posix() for p in changed]:
+            for rel in replaced:
                 writer.delete_by_term("origin", rel)
-            with ix.searcher() as searcher:
-                for rel in gone + [p.relative_to(source_dir).as_posix() for p in changed]:
-                    for stored in searcher.documents(origin=rel):
-                        seen.discard(stored["content"])
-            _add_articles(writer, source_dir, changed, summary, seen, progress)
+            _add_articles(writer, source_dir, changed, summary, seen_keys, seen_ids, progress)
             writer.commit()
         except BaseException:
             writer.cancel()
@@ -236,14 +305,17 @@ def update(source_dir: str | os.PathLike, index_dir: str | os.PathLike,
         summary.removed = len(gone)
         summary.seconds = time.perf_counter() - started
         report = read_report(generation)
-        skipped_elsewhere = [s for s in report.get("skipped", [])
-                             if s["item"].split("#")[0] in files and files[s["item"].split("#")[0]] not in changed]
-        summary.skipped = [Skipped(**s) for s in skipped_elsewhere] + summary.skipped
-        total = RebuildSummary(indexed=ix.doc_count(), skipped=summary.skipped,
+        still_skipped = [Skipped(**s) for s in report.get("skipped", []) if _origin(s["item"]) not in replaced]
+        total = RebuildSummary(indexed=ix.doc_count(), skipped=still_skipped + summary.skipped,
                                duplicates=report.get("duplicates", 0) + summary.duplicates,
                                seconds=summary.seconds)
         write_report(generation, total, source_dir)
     return summary
+
+
+def _origin(item: str) -> str:
+    """The source file of a skipped item ("a.jsonl#L3" → "a.jsonl")."""
+    return item.split("#", 1)[0]
 
 
 def open_whoosh(index_dir: str | os.PathLike):

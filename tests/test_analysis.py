@@ -5,6 +5,8 @@ from hypothesis import given, settings, strategies as st
 from search.analysis import VietnameseAnalyzer, segment_words, syllables
 from search.text import fold_accents, normalize
 
+from conftest import SAMPLES
+
 
 def tokens(text):
     return [(t.text, t.pos, t.startchar, t.endchar)
@@ -66,3 +68,24 @@ def test_any_text_gives_tokens_inside_it_that_slice_back_to_themselves(text):
             assert "_".join(re.findall(r"[^\W_]+", surface)) == word[2:]
         else:
             assert surface == word and fold_accents(word) != word
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(["Sở", "Thông", "tin", "và", "truyền", "thông", "HĐND", "2020", ",", ".",
+                                 "Đại", "hội", "đảng", "bộ", "ΑΣ", "İ", "x"]), max_size=12))
+def test_our_pyvi_features_equal_pyvis_own(sentence):
+    from pyvi.ViTokenizer import ViTokenizer
+
+    from search.analysis import pyvi_features
+
+    assert pyvi_features(sentence) == ViTokenizer.sent2features(sentence, False)
+
+
+def test_pyvi_features_equal_on_real_text():
+    from pyvi.ViTokenizer import ViTokenizer
+
+    from search.analysis import pyvi_features
+
+    text = (SAMPLES / "002_a7ce9007b7fbc9d3.txt").read_text(encoding="utf-8")
+    sentence = re.findall(r"[^\W_]+|[^\w\s]", text)
+    assert pyvi_features(sentence) == ViTokenizer.sent2features(sentence, False)
