@@ -26,7 +26,7 @@ from whoosh.fields import ID, STORED, TEXT, Schema
 from .analysis import PreAnalyzed, VietnameseAnalyzer, pre_analyze
 from .articles import FACET_FIELDS, Article, RebuildSummary, Skipped
 from .errors import IndexBusy, IndexMissing, SourceMissing
-from .ingest import content_key, iter_articles
+from .ingest import Pending, content_key, iter_pending
 from .ingest.readers import source_files
 
 CURRENT = "current"
@@ -162,77 +162,90 @@ def read_report(generation: Path) -> dict:
 ANALYSIS_BATCH = 32  # articles sent to a worker at a time
 
 
-def _analyze_batch(fields: list[tuple[str, str]]) -> list[tuple[PreAnalyzed, PreAnalyzed]]:
-    """In a worker process: the postings of each (title, text)."""
+def _prepare(pending: Pending, encode=None) -> tuple[Article | Skipped, str | None, tuple | None]:
+    """Metadata, content key and (with `encode`, in a worker) the postings of one article."""
+    item = pending.finish()
+    if isinstance(item, Skipped):
+        return item, None, None
+    tokens = (pre_analyze(item.title, encode), pre_analyze(item.text, encode)) if encode else None
+    return item, content_key(item), tokens
+
+
+def _prepare_batch(batch: list[Pending]) -> list[tuple]:
     encode = make_schema()["text"].format.encode
-    return [(pre_analyze(title, encode), pre_analyze(text, encode)) for title, text in fields]
+    return [_prepare(pending, encode) for pending in batch]
 
 
-def _with_tokens(accepted: Iterator[tuple[Path, Article, str]], procs: int):
-    """(path, article, key, tokens): with procs > 1, pyvi runs in worker processes while this
-    process feeds Whoosh; a bounded number of batches is in flight."""
+def _prepared(source_dir: Path, files: list[Path], summary: RebuildSummary, procs: int,
+              progress: Progress | None) -> Iterator[tuple[Path, Article | Skipped, str | None, tuple | None]]:
+    """(file, article or skipped, content key, postings) in source order. With procs > 1 the
+    extraction and pyvi run in worker processes while this process feeds Whoosh; a bounded
+    number of batches is in flight."""
+    def read():
+        last_file, done = None, 0
+        for path, item in iter_pending(source_dir, files):
+            if path != last_file:
+                if last_file is not None and progress:
+                    done += 1
+                    progress(done, len(files))
+                last_file = path
+            yield path, item
+        if progress and files:
+            progress(len(files), len(files))
+
     if procs <= 1:
-        for path, article, key in accepted:
-            yield path, article, key, None
+        for path, item in read():
+            yield (path, item, None, None) if isinstance(item, Skipped) else (path, *_prepare(item))
         return
     with ProcessPoolExecutor(procs, mp_context=multiprocessing.get_context("fork")) as pool:
         pending: deque = deque()
 
-        def drain(entry):
-            batch, future = entry
-            for (path, article, key), tokens in zip(batch, future.result()):
-                yield path, article, key, tokens
+        def submit(batch):
+            work = [item for _, item in batch if isinstance(item, Pending)]
+            pending.append((batch, pool.submit(_prepare_batch, work)))
+
+        def drain():
+            batch, future = pending.popleft()
+            results = iter(future.result())
+            for path, item in batch:
+                yield (path, item, None, None) if isinstance(item, Skipped) else (path, *next(results))
 
         batch: list = []
-        for entry in accepted:
+        for entry in read():
             batch.append(entry)
             if len(batch) == ANALYSIS_BATCH:
-                pending.append((batch, pool.submit(_analyze_batch, [(a.title, a.text) for _, a, _ in batch])))
+                submit(batch)
                 batch = []
                 while len(pending) > 2 * procs:
-                    yield from drain(pending.popleft())
+                    yield from drain()
         if batch:
-            pending.append((batch, pool.submit(_analyze_batch, [(a.title, a.text) for _, a, _ in batch])))
+            submit(batch)
         while pending:
-            yield from drain(pending.popleft())
-
-
-def _accepted(source_dir: Path, files: list[Path], summary: RebuildSummary, seen_keys: set[str],
-              seen_ids: set[str], progress: Progress | None) -> Iterator[tuple[Path, Article, str]]:
-    """Articles to index: skipped items recorded, republished copies counted, a second
-    article with an id already taken skipped with a warning (never silently replaced)."""
-    last_file, done = None, 0
-    for path, item in iter_articles(source_dir, files):
-        if path != last_file:
-            if last_file is not None and progress:
-                done += 1
-                progress(done, len(files))
-            last_file = path
-        if isinstance(item, Skipped):
-            summary.skipped.append(item)
-            continue
-        key = content_key(item)
-        if key in seen_keys:
-            summary.duplicates += 1
-            continue
-        if item.id in seen_ids:
-            summary.skipped.append(Skipped(item.id, "trùng id với một bài viết khác đã được đánh chỉ mục"))
-            continue
-        seen_keys.add(key)
-        seen_ids.add(item.id)
-        yield path, item, key
-    if progress and files:
-        progress(len(files), len(files))
+            yield from drain()
 
 
 def _add_articles(writer, source_dir: Path, files: list[Path], summary: RebuildSummary, seen_keys: set[str],
                   seen_ids: set[str], progress: Progress | None, procs: int = 1) -> None:
-    accepted = _accepted(source_dir, files, summary, seen_keys, seen_ids, progress)
-    for path, article, key, tokens in _with_tokens(accepted, procs):
-        doc = article_document(article, path.relative_to(source_dir).as_posix(), _fingerprint(path), key)
+    """Index the articles of `files`: skipped items recorded, republished copies counted, a
+    second article with an id already taken skipped with a warning (never silently replaced)."""
+    for path, item, key, tokens in _prepared(source_dir, files, summary, procs, progress):
+        if isinstance(item, Skipped):
+            summary.skipped.append(item)
+            continue
+        if key in seen_keys:
+            summary.duplicates += 1
+            continue
+        origin = path.relative_to(source_dir).as_posix()
+        if item.id in seen_ids:
+            summary.skipped.append(Skipped(f"{origin} (id {item.id})",
+                                           "trùng id với một bài viết khác đã được đánh chỉ mục"))
+            continue
+        seen_keys.add(key)
+        seen_ids.add(item.id)
+        doc = article_document(item, origin, _fingerprint(path), key)
         if tokens is not None:
             doc["title"], doc["text"] = tokens
-            doc["_stored_title"], doc["_stored_text"] = article.title, article.text
+            doc["_stored_title"], doc["_stored_text"] = item.title, item.text
         writer.add_document(**doc)
         summary.indexed += 1
 
@@ -314,8 +327,8 @@ def update(source_dir: str | os.PathLike, index_dir: str | os.PathLike,
 
 
 def _origin(item: str) -> str:
-    """The source file of a skipped item ("a.jsonl#L3" → "a.jsonl")."""
-    return item.split("#", 1)[0]
+    """The source file of a skipped item ("a.jsonl#L3", "a.json (id x)" → the file)."""
+    return item.split("#", 1)[0].split(" (id ", 1)[0]
 
 
 def open_whoosh(index_dir: str | os.PathLike):

@@ -232,9 +232,6 @@ def test_cli_warns_once_per_skipped_item_and_stats_lists_them(bad_source, built,
     assert as_json["skipped"] == [s.to_dict() for s in summary.skipped]
 
 
-@pytest.mark.xfail(strict=True, reason="index.py: two different articles with one id are both indexed under "
-                                       "that id (Whoosh update_document only replaces committed documents); "
-                                       "the second is neither skipped nor reported")
 def test_a_second_article_with_a_taken_id_is_reported_not_merged(tmp_path):
     source = tmp_path / "src"
     source.mkdir()

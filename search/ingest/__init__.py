@@ -7,7 +7,7 @@ from typing import Iterator
 
 from ..articles import Article, Skipped
 from ..text import normalize
-from .readers import read_file, source_files
+from .readers import Pending, read_file, read_pending, source_files
 
 
 def content_key(article: Article) -> str:
@@ -20,4 +20,11 @@ def iter_articles(source_dir: Path, files: list[Path] | None = None) -> Iterator
     """(file, item) for every article or skipped item below `source_dir`."""
     for path in files if files is not None else source_files(source_dir):
         for item in read_file(path, source_dir):
+            yield path, item
+
+
+def iter_pending(source_dir: Path, files: list[Path]) -> Iterator[tuple[Path, Pending | Skipped]]:
+    """(file, item) with metadata extraction left to `Pending.finish`, for a parallel rebuild."""
+    for path in files:
+        for item in read_pending(path, source_dir):
             yield path, item

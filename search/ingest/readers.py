@@ -12,6 +12,7 @@ import json
 import re
 import unicodedata
 import zlib
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
@@ -171,7 +172,30 @@ def _article(article_id: str, fields: dict, location: str | None = None) -> Arti
     return Article(id=article_id, **fields)
 
 
-def _from_record(record, location: str) -> Article | Skipped:
+@dataclass
+class Pending:
+    """An article read but not yet extracted: `finish` runs the metadata extraction, wherever
+    it is called (in a worker process during a parallel rebuild)."""
+
+    article_id: str
+    location: str
+    kind: str  # "record", "html" or "text"
+    payload: dict | str
+
+    def finish(self) -> Article | Skipped:
+        if self.kind == "record":
+            fields = metadata.article_fields_from_record(self.payload)
+        elif self.kind == "html":
+            try:
+                fields = metadata.article_fields_from_html(self.payload)
+            except RecursionError:
+                return Skipped(self.location, f"HTML {DEEPLY_NESTED}")
+        else:
+            fields = metadata.article_fields_from_text(self.payload)
+        return _article(self.article_id, fields, self.location)
+
+
+def _from_record(record, location: str) -> Pending | Skipped:
     """The article of one JSON value found at `location` (file, plus #L<line> or #<index>)."""
     if not isinstance(record, dict):
         return Skipped(location, "không phải một đối tượng JSON")
@@ -179,10 +203,10 @@ def _from_record(record, location: str) -> Article | Skipped:
     given_id = record.get("id")
     if isinstance(given_id, (str, int)) and not isinstance(given_id, bool) and str(given_id).strip():
         article_id = str(given_id).strip()
-    return _article(article_id, metadata.article_fields_from_record(record), location)
+    return Pending(article_id, location, "record", record)
 
 
-def _json_lines(lines: Iterator[str | UnreadableFile], rel: str) -> Iterator[Article | Skipped]:
+def _json_lines(lines: Iterator[str | UnreadableFile], rel: str) -> Iterator[Pending | Skipped]:
     for number, line in enumerate(lines, start=1):
         item = f"{rel}#L{number}"
         if isinstance(line, UnreadableFile):
@@ -221,6 +245,12 @@ def _gzip_lines(path: Path) -> Iterator[str | UnreadableFile]:
 
 def read_file(path: Path, source_dir: Path) -> Iterator[Article | Skipped]:
     """The articles of one file, with a Skipped item for each bad file or line."""
+    for item in read_pending(path, source_dir):
+        yield item.finish() if isinstance(item, Pending) else item
+
+
+def read_pending(path: Path, source_dir: Path) -> Iterator[Pending | Skipped]:
+    """Like read_file, with each article's metadata extraction left to `Pending.finish`."""
     rel = path.relative_to(source_dir).as_posix()
     kind = format_of(path)
     try:
@@ -249,14 +279,9 @@ def read_file(path: Path, source_dir: Path) -> Iterator[Article | Skipped]:
             for number, record in enumerate(records):
                 yield _from_record(record, rel if len(records) == 1 else f"{rel}#{number}")
         elif kind in (".html", ".htm"):
-            try:
-                fields = metadata.article_fields_from_html(text)
-            except RecursionError:
-                yield Skipped(rel, f"HTML {DEEPLY_NESTED}")
-                return
-            yield _article(rel, fields)
+            yield Pending(rel, rel, "html", text)
         else:
-            yield _article(rel, metadata.article_fields_from_text(text))
+            yield Pending(rel, rel, "text", text)
     except UnreadableFile as error:
         yield Skipped(rel, str(error))
     except OSError as error:
