@@ -223,6 +223,10 @@ def serve(host, port, threads, index):
         click.echo(f"cảnh báo: đang mở ra địa chỉ {host}, không chỉ máy này; ứng dụng không có đăng nhập.",
                    err=True)
     app = create_app(index_dir=config.index_dir)
+    try:
+        open_index(config.index_dir).warm_up()  # the first visitor does not wait for pyvi's model
+    except VnsearchError as error:
+        click.echo(f"cảnh báo: {error}", err=True)
     click.echo(f"Đang phục vụ tại http://{host}:{port} (Ctrl-C để dừng)")
     waitress.serve(app, host=host, port=port, threads=threads, ident="vnsearch")
 

@@ -17,6 +17,7 @@ from typing import Iterator
 import numpy as np
 
 from . import highlight
+from .analysis import syllables
 from .articles import FACET_FIELDS, UNKNOWN, Article
 from .errors import ArticleNotFound, BadRequest
 from .index import article_from_stored, current_generation, open_whoosh, read_report
@@ -133,6 +134,11 @@ class SearchIndex:
         return view, cached[1]
 
     # ---- public API -------------------------------------------------------------------
+
+    def warm_up(self) -> None:
+        """Load what the first search would: the column arrays, the vocabulary, pyvi's model."""
+        self._searcher()
+        syllables("khởi động")
 
     def count(self) -> int:
         view = self._view_now()
