@@ -151,52 +151,58 @@ class SearchIndex:
             raise ArticleNotFound(f"Không tìm thấy bài viết: {article_id}")
         return article_from_stored(stored)
 
-    def search(self, request: SearchRequest) -> SearchResult:
-        started = time.perf_counter()
-        validate(request)
+    def _select(self, request: SearchRequest) -> "_Selection":
+        """Parse, filter and match: the documents a request selects, before paging."""
         view, searcher = self._searcher()
         parsed = parse(request.q, view.vocabulary)
         columns = view.columns
         query_masks = self._query_masks(parsed, columns)
-        own_masks = {name: self._facet_mask(columns, name, values)
-                     for name, values in request.filters.items() if values}
         date_mask = self._date_mask(columns, request.date_from, request.date_to)
         if date_mask is not None:
             query_masks.append(date_mask)
-
+        own_masks = {name: self._facet_mask(columns, name, values)
+                     for name, values in request.filters.items() if values}
+        filters = query_masks + list(own_masks.values())
         mode = matching_mode(parsed)
         matched = self._matched(searcher, parsed, mode, columns)
-        allowed = _combine(matched, query_masks + list(own_masks.values()))
+        allowed = _combine(matched, filters)
         if not allowed.any() and mode == "all" and len(parsed.units) > 1:
             mode = "any"
             matched = self._matched(searcher, parsed, mode, columns)
-            allowed = _combine(matched, query_masks + list(own_masks.values()))
-        total = int(allowed.sum())
+            allowed = _combine(matched, filters)
+        sort = request.sort if not (parsed.is_empty and request.sort == "relevance") else "newest"
+        return _Selection(view, searcher, parsed, mode, sort, matched, query_masks, own_masks, allowed)
+
+    def search(self, request: SearchRequest) -> SearchResult:
+        started = time.perf_counter()
+        validate(request)
+        sel = self._select(request)
+        columns, parsed = sel.view.columns, sel.parsed
+        total = int(sel.allowed.sum())
 
         facets = {}
         for name in FACET_FIELDS:
-            others = [m for n, m in own_masks.items() if n != name]
-            base = _combine(matched, query_masks + others)
+            others = [m for n, m in sel.own_masks.items() if n != name]
+            base = _combine(sel.matched, sel.query_masks + others)
             facets[name] = self._facet_values(columns, name, base, request.filters.get(name, []))
 
         suggestion = None
-        fell_back = mode != matching_mode(parsed)
-        unknown_spelling = any(u.accented and any(x not in view.vocabulary.syllable_df for x in u.syllables)
+        fell_back = sel.mode != matching_mode(parsed)
+        unknown_spelling = any(u.accented and any(x not in sel.view.vocabulary.syllable_df for x in u.syllables)
                                for u in parsed.units)
         if not parsed.is_empty and (total < SUGGEST_BELOW or fell_back or unknown_spelling):
             # Worth offering when it finds more, or as much but spelled as the index spells it.
             at_least = 1 if fell_back else (max(total, 1) if unknown_spelling else total + 1)
-            suggestion = self._suggestion(searcher, request.q, view, query_masks + list(own_masks.values()),
-                                          at_least)
+            suggestion = self._suggestion(sel.searcher, request.q, sel.view,
+                                          sel.query_masks + list(sel.own_masks.values()), at_least)
 
-        sort = request.sort if not (parsed.is_empty and request.sort == "relevance") else "newest"
-        docnums, scores = self._page(searcher, parsed, mode, allowed, sort, request.page, request.size, columns)
+        docnums, scores = self._page(sel, request.page, request.size)
         forms = parsed.match_forms()
-        hits = [self._hit(searcher.stored_fields(d), s, forms) for d, s in zip(docnums, scores)]
+        hits = [self._hit(sel.searcher.stored_fields(d), s, forms) for d, s in zip(docnums, scores)]
         return SearchResult(
             query=request.q, total=total, page=request.page, size=request.size,
             took_ms=round((time.perf_counter() - started) * 1000, 2),
-            sort=request.sort, matching=mode, filters=_public_filters(request.filters),
+            sort=request.sort, matching=sel.mode, filters=_public_filters(request.filters),
             hits=hits, facets=facets, suggestion=suggestion,
             date_from=request.date_from, date_to=request.date_to,
         )
@@ -205,23 +211,9 @@ class SearchIndex:
         """Every result of the query (not one page), in the requested order. The request is
         checked and the results chosen now; the articles are read as the iterator is consumed."""
         validate(request, paging=False)
-        view, searcher = self._searcher()
-        parsed = parse(request.q, view.vocabulary)
-        columns = view.columns
-        masks = self._query_masks(parsed, columns)
-        masks += [self._facet_mask(columns, n, v) for n, v in request.filters.items() if v]
-        date_mask = self._date_mask(columns, request.date_from, request.date_to)
-        if date_mask is not None:
-            masks.append(date_mask)
-        mode = matching_mode(parsed)
-        allowed = _combine(self._matched(searcher, parsed, mode, columns), masks)
-        if not allowed.any() and mode == "all" and len(parsed.units) > 1:
-            mode = "any"
-            allowed = _combine(self._matched(searcher, parsed, mode, columns), masks)
-        sort = request.sort if not (parsed.is_empty and request.sort == "relevance") else "newest"
-        total = int(allowed.sum())
-        docnums, _ = self._page(searcher, parsed, mode, allowed, sort, 1, max(total, 1), columns)
-        return (article_from_stored(searcher.stored_fields(d)) for d in docnums)
+        sel = self._select(request)
+        docnums, _ = self._page(sel, 1, max(int(sel.allowed.sum()), 1))
+        return (article_from_stored(sel.searcher.stored_fields(d)) for d in docnums)
 
     def highlight_article(self, article: Article, q: str) -> tuple[str, str]:
         """(title_html, text_html) with the query's syllables marked."""
@@ -309,7 +301,10 @@ class SearchIndex:
             out.sort(key=lambda v: (v.value == UNKNOWN, -v.count, v.value))
         return out
 
-    def _page(self, searcher, parsed, mode, allowed, sort, page, size, columns):
+    def _page(self, sel: "_Selection", page: int, size: int) -> tuple[list[int], list]:
+        """Document numbers and scores of one page of the selection, in its sort order."""
+        searcher, parsed, mode, allowed, sort = sel.searcher, sel.parsed, sel.mode, sel.allowed, sel.sort
+        columns = sel.view.columns
         start = (page - 1) * size
         if sort == "relevance":
             if start >= allowed.sum():
@@ -337,6 +332,19 @@ class SearchIndex:
             province_2025=article.province_2025, source=article.source, author=article.author,
             url=article.url, score=score, category=article.category,
         )
+
+
+@dataclass
+class _Selection:
+    view: _View
+    searcher: object
+    parsed: ParsedQuery
+    mode: str  # "all" or "any"
+    sort: str  # the effective order: an empty query lists newest first
+    matched: np.ndarray  # text matches, before filters
+    query_masks: list[np.ndarray]  # filters every facet count respects (from q, dates)
+    own_masks: dict[str, np.ndarray]  # facet filters: each facet's counts ignore its own
+    allowed: np.ndarray  # matched and every filter
 
 
 def _combine(matched: np.ndarray, masks: list[np.ndarray]) -> np.ndarray:
