@@ -13,6 +13,7 @@ import json
 import multiprocessing
 import os
 import shutil
+import threading
 import time
 from collections import deque
 from concurrent.futures import ProcessPoolExecutor
@@ -37,6 +38,7 @@ GENERATION_PREFIX = "gen-"
 META_FIELDS = ("published", "year", "province", "province_2025", "category", "source", "author", "url")
 
 Progress = Callable[[int, int], None]  # (files done, files in all)
+_HELD_LOCKS: set[int] = set()  # descriptors of container locks this process holds
 
 
 class VietnameseText(TEXT):
@@ -97,9 +99,11 @@ def container_lock(index_dir: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             raise IndexBusy("Chỉ mục đang được dựng lại hoặc cập nhật bởi một tiến trình khác; hãy thử lại sau.") from None
+        _HELD_LOCKS.add(handle.fileno())
         try:
             yield
         finally:
+            _HELD_LOCKS.discard(handle.fileno())
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
@@ -171,6 +175,21 @@ def _prepare(pending: Pending, encode=None) -> tuple[Article | Skipped, str | No
     return item, content_key(item), tokens
 
 
+def _worker_start() -> None:
+    """Worker initializer: drop the inherited copy of the container lock (the lock dies with the
+    rebuild, never with a worker) and leave as soon as the rebuild is gone."""
+    for fd in _HELD_LOCKS:
+        os.close(fd)
+    parent = os.getppid()
+
+    def watch():
+        while os.getppid() == parent:
+            time.sleep(0.2)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
 def _prepare_batch(batch: list[Pending]) -> list[tuple]:
     encode = make_schema()["text"].format.encode
     return [_prepare(pending, encode) for pending in batch]
@@ -197,7 +216,8 @@ def _prepared(source_dir: Path, files: list[Path], summary: RebuildSummary, proc
         for path, item in read():
             yield (path, item, None, None) if isinstance(item, Skipped) else (path, *_prepare(item))
         return
-    with ProcessPoolExecutor(procs, mp_context=multiprocessing.get_context("fork")) as pool:
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(procs, mp_context=context, initializer=_worker_start) as pool:
         pending: deque = deque()
 
         def submit(batch):

@@ -7,6 +7,7 @@ the matched documents, not one extra search.
 from __future__ import annotations
 
 import os
+import re
 import threading
 import time
 from dataclasses import dataclass
@@ -296,7 +297,7 @@ class SearchIndex:
             if filter_key(str(value)) not in shown:
                 out.append(FacetValue(str(value), 0, True))
         if name == "year":
-            out.sort(key=lambda v: (v.value == UNKNOWN, -int(v.value) if v.value.isdigit() else 0))
+            out.sort(key=lambda v: (v.value == UNKNOWN, -int(v.value) if _is_year(v.value) else 0))
         else:
             out.sort(key=lambda v: (v.value == UNKNOWN, -v.count, v.value))
         return out
@@ -358,8 +359,13 @@ def _public_filters(filters: dict[str, list]) -> dict[str, list]:
     out = {}
     for name, values in filters.items():
         if values:
-            out[name] = [int(v) if name == "year" and str(v).isdigit() else v for v in values]
+            out[name] = [int(v) if name == "year" and _is_year(str(v)) else v for v in values]
     return out
+
+
+def _is_year(value: str) -> bool:
+    """ASCII digits only: "²".isdigit() is true, but int("²") fails."""
+    return re.fullmatch(r"[0-9]{1,4}", value.strip()) is not None
 
 
 def _iso_date(value: str | None, name: str) -> None:
@@ -387,7 +393,7 @@ def validate(request: SearchRequest, paging: bool = True) -> None:
             raise BadRequest(f"Không có bộ lọc {name!r}")
         if name == "year":
             for value in values:
-                if filter_key(str(value)) != filter_key(UNKNOWN) and not str(value).strip().isdigit():
+                if filter_key(str(value)) != filter_key(UNKNOWN) and not _is_year(str(value)):
                     raise BadRequest(f"year phải là số năm hoặc «{UNKNOWN}», không phải {value!r}")
     _iso_date(request.date_from, "from")
     _iso_date(request.date_to, "to")

@@ -184,9 +184,6 @@ def alive(pid: int) -> bool:
         return False
 
 
-@pytest.mark.xfail(strict=True, reason="index.py: `rebuild --procs N` forks its workers while holding the "
-                                       "container flock; after kill -9 of the parent the orphaned workers live on "
-                                       "and keep the inherited lock, so every later rebuild is refused (IndexBusy)")
 def test_a_killed_parallel_rebuild_leaves_no_workers_and_no_stale_lock(served):
     index_dir, source, old_generation, old_count, _ = served
     before = generations(index_dir)

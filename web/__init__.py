@@ -44,6 +44,7 @@ class LazyIndex:
 
 def create_app(index_dir: str | os.PathLike | None = None, **config) -> Flask:
     app = Flask(__name__)
+    app.url_map.merge_slashes = False  # an article id may hold "//"; never redirect it elsewhere
     app.config.update(
         MAX_CONTENT_LENGTH=16 * 1024,  # every route is a GET; nothing large is ever uploaded
         MAX_FORM_MEMORY_SIZE=16 * 1024,

@@ -73,6 +73,8 @@ def article_fields_from_text(raw: str) -> dict:
     title, body, top = cleaning.clean_text(raw)
     fields["title"] = title
     fields["published"] = dates.publication_date(top)
+    if not body and title:  # one paragraph, or a headline and nothing else: it is the text too
+        body = [title]
     return _finish(fields, body)
 
 
