@@ -28,7 +28,7 @@ from .analysis import PreAnalyzed, VietnameseAnalyzer, pre_analyze
 from .articles import FACET_FIELDS, Article, RebuildSummary, Skipped
 from .errors import IndexBusy, IndexMissing, SourceMissing
 from .ingest import Pending, content_key, iter_pending
-from .ingest.readers import source_files
+from .ingest.readers import derived_title, source_files
 
 CURRENT = "current"
 LOCK = "lock"
@@ -68,9 +68,16 @@ def make_schema() -> Schema:
     )
 
 
+def has_own_title(article: Article) -> bool:
+    """False when the title was derived from the text: it is shown, not indexed (it would
+    count the text's first words twice, at title weight)."""
+    return article.title != derived_title(article.text)
+
+
 def article_document(article: Article, origin: str, fingerprint: str, key: str) -> dict:
     doc = {
-        "id": article.id, "title": article.title, "text": article.text,
+        "id": article.id, "title": article.title if has_own_title(article) else "", "text": article.text,
+        "_stored_title": article.title,
         "meta": {name: getattr(article, name) for name in META_FIELDS},
         "datekey": article.published or "",
         "origin": origin, "fingerprint": fingerprint, "content": key,
@@ -171,7 +178,8 @@ def _prepare(pending: Pending, encode=None) -> tuple[Article | Skipped, str | No
     item = pending.finish()
     if isinstance(item, Skipped):
         return item, None, None
-    tokens = (pre_analyze(item.title, encode), pre_analyze(item.text, encode)) if encode else None
+    title = item.title if has_own_title(item) else ""
+    tokens = (pre_analyze(title, encode), pre_analyze(item.text, encode)) if encode else None
     return item, content_key(item), tokens
 
 
@@ -265,7 +273,7 @@ def _add_articles(writer, source_dir: Path, files: list[Path], summary: RebuildS
         doc = article_document(item, origin, _fingerprint(path), key)
         if tokens is not None:
             doc["title"], doc["text"] = tokens
-            doc["_stored_title"], doc["_stored_text"] = item.title, item.text
+            doc["_stored_text"] = item.text
         writer.add_document(**doc)
         summary.indexed += 1
 

@@ -25,7 +25,7 @@ from .vocabulary import Vocabulary
 from .text import fold_accents, has_accents, normalize, to_nfc
 
 # How much each kind of evidence weighs: exact accents and whole compounds above folded syllables.
-W_WORD = 1.6
+W_WORD = 0.5  # a bonus: the compound's syllables already score through the phrases
 W_EXACT = 1.0
 W_FOLDED = 0.45
 W_TITLE = 2.0
@@ -57,6 +57,7 @@ class Unit:
     alternatives: list["Unit"] = dataclass_field(default_factory=list)  # OR-ed with this one
     # For an accentless word: the index's accented spellings of it, with their shares.
     restored: list[tuple[tuple[str, ...], float]] = dataclass_field(default_factory=list)
+    restoring: bool = False  # from an accentless query: spellings come from the index
 
     @property
     def accented(self) -> bool:
@@ -104,7 +105,8 @@ def _plain_units(text: str, sylls: list, normalized: list[str], field_name: str 
     if not sylls:
         return []
     if vocabulary is not None and not any(has_accents(s) for s in normalized):
-        return [Unit(normalized[a:b], field=field_name, restored=vocabulary.restorations(tuple(normalized[a:b])))
+        return [Unit(normalized[a:b], field=field_name, restoring=True,
+                     restored=vocabulary.restorations(tuple(normalized[a:b])))
                 for a, b in vocabulary.segment_folded(normalized)]
     span = text[sylls[0].start:sylls[-1].end]
     return [Unit([normalize(s.text) for s in group], field=field_name) for group in word_groups(syllables(span))]
@@ -148,8 +150,19 @@ def parse(text: str, vocabulary: Vocabulary | None = None) -> ParsedQuery:
                 continue
             (parsed.excluded if negated else sequence).append(unit)
     flush_words()
-    parsed.units = _apply_or(sequence)
+    parsed.units = _distinct(_apply_or(sequence))
     return parsed
+
+
+def _distinct(units: list[Unit]) -> list[Unit]:
+    """A word asked twice counts once ("tôn giáo … tôn giáo")."""
+    seen, out = set(), []
+    for unit in units:
+        key = repr(unit)
+        if key not in seen:
+            seen.add(key)
+            out.append(unit)
+    return out
 
 
 def _single_unit(raw: str, field_name: str | None, vocabulary: Vocabulary | None) -> Unit | None:
@@ -186,18 +199,25 @@ def _apply_or(sequence: list[Unit | str]) -> list[Unit]:
     return units
 
 
-def _unit_in_field(unit: Unit, name: str) -> wq.Query:
+def _unit_in_field(unit: Unit, name: str, scoring: bool) -> wq.Query:
+    """A unit in one field. Matching needs only the folded form (every other kind is a subset
+    of it); scoring adds exact accents, the whole compound and restored spellings."""
     folded = [folded_term(s) for s in unit.syllables]
+    # Typed without marks among marked words ("mona lisa nằm ở đâu"): the folded form is exact.
+    folded_weight = W_FOLDED if unit.accented or unit.restoring else W_FOLDED + W_EXACT
     if len(unit.syllables) == 1:
-        parts = [wq.Term(name, folded[0], boost=W_FOLDED)]
-        if unit.accented:
-            parts.append(wq.Term(name, exact_term(unit.syllables[0]), boost=W_EXACT))
+        required: wq.Query = wq.Term(name, folded[0], boost=folded_weight)
     else:
-        parts = [wq.Phrase(name, folded, boost=W_FOLDED)]
-        if unit.accented:
-            parts.append(wq.Phrase(name, [exact_term(s) for s in unit.syllables], boost=W_EXACT))
-            if not unit.phrase:
-                parts.append(wq.Term(name, WORD_PREFIX + WORD_JOINER.join(unit.syllables), boost=W_WORD))
+        required = wq.Phrase(name, folded, boost=folded_weight)
+    if not scoring:
+        return required
+    parts = [required]
+    if unit.accented:
+        exact = [exact_term(s) for s in unit.syllables]
+        parts.append(wq.Term(name, exact[0], boost=W_EXACT) if len(exact) == 1
+                     else wq.Phrase(name, exact, boost=W_EXACT))
+        if len(exact) > 1 and not unit.phrase:
+            parts.append(wq.Term(name, WORD_PREFIX + WORD_JOINER.join(unit.syllables), boost=W_WORD))
     for spelling, share in unit.restored:
         if len(spelling) == 1:
             parts.append(wq.Term(name, exact_term(spelling[0]), boost=W_RESTORED * share))
@@ -206,13 +226,14 @@ def _unit_in_field(unit: Unit, name: str) -> wq.Query:
     return wq.Or(parts)
 
 
-def unit_query(unit: Unit) -> wq.Query:
+def unit_query(unit: Unit, scoring: bool = True) -> wq.Query:
     options = []
     for u in [unit, *unit.alternatives]:
         if u.field == "title":
-            options.append(_unit_in_field(u, "title"))
+            options.append(_unit_in_field(u, "title", scoring))
         else:
-            options.append(wq.Or([_unit_in_field(u, "title").with_boost(W_TITLE), _unit_in_field(u, "text")]))
+            options.append(wq.Or([_unit_in_field(u, "title", scoring).with_boost(W_TITLE),
+                                  _unit_in_field(u, "text", scoring)]))
     return options[0] if len(options) == 1 else wq.Or(options)
 
 
@@ -220,9 +241,10 @@ def matching_mode(parsed: ParsedQuery) -> str:
     return "all" if len(parsed.units) <= ALL_WORDS_LIMIT else "any"
 
 
-def whoosh_query(parsed: ParsedQuery, mode: str) -> wq.Query:
-    """The text part of the query; filters are applied separately."""
-    clauses = [unit_query(u) for u in parsed.units]
+def whoosh_query(parsed: ParsedQuery, mode: str, scoring: bool = True) -> wq.Query:
+    """The text part of the query (filters are applied separately): with `scoring`, every
+    kind of evidence for ranking; without, the cheaper query that matches the same documents."""
+    clauses = [unit_query(u, scoring) for u in parsed.units]
     if not clauses:
         base: wq.Query = wq.Every()
     elif len(clauses) == 1:
@@ -230,5 +252,5 @@ def whoosh_query(parsed: ParsedQuery, mode: str) -> wq.Query:
     else:
         base = wq.And(clauses) if mode == "all" else wq.Or(clauses)
     if parsed.excluded:
-        return wq.And([base] + [wq.Not(unit_query(u)) for u in parsed.excluded])
+        return wq.And([base] + [wq.Not(unit_query(u, scoring=False)) for u in parsed.excluded])
     return base

@@ -256,7 +256,7 @@ class SearchIndex:
         if not parsed.units and not parsed.excluded:
             return columns.live.copy()
         mask = np.zeros(columns.size, dtype=bool)
-        ids = np.fromiter(searcher.docs_for_query(whoosh_query(parsed, mode)), dtype=np.int64)
+        ids = np.fromiter(searcher.docs_for_query(whoosh_query(parsed, mode, scoring=False)), dtype=np.int64)
         mask[ids] = True
         return mask & columns.live
 

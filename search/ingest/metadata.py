@@ -98,11 +98,9 @@ def article_fields_from_record(record: dict) -> dict:
 
     text = record.get("text")
     text = unicodedata.normalize("NFC", text) if isinstance(text, str) else ""
-    if fields["title"]:
-        body = cleaning.clean_record_text(text, fields["title"])
-    else:
-        title, body, _ = cleaning.clean_text(text)
-        fields["title"] = title
+    # A record without a title keeps all its text: no line is promoted to a title (a passage or
+    # a one-paragraph item would lose its body); a display title is derived later, not indexed.
+    body = cleaning.clean_record_text(text, fields["title"])
     if not fields["published"]:
         # Records are dated conservatively: only a line that is nothing but a date, at the top.
         fields["published"] = dates.publication_date(cleaning.split_lines(text[:2000])[:3], allow_lead=False)

@@ -162,13 +162,25 @@ def _parse_json(text: str):
         raise ValueError(DEEPLY_NESTED) from None
 
 
+DERIVED_TITLE_CHARS = 120
+
+
+def derived_title(text: str) -> str:
+    """A display title for an article that has none: the start of its first line."""
+    first = text.strip().splitlines()[0]
+    if len(first) <= DERIVED_TITLE_CHARS:
+        return first
+    cut = first.rfind(" ", 0, DERIVED_TITLE_CHARS)
+    return first[:cut if cut > 40 else DERIVED_TITLE_CHARS] + " …"
+
+
 def _article(article_id: str, fields: dict, location: str | None = None) -> Article | Skipped:
     """An Article, or Skipped naming where it came from (`location`: file and line) when it has no text."""
     if not (fields.get("text") or "").strip():
         where = article_id if location in (None, article_id) else f"{location} (id {article_id})"
         return Skipped(where, "không có nội dung văn bản")
     if not (fields.get("title") or "").strip():
-        fields["title"] = fields["text"].strip().splitlines()[0][:200]
+        fields["title"] = derived_title(fields["text"])
     return Article(id=article_id, **fields)
 
 
