@@ -1235,7 +1235,9 @@ def _size_section(data: dict) -> list[str]:
         if profile.exists() and not data.get("quick"):
             top = _profile_top(profile.read_text(encoding="utf-8"), 12)
             if top:
-                lines += [f"pyinstrument, {kind} ({'in-process `rebuild()` of 2000 of these articles, procs=1' if kind == 'rebuild' else 'the query set twice, warm'}), "
+                lines += [f"pyinstrument, {kind} ({'in-process `rebuild()` of 2000 of these articles, procs=1' if kind == 'rebuild' else 'the query set twice, warm'}; "
+                          f"recorded {time.strftime('%Y-%m-%d %H:%M', time.localtime(profile.stat().st_mtime))}, "
+                          "so possibly on older code than the tables above), "
                           f"top self time (s) — full output in `bench/work/perf/{profile.name}`:", "", "```", *top, "```", ""]
     update = data.get("update")
     if update:
@@ -1254,8 +1256,8 @@ def _size_section(data: dict) -> list[str]:
 def _profile_top(text: str, count: int) -> list[str]:
     lines = text.split("== call tree")[0].splitlines()
     rows = [line for line in lines if re.match(r"^\d+\.\d+ ", line)]
-    header = [line.strip() for line in lines if "Duration:" in line]
-    return header[:1] + rows[:count]
+    header = [re.sub(r"^[\s/_\\.'|]+", "", line).strip() for line in lines if "Recorded:" in line or "Duration:" in line]
+    return header[:2] + rows[:count]
 
 
 def plot(results: list[dict], path: Path) -> None:
