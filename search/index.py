@@ -38,7 +38,10 @@ GENERATION_PREFIX = "gen-"
 META_FIELDS = ("published", "year", "province", "province_2025", "category", "source", "author", "url")
 
 Progress = Callable[[int, int], None]  # (files done, files in all)
-_HELD_LOCKS: set[int] = set()  # descriptors of container locks this process holds
+_HELD_LOCKS: set[int] = set()
+# Whoosh reads a compound segment file through a private in-memory copy per searcher, and we
+# keep one searcher per server thread: separate files are memory-mapped and shared instead.
+COMPOUND_SEGMENTS = False  # descriptors of container locks this process holds
 
 
 class VietnameseText(TEXT):
@@ -289,7 +292,7 @@ def rebuild(source_dir: str | os.PathLike, index_dir: str | os.PathLike, procs: 
         generation = index_dir / f"{GENERATION_PREFIX}{time.strftime('%Y%m%d-%H%M%S')}-{time.time_ns() % 10**9:09d}"
         generation.mkdir()
         ix = whoosh_index.create_in(generation, make_schema())
-        writer = ix.writer(limitmb=256)
+        writer = ix.writer(limitmb=256, compound=COMPOUND_SEGMENTS)
         summary = RebuildSummary(indexed=0, generation=generation.name)
         try:
             _add_articles(writer, source_dir, source_files(source_dir), summary, set(), set(), progress, procs)
@@ -334,7 +337,7 @@ def update(source_dir: str | os.PathLike, index_dir: str | os.PathLike,
                 seen_keys.add(stored["content"])
                 seen_ids.add(stored["id"])
         summary = RebuildSummary(indexed=0, generation=generation.name)
-        writer = ix.writer(limitmb=128)
+        writer = ix.writer(limitmb=128, compound=COMPOUND_SEGMENTS)
         try:
             for rel in replaced:
                 writer.delete_by_term("origin", rel)
