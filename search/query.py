@@ -25,8 +25,9 @@ from .vocabulary import Vocabulary
 from .text import fold_accents, has_accents, normalize, to_nfc
 
 # How much each kind of evidence weighs: exact accents and whole compounds above folded syllables.
-W_WORD = 0.5  # a bonus: the compound's syllables already score through the phrases
-W_EXACT = 1.0
+W_WORD = 0.1  # bonuses: the syllables of a compound or phrase already score one by one
+W_PHRASE = 0.1
+W_EXACT = 1.5
 W_FOLDED = 0.45
 W_TITLE = 2.0
 # Spellings restored from the index's vocabulary for accentless words, times their share.
@@ -199,24 +200,30 @@ def _apply_or(sequence: list[Unit | str]) -> list[Unit]:
     return units
 
 
-def _unit_in_field(unit: Unit, name: str, scoring: bool) -> wq.Query:
-    """A unit in one field. Matching needs only the folded form (every other kind is a subset
-    of it); scoring adds exact accents, the whole compound and restored spellings."""
-    folded = [folded_term(s) for s in unit.syllables]
-    # Typed without marks among marked words ("mona lisa nằm ở đâu"): the folded form is exact.
-    folded_weight = W_FOLDED if unit.accented or unit.restoring else W_FOLDED + W_EXACT
-    if len(unit.syllables) == 1:
-        required: wq.Query = wq.Term(name, folded[0], boost=folded_weight)
-    else:
-        required = wq.Phrase(name, folded, boost=folded_weight)
-    if not scoring:
-        return required
-    parts = [required]
-    if unit.accented:
-        exact = [exact_term(s) for s in unit.syllables]
-        parts.append(wq.Term(name, exact[0], boost=W_EXACT) if len(exact) == 1
-                     else wq.Phrase(name, exact, boost=W_EXACT))
-        if len(exact) > 1 and not unit.phrase:
+def _required(unit: Unit, name: str) -> wq.Query:
+    """What a unit must match in all-words mode: its folded syllables, in order."""
+    folded = [folded_term(x) for x in unit.syllables]
+    return wq.Term(name, folded[0]) if len(folded) == 1 else wq.Phrase(name, folded)
+
+
+def _any_syllable(unit: Unit, name: str) -> wq.Query:
+    """What a unit matches in any-words mode: any of its syllables (as BM25 over syllables)."""
+    return wq.Or([wq.Term(name, folded_term(x)) for x in unit.syllables])
+
+
+def _score(unit: Unit, name: str) -> wq.Query:
+    """Every kind of evidence for ranking: each syllable folded and exact, the whole phrase
+    and compound as a bonus, and an accentless word's spellings restored from the index."""
+    parts: list[wq.Query] = []
+    for syllable in unit.syllables:
+        folded = folded_term(syllable)
+        if has_accents(syllable):
+            parts += [wq.Term(name, folded, boost=W_FOLDED), wq.Term(name, syllable, boost=W_EXACT)]
+        else:  # typed without marks: exact when the query has marks elsewhere
+            parts.append(wq.Term(name, folded, boost=W_FOLDED if unit.restoring else W_FOLDED + W_EXACT))
+    if len(unit.syllables) > 1:
+        parts.append(wq.Phrase(name, [exact_term(x) for x in unit.syllables], boost=W_PHRASE))
+        if unit.accented and not unit.phrase:
             parts.append(wq.Term(name, WORD_PREFIX + WORD_JOINER.join(unit.syllables), boost=W_WORD))
     for spelling, share in unit.restored:
         if len(spelling) == 1:
@@ -226,15 +233,22 @@ def _unit_in_field(unit: Unit, name: str, scoring: bool) -> wq.Query:
     return wq.Or(parts)
 
 
-def unit_query(unit: Unit, scoring: bool = True) -> wq.Query:
+def _in_fields(unit: Unit, make) -> wq.Query:
     options = []
     for u in [unit, *unit.alternatives]:
         if u.field == "title":
-            options.append(_unit_in_field(u, "title", scoring))
+            options.append(make(u, "title"))
         else:
-            options.append(wq.Or([_unit_in_field(u, "title", scoring).with_boost(W_TITLE),
-                                  _unit_in_field(u, "text", scoring)]))
+            options.append(wq.Or([make(u, "title").with_boost(W_TITLE), make(u, "text")]))
     return options[0] if len(options) == 1 else wq.Or(options)
+
+
+def unit_query(unit: Unit, mode: str = "all", scoring: bool = True) -> wq.Query:
+    """One unit. Matching: in all-words mode (and for a quoted phrase) its folded syllables in
+    order, in any-words mode any of its syllables. Scoring: every kind of evidence."""
+    if scoring:
+        return _in_fields(unit, _score)
+    return _in_fields(unit, _required if unit.phrase or mode == "all" else _any_syllable)
 
 
 def matching_mode(parsed: ParsedQuery) -> str:
@@ -242,9 +256,13 @@ def matching_mode(parsed: ParsedQuery) -> str:
 
 
 def whoosh_query(parsed: ParsedQuery, mode: str, scoring: bool = True) -> wq.Query:
-    """The text part of the query (filters are applied separately): with `scoring`, every
-    kind of evidence for ranking; without, the cheaper query that matches the same documents."""
-    clauses = [unit_query(u, scoring) for u in parsed.units]
+    """Without `scoring`: the query that selects the matching documents (filters are applied
+    separately). With it: the query that ranks them; it is run only over the selected
+    documents, so it need not repeat what the selection requires."""
+    if scoring:
+        clauses = [unit_query(u, mode) for u in parsed.units]
+        return wq.Or(clauses) if clauses else wq.Every()
+    clauses = [unit_query(u, mode, scoring=False) for u in parsed.units]
     if not clauses:
         base: wq.Query = wq.Every()
     elif len(clauses) == 1:
@@ -252,5 +270,5 @@ def whoosh_query(parsed: ParsedQuery, mode: str, scoring: bool = True) -> wq.Que
     else:
         base = wq.And(clauses) if mode == "all" else wq.Or(clauses)
     if parsed.excluded:
-        return wq.And([base] + [wq.Not(unit_query(u, scoring=False)) for u in parsed.excluded])
+        return wq.And([base] + [wq.Not(unit_query(u, "all", scoring=False)) for u in parsed.excluded])
     return base

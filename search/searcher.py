@@ -22,6 +22,7 @@ from .analysis import syllables
 from .articles import FACET_FIELDS, UNKNOWN, Article
 from .errors import ArticleNotFound, BadRequest
 from .index import article_from_stored, current_generation, open_whoosh, read_report
+from .ranking import WEIGHTING
 from .query import ParsedQuery, matching_mode, parse, whoosh_query
 from .results import MAX_QUERY_LENGTH, MAX_SIZE, SORTS, FacetValue, Hit, SearchRequest, SearchResult
 from .text import fold_accents
@@ -130,7 +131,7 @@ class SearchIndex:
         if cached is None or cached[0] != view.key:
             if cached is not None:
                 cached[1].close()
-            cached = (view.key, view.index.searcher())
+            cached = (view.key, view.index.searcher(weighting=WEIGHTING))
             self._local.cached = cached
         return view, cached[1]
 
