@@ -1,7 +1,6 @@
 """vnsearch command line: a thin shell over the `search` library (SPEC §6)."""
 from __future__ import annotations
 
-import ipaddress
 import json
 import re
 import sys
@@ -10,7 +9,7 @@ import click
 
 from search import open_index, rebuild as rebuild_index, update as update_index
 from search.articles import UNKNOWN
-from search.config import Config
+from search.config import Config, is_loopback
 from search.errors import VnsearchError
 from search.export import FORMATS, export_lines
 from search.results import SORTS, SearchRequest
@@ -199,15 +198,6 @@ def stats(as_json, index):
         click.echo(f"  {skipped['item']}: {skipped['reason']}")
 
 
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 @cli.command(help="Phục vụ trang tìm kiếm và API bằng waitress.")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", type=click.IntRange(1, 65535), default=5000, show_default=True)
@@ -219,7 +209,7 @@ def serve(host, port, threads, index):
     from web import create_app
 
     config = _config(index)
-    if not _is_loopback(host):
+    if not is_loopback(host):
         click.echo(f"cảnh báo: đang mở ra địa chỉ {host}, không chỉ máy này; ứng dụng không có đăng nhập.",
                    err=True)
     app = create_app(index_dir=config.index_dir)

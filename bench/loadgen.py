@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import http.client
-import ipaddress
 import json
 import sys
 import threading
@@ -20,17 +19,11 @@ from typing import Sequence
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import latency_summary  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from search.config import is_loopback  # noqa: E402
+
 MAX_REQUESTS = 1_000_000
 MAX_SECONDS = 600
-
-
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def run_load(host: str, port: int, paths: Sequence[str], concurrency: int = 8, seconds: float = 30.0,

@@ -1,6 +1,7 @@
 """Paths and settings, from the environment with sensible defaults."""
 from __future__ import annotations
 
+import ipaddress
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,3 +20,13 @@ class Config:
         index = index_dir or os.environ.get("VNSEARCH_INDEX") or PROJECT_ROOT / "index_data" / "index"
         source = source_dir or os.environ.get("VNSEARCH_SOURCE") or PROJECT_ROOT / "index_data" / "articles"
         return cls(index_dir=Path(index), source_dir=Path(source))
+
+
+def is_loopback(host: str) -> bool:
+    """Whether a server bound to `host` is reachable from this machine only."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

@@ -174,6 +174,17 @@ def derived_title(text: str) -> str:
     return first[:cut if cut > 40 else DERIVED_TITLE_CHARS] + " …"
 
 
+def _parse_json_or_skip(text: str, item: str):
+    """The parsed value, or a Skipped naming `item` with where the JSON breaks."""
+    try:
+        return _parse_json(text)
+    except json.JSONDecodeError as error:
+        where = f"cột {error.colno}" if error.lineno == 1 else f"dòng {error.lineno}"
+        return Skipped(item, f"JSON không hợp lệ ({error.msg}, {where})")
+    except ValueError as error:
+        return Skipped(item, f"JSON không hợp lệ ({error})")
+
+
 def _article(article_id: str, fields: dict, location: str | None = None) -> Article | Skipped:
     """An Article, or Skipped naming where it came from (`location`: file and line) when it has no text."""
     if not (fields.get("text") or "").strip():
@@ -226,15 +237,8 @@ def _json_lines(lines: Iterator[str | UnreadableFile], rel: str) -> Iterator[Pen
             continue
         if not line.strip():
             continue
-        try:
-            record = _parse_json(line)
-        except json.JSONDecodeError as error:
-            yield Skipped(item, f"JSON không hợp lệ ({error.msg}, cột {error.colno})")
-            continue
-        except ValueError as error:
-            yield Skipped(item, f"JSON không hợp lệ ({error})")
-            continue
-        yield _from_record(record, item)
+        record = _parse_json_or_skip(line, item)
+        yield record if isinstance(record, Skipped) else _from_record(record, item)
 
 
 def _gzip_lines(path: Path) -> Iterator[str | UnreadableFile]:
@@ -279,13 +283,9 @@ def read_pending(path: Path, source_dir: Path) -> Iterator[Pending | Skipped]:
         elif kind == ".jsonl":
             yield from _json_lines(iter(text.splitlines()), rel)
         elif kind == ".json":
-            try:
-                parsed = _parse_json(text)
-            except json.JSONDecodeError as error:
-                yield Skipped(rel, f"JSON không hợp lệ ({error.msg}, dòng {error.lineno})")
-                return
-            except ValueError as error:
-                yield Skipped(rel, f"JSON không hợp lệ ({error})")
+            parsed = _parse_json_or_skip(text, rel)
+            if isinstance(parsed, Skipped):
+                yield parsed
                 return
             records = parsed if isinstance(parsed, list) else [parsed]
             for number, record in enumerate(records):
