@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import NamedTuple
+from typing import Iterator, NamedTuple
 from typing import Iterator
 
 from whoosh.analysis import Composable, Filter, Token, Tokenizer
@@ -32,6 +32,7 @@ WORD_JOINER = "_"
 _TOKEN = re.compile(r"[^\W_]+|[^\w\s]")
 _SENTENCE_END = frozenset(".!?;…")
 MAX_CHUNK_TOKENS = 120  # bounded pyvi input: long texts are segmented in linear time
+BATCH_TOKENS = 20_000  # tokens segmented at a time: bounded memory for any text
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,11 +111,22 @@ def _pyvi_labels(sentences: list[list[str]]) -> list[list[str]]:
     return ViTokenizer.model.predict([pyvi_features(sentence) for sentence in sentences])
 
 
-def syllables(text: str, segment_words: bool = True) -> list[Syllable]:
-    """The syllables of `text` with offsets, grouped into words by pyvi when asked."""
-    chunks = list(_chunks(text))
-    if not chunks:
-        return []
+def syllable_batches(text: str, segment_words: bool = True) -> Iterator[list[Syllable]]:
+    """The syllables of `text` in batches of whole sentences (a word never spans two batches),
+    so that a long text is segmented in bounded memory."""
+    chunks: list[list[re.Match]] = []
+    size = 0
+    for chunk in _chunks(text):
+        chunks.append(chunk)
+        size += len(chunk)
+        if size >= BATCH_TOKENS:
+            yield _segmented(chunks, segment_words)
+            chunks, size = [], 0
+    if chunks:
+        yield _segmented(chunks, segment_words)
+
+
+def _segmented(chunks: list[list[re.Match]], segment_words: bool) -> list[Syllable]:
     if segment_words:
         # pyvi's dictionary follows one tone convention; give it tokens in that convention.
         labels = _pyvi_labels([[normalize_tones(m.group()) for m in chunk] for chunk in chunks])
@@ -135,6 +147,11 @@ def syllables(text: str, segment_words: bool = True) -> list[Syllable]:
                 result.append(Syllable(match.group(), match.start(), match.end(), j == 0,
                                        len(word) if j == 0 else 0))
     return result
+
+
+def syllables(text: str, segment_words: bool = True) -> list[Syllable]:
+    """The syllables of `text` with offsets, grouped into words by pyvi when asked."""
+    return [s for batch in syllable_batches(text, segment_words) for s in batch]
 
 
 def word_groups(sylls: list[Syllable]) -> list[list[Syllable]]:
@@ -177,16 +194,24 @@ class VietnameseTokenizer(Tokenizer):
 
     def __call__(self, value, positions=False, chars=False, keeporiginal=False, removestops=True,
                  start_pos=0, start_char=0, tokenize=True, mode="", **kwargs):
-        sylls = syllables(value, segment_words=tokenize)
-        for pos, s in enumerate(sylls):
+        offset = 0
+        for sylls in syllable_batches(value, segment_words=tokenize):
+            yield from self._tokens(sylls, offset, positions, chars, keeporiginal, removestops,
+                                    start_pos, start_char, mode, kwargs)
+            offset += len(sylls)
+
+    @staticmethod
+    def _tokens(sylls, offset, positions, chars, keeporiginal, removestops, start_pos, start_char, mode, kwargs):
+        for i, s in enumerate(sylls):
+            pos = offset + i
             token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
             token.text = s.text
             token.boost = 1.0
             token.stopped = False
             token.compound = None
             if s.word_length > 1:
-                token.compound = [x.text for x in sylls[pos:pos + s.word_length]]
-                token.compound_end = start_char + sylls[pos + s.word_length - 1].end
+                token.compound = [x.text for x in sylls[i:i + s.word_length]]
+                token.compound_end = start_char + sylls[i + s.word_length - 1].end
             if keeporiginal:
                 token.original = s.text
             if positions:
