@@ -14,6 +14,7 @@ the original text.
 from __future__ import annotations
 
 import re
+from array import array
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Iterator, NamedTuple
@@ -264,12 +265,22 @@ class PreAnalyzed(NamedTuple):
     postings: tuple[tuple[bytes, int, bytes], ...]
 
 
-def pre_analyze(text: str, encode_positions) -> PreAnalyzed:
-    positions: dict[str, list[int]] = {}
+def postings(text: str, encode_positions) -> Iterator[tuple[bytes, int, bytes]]:
+    """(term, frequency, encoded positions) of each distinct term of `text`. Positions are
+    gathered in 4-byte arrays, so a huge article costs little more than its tokens' count."""
+    positions: dict[str, array] = {}
     for token in PIPELINE(text, positions=True):
-        positions.setdefault(token.text, []).append(token.pos)
-    return PreAnalyzed(tuple((term.encode("utf-8"), len(poslist), encode_positions(poslist))
-                             for term, poslist in positions.items()))
+        found = positions.get(token.text)
+        if found is None:
+            found = positions[token.text] = array("I")
+        found.append(token.pos)
+    for term in list(positions):
+        poslist = positions.pop(term)
+        yield term.encode("utf-8"), len(poslist), encode_positions(poslist)
+
+
+def pre_analyze(text: str, encode_positions) -> PreAnalyzed:
+    return PreAnalyzed(tuple(postings(text, encode_positions)))
 
 
 def VietnameseAnalyzer() -> Composable:

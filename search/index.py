@@ -24,7 +24,7 @@ from typing import Callable, Iterator
 from whoosh import index as whoosh_index
 from whoosh.fields import ID, STORED, TEXT, Schema
 
-from .analysis import PreAnalyzed, VietnameseAnalyzer, pre_analyze
+from .analysis import PreAnalyzed, VietnameseAnalyzer, postings, pre_analyze
 from .articles import FACET_FIELDS, Article, RebuildSummary, Skipped
 from .errors import IndexBusy, IndexMissing, SourceMissing
 from .ingest import Pending, content_key, iter_pending
@@ -45,14 +45,13 @@ COMPOUND_SEGMENTS = False  # descriptors of container locks this process holds
 
 
 class VietnameseText(TEXT):
-    """A TEXT field that also takes PreAnalyzed tokens (made in a worker process) as its value."""
+    """A TEXT field indexed through `analysis.postings` (compact position arrays), that also
+    takes PreAnalyzed postings made in a worker process as its value."""
 
     def index(self, value, **kwargs):
-        if not isinstance(value, PreAnalyzed):
-            yield from super().index(value, **kwargs)
-            return
+        items = value.postings if isinstance(value, PreAnalyzed) else postings(value, self.format.encode)
         boost = self.format.field_boost
-        for term, frequency, encoded in value.postings:
+        for term, frequency, encoded in items:
             yield term, frequency, frequency * boost, encoded
 
 
