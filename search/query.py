@@ -213,8 +213,15 @@ def _any_syllable(unit: Unit, name: str) -> wq.Query:
 
 def _score(unit: Unit, name: str) -> wq.Query:
     """Every kind of evidence for ranking: each syllable folded and exact, the whole phrase
-    and compound as a bonus, and an accentless word's spellings restored from the index."""
-    parts: list[wq.Query] = []
+    and compound as a bonus, and an accentless word's spellings restored from the index.
+    A quoted phrase or a known variant ("Sài Gòn") scores as a whole only."""
+    if unit.phrase and len(unit.syllables) > 1:
+        folded_weight = W_FOLDED if unit.accented or unit.restoring else W_FOLDED + W_EXACT
+        parts: list[wq.Query] = [wq.Phrase(name, [folded_term(x) for x in unit.syllables], boost=folded_weight)]
+        if unit.accented:
+            parts.append(wq.Phrase(name, [exact_term(x) for x in unit.syllables], boost=W_EXACT))
+        return wq.Or(parts)
+    parts = []
     for syllable in unit.syllables:
         folded = folded_term(syllable)
         if has_accents(syllable):
@@ -223,7 +230,7 @@ def _score(unit: Unit, name: str) -> wq.Query:
             parts.append(wq.Term(name, folded, boost=W_FOLDED if unit.restoring else W_FOLDED + W_EXACT))
     if len(unit.syllables) > 1:
         parts.append(wq.Phrase(name, [exact_term(x) for x in unit.syllables], boost=W_PHRASE))
-        if unit.accented and not unit.phrase:
+        if unit.accented:
             parts.append(wq.Term(name, WORD_PREFIX + WORD_JOINER.join(unit.syllables), boost=W_WORD))
     for spelling, share in unit.restored:
         if len(spelling) == 1:
