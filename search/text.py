@@ -84,7 +84,8 @@ _TONED_WORD = re.compile(rf"[^\W\d_]*[{re.escape(_TONED_CHARS)}][^\W\d_]*")
 
 def normalize_tones(text: str) -> str:
     """Put every tone mark where the one convention wants it: hòa → hoà, thúy → thuý, qúy → quý."""
-    return _TONED_WORD.sub(lambda m: _canonical_syllable(m.group()), text)
+    # A stray combining mark after a re-toned syllable could compose anew: keep the result NFC.
+    return to_nfc(_TONED_WORD.sub(lambda m: _canonical_syllable(m.group()), text))
 
 
 NORMALIZATION_PIPELINE = (to_nfc, normalize_tones, str.lower)

@@ -31,6 +31,11 @@ def test_decomposed_text_normalises_like_precomposed():
     assert normalize(unicodedata.normalize("NFD", text)) == normalize(text)
 
 
+def test_a_stray_combining_mark_after_a_retoned_syllable_stays_idempotent():
+    once = normalize("a\u00c0\u0300")
+    assert normalize(once) == once
+
+
 def test_fold_removes_every_mark_and_d_stroke():
     assert fold_accents("Đại hội Đảng bộ Ủy ban") == "Dai hoi Dang bo Uy ban"
 
