@@ -18,7 +18,6 @@ from array import array
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Iterator, NamedTuple
-from typing import Iterator
 
 from whoosh.analysis import Composable, Filter, Token, Tokenizer
 
@@ -30,7 +29,8 @@ WORD_JOINER = "_"
 
 # Syllables are runs of letters and digits ("_" splits, so "snake_case" is two syllables);
 # punctuation marks are kept as tokens only because pyvi's model was trained with them.
-_TOKEN = re.compile(r"[^\W_]+|[^\w\s]")
+SYLLABLE = re.compile(r"[^\W_]+")
+_TOKEN = re.compile(rf"{SYLLABLE.pattern}|[^\w\s]")
 _SENTENCE_END = frozenset(".!?;…")
 MAX_CHUNK_TOKENS = 120  # bounded pyvi input: long texts are segmented in linear time
 BATCH_TOKENS = 20_000  # tokens segmented at a time: bounded memory for any text

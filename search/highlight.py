@@ -2,13 +2,12 @@
 of the original text; everything else HTML-escaped. No pyvi here: marking needs syllables only."""
 from __future__ import annotations
 
-import re
 from html import escape
 from itertools import takewhile
 
+from .analysis import SYLLABLE
 from .text import fold_accents
 
-_SYLLABLE = re.compile(r"[^\W_]+")
 SNIPPET_CHARS = 160
 SNIPPET_FRAGMENTS = 2
 MAX_CANDIDATES = 400
@@ -25,7 +24,7 @@ def matched_spans(text: str, sequences: set[tuple[str, ...]], limit: int | None 
     for seq in sorted(sequences, key=len, reverse=True):
         by_first.setdefault(seq[0], []).append(seq)
     scanned = text if limit is None else text[:limit]
-    tokens = [(m.start(), m.end(), fold_accents(m.group().lower())) for m in _SYLLABLE.finditer(scanned)]
+    tokens = [(m.start(), m.end(), fold_accents(m.group().lower())) for m in SYLLABLE.finditer(scanned)]
     forms = [t[2] for t in tokens]
     spans = []
     i = 0

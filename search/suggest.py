@@ -2,13 +2,12 @@
 missing diacritic ("đai hội" → "đại hội") is replaced by the spelling the index uses most."""
 from __future__ import annotations
 
-import re
 
+from .analysis import SYLLABLE
 from .query import QUERY_TOKENS
 from .text import fold_accents, normalize, to_nfc
 from .vocabulary import Vocabulary
 
-_SYLLABLE = re.compile(r"[^\W_]+")
 _LETTERS = "abcdefghijklmnopqrstuvwxyzđ" + "àáảãạăằắẳẵặâầấẩẫậèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵ"
 MIN_COMPOUND_SHARE = 0.5
 MAX_SYLLABLE = 12
@@ -45,7 +44,7 @@ def suggest(query: str, vocabulary: Vocabulary) -> str | None:
     # Excluded words, filters and operators are left as typed.
     kept = [m.span() for m in QUERY_TOKENS.finditer(query)
             if m.group("neg") or m.group("or") or (m.group("field") not in (None, "title"))]
-    matches = [m for m in _SYLLABLE.finditer(query) if not any(a <= m.start() < b for a, b in kept)]
+    matches = [m for m in SYLLABLE.finditer(query) if not any(a <= m.start() < b for a, b in kept)]
     words = [normalize(m.group()) for m in matches]
     fixed = [closest_syllable(w, vocabulary) or w for w in words]
     for i in range(len(fixed) - 1):  # a pair the index writes differently: "đai hội" → "đại hội"

@@ -3,17 +3,16 @@ at query time from the package's data file. Variants are matched on accent-folde
 so "sai gon" and "ubnd" expand as well as "Sài Gòn" and "UBND"."""
 from __future__ import annotations
 
-import re
 from functools import lru_cache
 from importlib import resources
 
+from .analysis import SYLLABLE
 from .text import fold_accents, normalize
 
-_SYLLABLE = re.compile(r"[^\W_]+")
 
 
 def variant_syllables(variant: str) -> tuple[str, ...]:
-    return tuple(_SYLLABLE.findall(normalize(variant)))
+    return tuple(SYLLABLE.findall(normalize(variant)))
 
 
 @lru_cache(maxsize=1)

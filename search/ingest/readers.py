@@ -255,7 +255,7 @@ def _gzip_lines(path: Path) -> Iterator[str | UnreadableFile]:
                         yield decode(raw)
                     except UnreadableFile as error:
                         yield error
-    except (OSError, EOFError, zlib.error) as error:
+    except (OSError, EOFError, zlib.error):
         raise UnreadableFile(f"tệp gzip hỏng hoặc bị cắt cụt sau dòng {count}") from None
 
 
