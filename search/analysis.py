@@ -14,6 +14,7 @@ the original text.
 from __future__ import annotations
 
 import re
+import zlib
 from array import array
 from dataclasses import dataclass
 from functools import lru_cache
@@ -260,27 +261,46 @@ class TokenKindsFilter(Filter):
 
 class PreAnalyzed(NamedTuple):
     """A field's postings computed ahead, in a worker process: (term, frequency, encoded
-    positions) per distinct term, as Whoosh's Positions format would have made them."""
+    positions) per distinct term, as Whoosh's Positions format would have made them, and the
+    field's forward sequence (`forward_hash` of each folded syllable, in position order)."""
 
     postings: tuple[tuple[bytes, int, bytes], ...]
+    forward: bytes = b""
 
 
-def postings(text: str, encode_positions) -> Iterator[tuple[bytes, int, bytes]]:
+def forward_hash(folded: str) -> int:
+    """A folded term as a non-zero 32-bit number (0 separates fields in the forward file)."""
+    return zlib.crc32(folded.encode("utf-8")) | 1
+
+
+def postings(text: str, encode_positions, forward: array | None = None) -> Iterator[tuple[bytes, int, bytes]]:
     """(term, frequency, encoded positions) of each distinct term of `text`. Positions are
-    gathered in 4-byte arrays, so a huge article costs little more than its tokens' count."""
+    gathered in 4-byte arrays, so a huge article costs little more than its tokens' count.
+    With `forward`, the folded syllables' hashes are appended to it in position order."""
     positions: dict[str, array] = {}
     for token in PIPELINE(text, positions=True):
         found = positions.get(token.text)
         if found is None:
             found = positions[token.text] = array("I")
         found.append(token.pos)
+    if forward is not None:
+        base = len(forward)
+        count = sum(len(p) for t, p in positions.items() if t.startswith(FOLDED_PREFIX))
+        forward.frombytes(bytes(4 * count))
+        for term, poslist in positions.items():
+            if term.startswith(FOLDED_PREFIX):
+                code = forward_hash(term)
+                for pos in poslist:
+                    forward[base + pos] = code
     for term in list(positions):
         poslist = positions.pop(term)
         yield term.encode("utf-8"), len(poslist), encode_positions(poslist)
 
 
 def pre_analyze(text: str, encode_positions) -> PreAnalyzed:
-    return PreAnalyzed(tuple(postings(text, encode_positions)))
+    forward = array("I")
+    items = tuple(postings(text, encode_positions, forward))
+    return PreAnalyzed(items, forward.tobytes())
 
 
 def VietnameseAnalyzer() -> Composable:

@@ -22,7 +22,8 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from whoosh import index as whoosh_index
-from whoosh.fields import ID, STORED, TEXT, Schema
+from whoosh.columns import NumericColumn
+from whoosh.fields import COLUMN, ID, STORED, TEXT, Schema
 
 from .analysis import PreAnalyzed, VietnameseAnalyzer, postings, pre_analyze
 from .articles import FACET_FIELDS, Article, RebuildSummary, Skipped
@@ -33,6 +34,7 @@ from .ingest.readers import derived_title, source_files
 CURRENT = "current"
 LOCK = "lock"
 REPORT = "report.json"
+FORWARD = "forward.u32"  # per article: title hashes, 0, text hashes, 0 (see analysis.forward_hash)
 GENERATION_PREFIX = "gen-"
 # Missing values are stored as "" in the facet columns and shown as "Không rõ".
 META_FIELDS = ("published", "year", "province", "province_2025", "category", "source", "author", "url")
@@ -66,8 +68,42 @@ def make_schema() -> Schema:
         origin=ID(stored=True),  # source file, for update
         fingerprint=ID(stored=True),  # file size and mtime, for update
         content=ID(stored=True),  # content_key, for de-duplication
+        fwd=COLUMN(NumericColumn("Q")),  # where the article starts in FORWARD (in 4-byte units)
+        fwd_title=COLUMN(NumericColumn("I")),  # its title's syllable count
         **{name: ID(sortable=True) for name in FACET_FIELDS},
     )
+
+
+_ENCODE = make_schema()["text"].format.encode
+
+
+class ForwardFile:
+    """The generation's forward file, appended to under the container lock. A tail left by an
+    interrupted run is never referenced (offsets live in the committed index) and is cut off."""
+
+    def __init__(self, generation: Path):
+        self.handle = open(generation / FORWARD, "ab")
+        size = self.handle.tell()
+        if size % 4:
+            self.handle.truncate(size - size % 4)
+            self.handle.seek(0, os.SEEK_END)
+        self.offset = self.handle.tell() // 4
+
+    def add(self, title: bytes, text: bytes) -> tuple[int, int]:
+        """Append one article; (its start, its title's syllable count)."""
+        start = self.offset
+        for part in (title, _SEPARATOR, text, _SEPARATOR):
+            self.handle.write(part)
+        self.offset += (len(title) + len(text)) // 4 + 2
+        return start, len(title) // 4
+
+    def close(self) -> None:
+        self.handle.flush()
+        os.fsync(self.handle.fileno())
+        self.handle.close()
+
+
+_SEPARATOR = bytes(4)
 
 
 def has_own_title(article: Article) -> bool:
@@ -176,13 +212,13 @@ ANALYSIS_BATCH = 32  # articles sent to a worker at a time
 
 
 def _prepare(pending: Pending, encode=None) -> tuple[Article | Skipped, str | None, tuple | None]:
-    """Metadata, content key and (with `encode`, in a worker) the postings of one article."""
+    """Metadata, content key and the postings of one article (in a worker when procs > 1)."""
     item = pending.finish()
     if isinstance(item, Skipped):
         return item, None, None
+    encode = encode or _ENCODE
     title = item.title if has_own_title(item) else ""
-    tokens = (pre_analyze(title, encode), pre_analyze(item.text, encode)) if encode else None
-    return item, content_key(item), tokens
+    return item, content_key(item), (pre_analyze(title, encode), pre_analyze(item.text, encode))
 
 
 def _worker_start() -> None:
@@ -201,8 +237,7 @@ def _worker_start() -> None:
 
 
 def _prepare_batch(batch: list[Pending]) -> list[tuple]:
-    encode = make_schema()["text"].format.encode
-    return [_prepare(pending, encode) for pending in batch]
+    return [_prepare(pending) for pending in batch]
 
 
 def _prepared(source_dir: Path, files: list[Path], summary: RebuildSummary, procs: int,
@@ -254,8 +289,8 @@ def _prepared(source_dir: Path, files: list[Path], summary: RebuildSummary, proc
             yield from drain()
 
 
-def _add_articles(writer, source_dir: Path, files: list[Path], summary: RebuildSummary, seen_keys: set[str],
-                  seen_ids: set[str], progress: Progress | None, procs: int = 1) -> None:
+def _add_articles(writer, forward: ForwardFile, source_dir: Path, files: list[Path], summary: RebuildSummary,
+                  seen_keys: set[str], seen_ids: set[str], progress: Progress | None, procs: int = 1) -> None:
     """Index the articles of `files`: skipped items recorded, republished copies counted, a
     second article with an id already taken skipped with a warning (never silently replaced)."""
     for path, item, key, tokens in _prepared(source_dir, files, summary, procs, progress):
@@ -273,9 +308,9 @@ def _add_articles(writer, source_dir: Path, files: list[Path], summary: RebuildS
         seen_keys.add(key)
         seen_ids.add(item.id)
         doc = article_document(item, origin, _fingerprint(path), key)
-        if tokens is not None:
-            doc["title"], doc["text"] = tokens
-            doc["_stored_text"] = item.text
+        doc["title"], doc["text"] = tokens
+        doc["_stored_text"] = item.text
+        doc["fwd"], doc["fwd_title"] = forward.add(tokens[0].forward, tokens[1].forward)
         writer.add_document(**doc)
         summary.indexed += 1
 
@@ -292,9 +327,12 @@ def rebuild(source_dir: str | os.PathLike, index_dir: str | os.PathLike, procs: 
         generation.mkdir()
         ix = whoosh_index.create_in(generation, make_schema())
         writer = ix.writer(limitmb=256, compound=COMPOUND_SEGMENTS)
+        forward = ForwardFile(generation)
         summary = RebuildSummary(indexed=0, generation=generation.name)
         try:
-            _add_articles(writer, source_dir, source_files(source_dir), summary, set(), set(), progress, procs)
+            _add_articles(writer, forward, source_dir, source_files(source_dir), summary, set(), set(), progress,
+                          procs)
+            forward.close()
             writer.commit()
         except BaseException:
             writer.cancel()
@@ -337,13 +375,16 @@ def update(source_dir: str | os.PathLike, index_dir: str | os.PathLike,
                 seen_ids.add(stored["id"])
         summary = RebuildSummary(indexed=0, generation=generation.name)
         writer = ix.writer(limitmb=128, compound=COMPOUND_SEGMENTS)
+        forward = ForwardFile(generation)
         try:
             for rel in replaced:
                 writer.delete_by_term("origin", rel)
-            _add_articles(writer, source_dir, changed, summary, seen_keys, seen_ids, progress)
+            _add_articles(writer, forward, source_dir, changed, summary, seen_keys, seen_ids, progress)
+            forward.close()
             writer.commit()
         except BaseException:
             writer.cancel()
+            forward.handle.close()
             raise
         summary.removed = len(gone)
         summary.seconds = time.perf_counter() - started

@@ -1,8 +1,9 @@
 """SearchIndex: a warm, self-refreshing view of an index container that answers searches.
 
-Text matching and scoring run in Whoosh; filters, facet counts and date sorting run on
-per-generation column arrays (numpy), so disjunctive facets cost one pass per facet over
-the matched documents, not one extra search.
+Text matching and scoring run on whole posting lists in numpy (search/engine.py), over
+Whoosh's index files; filters, facet counts and date sorting run on per-generation column
+arrays, so disjunctive facets cost one pass per facet over the matched documents, not one
+extra search.
 """
 from __future__ import annotations
 
@@ -21,7 +22,8 @@ from . import highlight
 from .analysis import syllables
 from .articles import FACET_FIELDS, UNKNOWN, Article
 from .errors import ArticleNotFound, BadRequest
-from .index import article_from_stored, current_generation, open_whoosh, read_report
+from .engine import Engine, Forward
+from .index import FORWARD, article_from_stored, current_generation, open_whoosh, read_report
 from .ranking import WEIGHTING
 from .query import ParsedQuery, matching_mode, parse, whoosh_query
 from .results import MAX_QUERY_LENGTH, MAX_SIZE, SORTS, FacetValue, Hit, SearchRequest, SearchResult
@@ -90,6 +92,7 @@ class _View:
     index: object
     columns: Columns
     vocabulary: Vocabulary
+    engine: Engine
 
 
 class SearchIndex:
@@ -118,10 +121,11 @@ class SearchIndex:
                 return self._view
             generation, ix = open_whoosh(self.index_dir)
             key = (generation, ix.latest_generation())
-            with ix.searcher() as searcher:
-                columns = Columns.load(searcher.reader())
-                vocabulary = Vocabulary.from_reader(searcher.reader())
-            self._view = _View(key, generation, ix, columns, vocabulary)
+            reader = ix.reader()  # kept open for the engine as long as the view lives
+            columns = Columns.load(reader)
+            vocabulary = Vocabulary.from_reader(reader)
+            engine = Engine(reader, columns.live, _forward(generation, reader, columns))
+            self._view = _View(key, generation, ix, columns, vocabulary, engine)
             return self._view
 
     def _searcher(self):
@@ -166,11 +170,11 @@ class SearchIndex:
                      for name, values in request.filters.items() if values}
         filters = query_masks + list(own_masks.values())
         mode = matching_mode(parsed)
-        matched = self._matched(searcher, parsed, mode, columns)
+        matched = self._matched(view, parsed, mode)
         allowed = _combine(matched, filters)
         if not allowed.any() and mode == "all" and len(parsed.units) > 1:
             mode = "any"
-            matched = self._matched(searcher, parsed, mode, columns)
+            matched = self._matched(view, parsed, mode)
             allowed = _combine(matched, filters)
         sort = request.sort if not (parsed.is_empty and request.sort == "relevance") else "newest"
         return _Selection(view, searcher, parsed, mode, sort, matched, query_masks, own_masks, allowed)
@@ -250,16 +254,13 @@ class SearchIndex:
         if not corrected or corrected == q:
             return None
         parsed = parse(corrected, view.vocabulary)
-        found = _combine(self._matched(searcher, parsed, "all", view.columns), masks).sum()
+        found = _combine(self._matched(view, parsed, "all"), masks).sum()
         return corrected if found >= at_least else None
 
-    def _matched(self, searcher, parsed: ParsedQuery, mode: str, columns: Columns) -> np.ndarray:
+    def _matched(self, view: _View, parsed: ParsedQuery, mode: str) -> np.ndarray:
         if not parsed.units and not parsed.excluded:
-            return columns.live.copy()
-        mask = np.zeros(columns.size, dtype=bool)
-        ids = np.fromiter(searcher.docs_for_query(whoosh_query(parsed, mode, scoring=False)), dtype=np.int64)
-        mask[ids] = True
-        return mask & columns.live
+            return view.columns.live.copy()
+        return view.engine.matches(whoosh_query(parsed, mode, scoring=False)) & view.columns.live
 
     def _facet_mask(self, columns: Columns, name: str, values: list[str]) -> np.ndarray:
         wanted = []
@@ -308,14 +309,20 @@ class SearchIndex:
         searcher, parsed, mode, allowed, sort = sel.searcher, sel.parsed, sel.mode, sel.allowed, sel.sort
         columns = sel.view.columns
         start = (page - 1) * size
-        if sort == "relevance":
-            if start >= allowed.sum():
-                return [], []
-            docset = set(np.flatnonzero(allowed).tolist())
-            results = searcher.search(whoosh_query(parsed, mode), filter=docset, limit=start + size)
-            chosen = results[start:start + size]
-            return [hit.docnum for hit in chosen], [round(hit.score, 4) for hit in chosen]
         candidates = np.flatnonzero(allowed)
+        if sort == "relevance":
+            if start >= len(candidates):
+                return [], []
+            _, scores = sel.view.engine.scores(whoosh_query(parsed, mode))
+            wanted = scores[candidates]
+            end = min(start + size, len(candidates))
+            if end < len(candidates):  # only the best `end` need ordering
+                keep = np.argpartition(-wanted, end - 1)[:end]
+                cut = wanted[keep].min()
+                keep = np.flatnonzero(wanted >= cut)  # ties at the cut stay, ordered by docnum below
+                candidates, wanted = candidates[keep], wanted[keep]
+            order = np.lexsort((candidates, -wanted))[start:end]
+            return candidates[order].tolist(), [round(float(s), 4) for s in wanted[order]]
         ranks = columns.date_rank[candidates]
         if sort == "newest":
             order = np.lexsort((candidates, -ranks, ranks < 0))
@@ -334,6 +341,18 @@ class SearchIndex:
             province_2025=article.province_2025, source=article.source, author=article.author,
             url=article.url, score=score, category=article.category,
         )
+
+
+def _forward(generation: Path, reader, columns: Columns) -> Forward | None:
+    """The generation's forward file with each document's place, or None for an index built
+    before there was one (phrases are then checked by Whoosh)."""
+    path = generation / FORWARD
+    if not path.exists() or not reader.has_column("fwd"):
+        return None
+    starts, titles = reader.column_reader("fwd"), reader.column_reader("fwd_title")
+    starts = np.fromiter((starts[d] for d in range(columns.size)), np.int64, columns.size)
+    titles = np.fromiter((titles[d] for d in range(columns.size)), np.int64, columns.size)
+    return Forward(path, starts, titles, columns.live)
 
 
 @dataclass

@@ -1,0 +1,252 @@
+"""Query execution on numpy arrays: the Whoosh query trees of search/query.py, evaluated
+over whole posting lists at once instead of Whoosh's matcher-per-document loop.
+
+    Term     its posting list (document numbers and BM25F scores, cached per term)
+    Phrase   its terms' scores, in the documents where the folded syllables occur in order,
+             found by scanning the forward file (one 32-bit hash per syllable, see
+             index.ForwardFile) from the rarest syllable's hits
+    Or/And   union/intersection of matches, sum of scores, times the query's boost
+    Not      the live documents the child does not match
+
+Scores are those of ranking.WEIGHTING (BM25F, Robertson's idf), with Whoosh's own document
+lengths (one byte per field and document), so ranking is what Whoosh's searcher gives.
+"""
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from math import log
+from pathlib import Path
+
+import numpy as np
+from whoosh import query as wq
+from whoosh.codec.whoosh3 import W3LeafMatcher
+from whoosh.util.numeric import byte_to_length
+
+from .analysis import FOLDED_PREFIX, forward_hash
+from .ranking import WEIGHTING
+from .text import fold_accents
+
+TEXT_FIELDS = ("title", "text")
+CACHE_POSTINGS = 12_000_000  # postings kept decoded (12 bytes each: ~140 MB at most)
+_LENGTH_OF_BYTE = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
+
+
+class Forward:
+    """The forward file of a generation, memory-mapped, with each document's place in it."""
+
+    def __init__(self, path: Path, starts: np.ndarray, title_lengths: np.ndarray, live: np.ndarray):
+        self.data = np.memmap(path, dtype=np.uint32, mode="r") if path.stat().st_size else np.zeros(1, np.uint32)
+        self.starts = starts  # int64 per docnum
+        self.title_lengths = title_lengths  # int64 per docnum
+        order = np.argsort(starts, kind="stable")
+        self._sorted_starts = starts[order]
+        self._sorted_docs = order
+        self._live = live
+
+    def phrase(self, field: str, folded: list[str], rarity: list[int], size: int) -> np.ndarray:
+        """bool per docnum: the folded terms occur in this order in `field`. The scan starts
+        from the rarest term (`rarity`: a count per term, smaller is rarer)."""
+        codes = [forward_hash(t) for t in folded]
+        data = self.data
+        anchor = min(range(len(codes)), key=rarity.__getitem__)
+        hits = np.flatnonzero(data == codes[anchor])
+        for i, code in enumerate(codes):
+            if i == anchor or not len(hits):
+                continue
+            at = hits + (i - anchor)
+            inside = at < len(data)
+            hits, at = hits[inside], at[inside]
+            hits = hits[data[at] == code]
+        mask = np.zeros(size, dtype=bool)
+        if not len(hits):
+            return mask
+        slot = np.searchsorted(self._sorted_starts, hits, side="right") - 1
+        docs = self._sorted_docs[slot]
+        in_title = hits < self.starts[docs] + self.title_lengths[docs]
+        docs = docs[in_title if field == "title" else ~in_title]
+        mask[docs] = True
+        return mask & self._live
+
+
+class Engine:
+    """Evaluates queries against one reader; safe to share between threads."""
+
+    def __init__(self, reader, live: np.ndarray, forward: Forward | None):
+        self.reader = reader
+        self.size = reader.doc_count_all()
+        self.live = live
+        self.forward = forward
+        self._lengths = {f: self._field_lengths(f) for f in TEXT_FIELDS}
+        self._avg = {f: (reader.field_length(f) / (self.size or 1)) or 1 for f in TEXT_FIELDS}
+        self._cache: OrderedDict = OrderedDict()
+        self._cached = 0
+        self._lock = threading.Lock()
+        self._read_lock = threading.Lock()
+
+    def _field_lengths(self, field: str) -> np.ndarray:
+        lengths = np.ones(self.size, dtype=np.float64)
+        for leaf, base in self.reader.leaf_readers():
+            get = leaf._perdoc.doc_field_length_reader(field, 0) if hasattr(leaf, "_perdoc") else None
+            for docnum in range(leaf.doc_count_all()):
+                value = get(docnum) if get else leaf.doc_field_length(docnum, field, 0)
+                lengths[base + docnum] = value or 1
+        return lengths
+
+    # ---- postings ---------------------------------------------------------------------
+
+    def term(self, field: str, text: str) -> tuple[np.ndarray, np.ndarray]:
+        """(docnums, BM25F scores) of a term, ascending docnums; cached."""
+        key = (field, text)
+        with self._lock:
+            found = self._cache.get(key)
+            if found is not None:
+                self._cache.move_to_end(key)
+                return found
+        with self._read_lock:  # Whoosh's posting files are read with seek + read
+            found = self._read_term(field, text)
+        with self._lock:
+            if key not in self._cache:
+                self._cache[key] = found
+                self._cached += len(found[0])
+                while self._cached > CACHE_POSTINGS and len(self._cache) > 1:
+                    _, (ids, _) = self._cache.popitem(last=False)
+                    self._cached -= len(ids)
+        return found
+
+    def _read_term(self, field: str, text: str) -> tuple[np.ndarray, np.ndarray]:
+        ids_parts, tf_parts = [], []
+        btext = text.encode("utf-8")
+        for leaf, base in self.reader.leaf_readers():
+            if (field, btext) not in leaf:
+                continue
+            ids, tf = _leaf_postings(leaf.postings(field, btext))
+            ids_parts.append(ids + base)
+            tf_parts.append(tf)
+        if not ids_parts:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
+        ids = np.concatenate(ids_parts)
+        tf = np.concatenate(tf_parts)
+        df = self.reader.doc_frequency(field, btext)
+        idf = log(1 + (self.size - df + 0.5) / (df + 0.5))
+        k1, b = WEIGHTING.K1, WEIGHTING._field_B.get(field, WEIGHTING.B)
+        lengths = self._lengths[field][ids]
+        scores = idf * ((tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * lengths / self._avg[field])))
+        return ids, scores
+
+    # ---- evaluation -------------------------------------------------------------------
+
+    def matches(self, q: wq.Query) -> np.ndarray:
+        """bool per docnum (deleted documents included: the caller masks them)."""
+        return self._eval(q, False)[0]
+
+    def scores(self, q: wq.Query) -> tuple[np.ndarray, np.ndarray]:
+        """(bool per docnum, score per docnum)."""
+        return self._eval(q, True)
+
+    def _eval(self, q: wq.Query, scored: bool) -> tuple[np.ndarray, np.ndarray | None]:
+        boost = getattr(q, "boost", 1.0)
+        if isinstance(q, wq.Term):
+            mask, scores = self._term(q.fieldname, q.text, scored)
+        elif isinstance(q, wq.Phrase):
+            mask, scores = self._phrase(q.fieldname, list(q.words), scored)
+        elif isinstance(q, (wq.Or, wq.And)):
+            children = [self._eval(sub, scored) for sub in q.subqueries]
+            if not children:
+                return self._nothing(scored)
+            mask = children[0][0].copy()
+            for m, _ in children[1:]:
+                if isinstance(q, wq.Or):
+                    mask |= m
+                else:
+                    mask &= m
+            scores = None
+            if scored:
+                scores = children[0][1].copy()
+                for _, s in children[1:]:
+                    scores += s
+                if isinstance(q, wq.And):
+                    scores[~mask] = 0.0
+        elif isinstance(q, wq.Not):
+            mask = ~self._eval(q.query, False)[0]
+            scores = np.zeros(self.size) if scored else None
+            boost = 1.0
+        elif isinstance(q, wq.Every):
+            mask = np.ones(self.size, dtype=bool)
+            scores = np.zeros(self.size) if scored else None
+        elif q is wq.NullQuery or isinstance(q, type(wq.NullQuery)):
+            return self._nothing(scored)
+        else:
+            raise TypeError(f"unsupported query {q!r}")
+        if scored and boost != 1.0:
+            scores *= boost
+        return mask, scores
+
+    def _nothing(self, scored: bool):
+        return np.zeros(self.size, dtype=bool), (np.zeros(self.size) if scored else None)
+
+    def _term(self, field: str, text: str, scored: bool):
+        ids, term_scores = self.term(field, text)
+        mask = np.zeros(self.size, dtype=bool)
+        mask[ids] = True
+        scores = None
+        if scored:
+            scores = np.zeros(self.size)
+            scores[ids] = term_scores
+        return mask, scores
+
+    def _phrase(self, field: str, words: list[str], scored: bool):
+        terms = [self._term(field, w, scored) for w in words]
+        mask = terms[0][0].copy()
+        for m, _ in terms[1:]:
+            mask &= m
+        if mask.any() and len(words) > 1:
+            mask &= self._in_order(field, words, mask)
+        scores = None
+        if scored:
+            scores = np.zeros(self.size)
+            for _, s in terms:
+                scores += s
+            scores[~mask] = 0.0
+        return mask, scores
+
+    def _in_order(self, field: str, words: list[str], candidates: np.ndarray) -> np.ndarray:
+        """Where the words occur in order. Exact (accented) words are checked by their folded
+        forms here; the caller already requires each exact word in the document."""
+        folded = [w if w.startswith(FOLDED_PREFIX) else FOLDED_PREFIX + fold_accents(w) for w in words]
+        if self.forward is not None:
+            rarity = [len(self.term(field, t)[0]) for t in folded]
+            return self.forward.phrase(field, folded, rarity, self.size)
+        # An index without a forward file (built by an older version): Whoosh's phrase matcher.
+        from whoosh.searching import Searcher
+
+        mask = np.zeros(self.size, dtype=bool)
+        with self._read_lock, Searcher(self.reader, closereader=False) as searcher:
+            ids = list(searcher.docs_for_query(wq.Phrase(field, words)))
+        mask[np.array(ids, dtype=np.int64)] = True
+        return mask
+
+
+def _leaf_postings(m) -> tuple[np.ndarray, np.ndarray]:
+    """All (docnums, term frequencies) of one segment's posting list, block by block."""
+    if isinstance(m, W3LeafMatcher):
+        ids, weights = [], []
+        while True:
+            m._read_data()
+            deltas, block_weights = m._data[0], m._data[1]
+            block_ids = np.asarray(deltas, dtype=np.int64)
+            ids.append(block_ids if m._byteids else np.cumsum(block_ids))
+            if block_weights is None or isinstance(block_weights, float):
+                weights.append(np.full(len(block_ids), 1.0 if block_weights is None else block_weights))
+            else:
+                weights.append(np.asarray(block_weights, dtype=np.float64))
+            if m._lastblock:
+                break
+            m._goto(m._nextoffset)
+        return np.concatenate(ids), np.concatenate(weights)
+    ids, weights = [], []
+    while m.is_active():
+        ids.append(m.id())
+        weights.append(m.weight())
+        m.next()
+    return np.array(ids, dtype=np.int64), np.array(weights, dtype=np.float64)
