@@ -42,15 +42,24 @@ class Forward:
         order = np.argsort(starts, kind="stable")
         self._sorted_starts = starts[order]
         self._sorted_docs = order
+        self.ends = np.empty_like(starts)  # where the next article (or the file) starts
+        self.ends[order] = np.append(self._sorted_starts[1:], len(self.data))
         self._live = live
 
-    def phrase(self, field: str, folded: list[str], rarity: list[int], size: int) -> np.ndarray:
+    def phrase(self, field: str, folded: list[str], rarity: list[int], candidates: np.ndarray) -> np.ndarray:
         """bool per docnum: the folded terms occur in this order in `field`. The scan starts
-        from the rarest term (`rarity`: a count per term, smaller is rarer)."""
+        from the rarest term (`rarity`: a count per term, smaller is rarer) and covers only the
+        `candidates` (docnums) when they are a small part of the file."""
         codes = [forward_hash(t) for t in folded]
         data = self.data
+        size = len(self.starts)
         anchor = min(range(len(codes)), key=rarity.__getitem__)
-        hits = np.flatnonzero(data == codes[anchor])
+        lengths = self.ends[candidates] - self.starts[candidates]
+        if lengths.sum() * 4 < len(data):
+            at = _ranges(self.starts[candidates], lengths)
+            hits = at[data[at] == codes[anchor]]
+        else:
+            hits = np.flatnonzero(data == codes[anchor])
         for i, code in enumerate(codes):
             if i == anchor or not len(hits):
                 continue
@@ -216,7 +225,7 @@ class Engine:
         folded = [w if w.startswith(FOLDED_PREFIX) else FOLDED_PREFIX + fold_accents(w) for w in words]
         if self.forward is not None:
             rarity = [len(self.term(field, t)[0]) for t in folded]
-            return self.forward.phrase(field, folded, rarity, self.size)
+            return self.forward.phrase(field, folded, rarity, np.flatnonzero(candidates))
         # An index without a forward file (built by an older version): Whoosh's phrase matcher.
         from whoosh.searching import Searcher
 
@@ -225,6 +234,19 @@ class Engine:
             ids = list(searcher.docs_for_query(wq.Phrase(field, words)))
         mask[np.array(ids, dtype=np.int64)] = True
         return mask
+
+
+def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """The concatenated ranges [start, start + length) as one index array."""
+    keep = lengths > 0
+    starts, lengths = starts[keep], lengths[keep]
+    if not len(starts):
+        return np.zeros(0, dtype=np.int64)
+    steps = np.ones(int(lengths.sum()), dtype=np.int64)
+    heads = np.cumsum(lengths)[:-1]  # where each range after the first begins
+    steps[0] = starts[0]
+    steps[heads] = starts[1:] - (starts[:-1] + lengths[:-1] - 1)
+    return np.cumsum(steps)
 
 
 def _leaf_postings(m) -> tuple[np.ndarray, np.ndarray]:

@@ -2,11 +2,13 @@
 of the original text; everything else HTML-escaped. No pyvi here: marking needs syllables only."""
 from __future__ import annotations
 
+import re
+from functools import lru_cache
 from html import escape
 from itertools import takewhile
 
 from .analysis import SYLLABLE
-from .text import fold_accents
+from .text import FOLD_TABLE, fold_accents
 
 SNIPPET_CHARS = 160
 SNIPPET_FRAGMENTS = 2
@@ -20,11 +22,40 @@ def matched_spans(text: str, sequences: set[tuple[str, ...]], limit: int | None 
     queried sequence: a compound is marked only where it stands whole ("đại hội", not "đại biểu")."""
     if not sequences:
         return []
+    scanned = text if limit is None else text[:limit]
+    if _COMBINING.search(scanned):  # not NFC: marks apart from their letters
+        return _matched_spans_by_syllable(scanned, sequences)
+    pattern = _pattern(tuple(sorted(sequences, key=lambda seq: (-len(seq), seq))))
+    return [(m.start(), m.end(), tuple(fold_accents(x.lower()) for x in SYLLABLE.findall(m.group())))
+            for m in pattern.finditer(scanned)]
+
+
+def _letter(folded: str) -> str:
+    """A regex for one folded letter: it and every accented letter that folds to it."""
+    variants = _VARIANTS.get(folded)
+    return f"[{folded}{variants}]" if variants else re.escape(folded)
+
+
+_COMBINING = re.compile("[\u0300-\u036f]")
+_VARIANTS: dict[str, str] = {}
+for _code, _base in FOLD_TABLE.items():
+    if _base is not None and chr(_code).lower() == chr(_code):
+        _VARIANTS[_base.lower()] = _VARIANTS.get(_base.lower(), "") + chr(_code)
+
+
+@lru_cache(maxsize=256)
+def _pattern(sequences: tuple[tuple[str, ...], ...]) -> re.Pattern:
+    """Whole syllables in order, with or without marks, in any case, anything but a syllable
+    between them; longest sequences first, so that a compound wins over its first syllable."""
+    options = [r"[\W_]+".join("".join(_letter(c) for c in s) for s in seq) for seq in sequences]
+    return re.compile(rf"(?<![^\W_])(?:{'|'.join(options)})(?![^\W_])", re.IGNORECASE)
+
+
+def _matched_spans_by_syllable(text: str, sequences: set[tuple[str, ...]]) -> list[tuple[int, int, tuple[str, ...]]]:
     by_first: dict[str, list[tuple[str, ...]]] = {}
     for seq in sorted(sequences, key=len, reverse=True):
         by_first.setdefault(seq[0], []).append(seq)
-    scanned = text if limit is None else text[:limit]
-    tokens = [(m.start(), m.end(), fold_accents(m.group().lower())) for m in SYLLABLE.finditer(scanned)]
+    tokens = [(m.start(), m.end(), fold_accents(m.group().lower())) for m in SYLLABLE.finditer(text)]
     forms = [t[2] for t in tokens]
     spans = []
     i = 0

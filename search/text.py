@@ -109,7 +109,7 @@ def _fold_table() -> dict[int, str | None]:
     return table
 
 
-_FOLD = _fold_table()
+_FOLD = FOLD_TABLE = _fold_table()
 
 
 def fold_accents(text: str) -> str:
