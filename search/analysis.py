@@ -131,7 +131,7 @@ def syllable_batches(text: str, segment_words: bool = True) -> Iterator[list[Syl
 def _segmented(chunks: list[list[re.Match]], segment_words: bool) -> list[Syllable]:
     if segment_words:
         # pyvi's dictionary follows one tone convention; give it tokens in that convention.
-        labels = _pyvi_labels([[normalize_tones(m.group()) for m in chunk] for chunk in chunks])
+        labels = _pyvi_labels([[_tones(m.group()) for m in chunk] for chunk in chunks])
     else:
         labels = [["B_W"] * len(chunk) for chunk in chunks]
     result: list[Syllable] = []
@@ -169,6 +169,9 @@ def word_groups(sylls: list[Syllable]) -> list[list[Syllable]]:
 def segment_words(text: str) -> list[str]:
     """Words of `text` as surface strings, syllables separated by one space."""
     return [" ".join(s.text for s in group) for group in word_groups(syllables(text))]
+
+
+_tones = lru_cache(maxsize=500_000)(normalize_tones)
 
 
 @lru_cache(maxsize=500_000)
@@ -261,45 +264,45 @@ class TokenKindsFilter(Filter):
 
 class PreAnalyzed(NamedTuple):
     """A field's postings computed ahead, in a worker process: (term, frequency, encoded
-    positions) per distinct term, as Whoosh's Positions format would have made them, and the
-    field's forward sequence (`forward_hash` of each folded syllable, in position order)."""
+    frequency) per distinct term, as Whoosh's Frequency format would have made them, and the
+    field's forward sequence (`forward_hash` of each folded syllable, in order)."""
 
     postings: tuple[tuple[bytes, int, bytes], ...]
     forward: bytes = b""
 
 
+@lru_cache(maxsize=500_000)
 def forward_hash(folded: str) -> int:
     """A folded term as a non-zero 32-bit number (0 separates fields in the forward file)."""
     return zlib.crc32(folded.encode("utf-8")) | 1
 
 
-def postings(text: str, encode_positions, forward: array | None = None) -> Iterator[tuple[bytes, int, bytes]]:
-    """(term, frequency, encoded positions) of each distinct term of `text`. Positions are
-    gathered in 4-byte arrays, so a huge article costs little more than its tokens' count.
-    With `forward`, the folded syllables' hashes are appended to it in position order."""
-    positions: dict[str, array] = {}
-    for token in PIPELINE(text, positions=True):
-        found = positions.get(token.text)
-        if found is None:
-            found = positions[token.text] = array("I")
-        found.append(token.pos)
-    if forward is not None:
-        base = len(forward)
-        count = sum(len(p) for t, p in positions.items() if t.startswith(FOLDED_PREFIX))
-        forward.frombytes(bytes(4 * count))
-        for term, poslist in positions.items():
-            if term.startswith(FOLDED_PREFIX):
-                code = forward_hash(term)
-                for pos in poslist:
-                    forward[base + pos] = code
-    for term in list(positions):
-        poslist = positions.pop(term)
-        yield term.encode("utf-8"), len(poslist), encode_positions(poslist)
+def postings(text: str, encode_frequency, forward: array | None = None) -> Iterator[tuple[bytes, int, bytes]]:
+    """(term, frequency, encoded frequency) of each distinct term of `text`. Phrases are
+    checked on the forward file, not on positions: with `forward`, the folded syllables'
+    hashes are appended to it in order (every syllable has exactly one folded token)."""
+    counts: dict[str, int] = {}
+    get = counts.get
+    add = forward.append if forward is not None else None
+    for sylls in syllable_batches(text):  # the PIPELINE's tokens, without Token objects
+        for i, s in enumerate(sylls):
+            syllable = normalize_syllable(s.text)
+            folded = folded_term(syllable)
+            if exact_term(syllable) == syllable:
+                counts[syllable] = get(syllable, 0) + 1
+            counts[folded] = get(folded, 0) + 1
+            if add is not None:
+                add(forward_hash(folded))
+            if s.word_length > 1:
+                word = word_term([normalize_syllable(x.text) for x in sylls[i:i + s.word_length]])
+                counts[word] = get(word, 0) + 1
+    for term, frequency in counts.items():
+        yield term.encode("utf-8"), frequency, encode_frequency(frequency)
 
 
-def pre_analyze(text: str, encode_positions) -> PreAnalyzed:
+def pre_analyze(text: str, encode_frequency) -> PreAnalyzed:
     forward = array("I")
-    items = tuple(postings(text, encode_positions, forward))
+    items = tuple(postings(text, encode_frequency, forward))
     return PreAnalyzed(items, forward.tobytes())
 
 

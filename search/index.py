@@ -24,6 +24,7 @@ from typing import Callable, Iterator
 from whoosh import index as whoosh_index
 from whoosh.columns import NumericColumn
 from whoosh.fields import COLUMN, ID, STORED, TEXT, Schema
+from whoosh.system import pack_uint
 
 from .analysis import PreAnalyzed, VietnameseAnalyzer, postings, pre_analyze
 from .articles import FACET_FIELDS, Article, RebuildSummary, Skipped
@@ -47,11 +48,11 @@ COMPOUND_SEGMENTS = False  # descriptors of container locks this process holds
 
 
 class VietnameseText(TEXT):
-    """A TEXT field indexed through `analysis.postings` (compact position arrays), that also
-    takes PreAnalyzed postings made in a worker process as its value."""
+    """A TEXT field indexed through `analysis.postings`, that also takes PreAnalyzed postings
+    made in a worker process as its value."""
 
     def index(self, value, **kwargs):
-        items = value.postings if isinstance(value, PreAnalyzed) else postings(value, self.format.encode)
+        items = value.postings if isinstance(value, PreAnalyzed) else postings(value, _encode_frequency)
         boost = self.format.field_boost
         for term, frequency, encoded in items:
             yield term, frequency, frequency * boost, encoded
@@ -61,8 +62,9 @@ def make_schema() -> Schema:
     analyzer = VietnameseAnalyzer()
     return Schema(
         id=ID(stored=True, unique=True),
-        title=VietnameseText(analyzer=analyzer, stored=True, phrase=True),
-        text=VietnameseText(analyzer=analyzer, stored=True, phrase=True),
+        # Frequencies only: phrases are checked on the forward file (engine.Forward).
+        title=VietnameseText(analyzer=analyzer, stored=True, phrase=False),
+        text=VietnameseText(analyzer=analyzer, stored=True, phrase=False),
         meta=STORED(),
         datekey=ID(sortable=True),
         origin=ID(stored=True),  # source file, for update
@@ -74,7 +76,7 @@ def make_schema() -> Schema:
     )
 
 
-_ENCODE = make_schema()["text"].format.encode
+_ENCODE = _encode_frequency = pack_uint
 
 
 class ForwardFile:
