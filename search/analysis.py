@@ -179,11 +179,9 @@ def folded_term(syllable: str) -> str:
     return FOLDED_PREFIX + fold_accents(syllable)
 
 
-@lru_cache(maxsize=500_000)
 def exact_term(normalized_syllable: str) -> str:
-    """The index term of a syllable as written: itself, or its folded term when it has no marks."""
-    folded = folded_term(normalized_syllable)
-    return folded if folded[len(FOLDED_PREFIX):] == normalized_syllable else normalized_syllable
+    """The index term of a syllable as written (marks or none): the syllable itself."""
+    return normalized_syllable
 
 
 normalize_syllable = lru_cache(maxsize=500_000)(normalize)
@@ -246,10 +244,8 @@ class TokenKindsFilter(Filter):
         for t in tokens:
             syllable = t.text
             compound = getattr(t, "compound", None)
-            folded = folded_term(syllable)
-            if exact_term(syllable) == syllable:
-                yield t
-            t.text = folded
+            yield t
+            t.text = folded_term(syllable)
             yield t
             if compound:
                 endchar = getattr(t, "endchar", None)
@@ -268,7 +264,7 @@ class PreAnalyzed(NamedTuple):
     field's forward sequence (`forward_hash` of each folded syllable, in order)."""
 
     postings: tuple[tuple[bytes, int, bytes], ...]
-    forward: bytes = b""
+    forward: array = array("I")
 
 
 @lru_cache(maxsize=500_000)
@@ -288,8 +284,7 @@ def postings(text: str, encode_frequency, forward: array | None = None) -> Itera
         for i, s in enumerate(sylls):
             syllable = normalize_syllable(s.text)
             folded = folded_term(syllable)
-            if exact_term(syllable) == syllable:
-                counts[syllable] = get(syllable, 0) + 1
+            counts[syllable] = get(syllable, 0) + 1
             counts[folded] = get(folded, 0) + 1
             if add is not None:
                 add(forward_hash(folded))
@@ -303,7 +298,7 @@ def postings(text: str, encode_frequency, forward: array | None = None) -> Itera
 def pre_analyze(text: str, encode_frequency) -> PreAnalyzed:
     forward = array("I")
     items = tuple(postings(text, encode_frequency, forward))
-    return PreAnalyzed(items, forward.tobytes())
+    return PreAnalyzed(items, forward)
 
 
 def VietnameseAnalyzer() -> Composable:

@@ -8,8 +8,10 @@ over whole posting lists at once instead of Whoosh's matcher-per-document loop.
     Or/And   union/intersection of matches, sum of scores, times the query's boost
     Not      the live documents the child does not match
 
-Scores are those of ranking.WEIGHTING (BM25F, Robertson's idf), with Whoosh's own document
-lengths (one byte per field and document), so ranking is what Whoosh's searcher gives.
+Scores are those of ranking.WEIGHTING (BM25F, Robertson's idf, its K1 and B), with each field's
+exact syllable count (from the forward file) as its length; Whoosh keeps lengths in one lossy
+byte, which cost relevance. Unlike Whoosh's searcher, a boost on an Or is applied (Whoosh lost
+it: titles counted once, not twice).
 """
 from __future__ import annotations
 
@@ -86,8 +88,15 @@ class Engine:
         self.size = reader.doc_count_all()
         self.live = live
         self.forward = forward
-        self._lengths = {f: self._field_lengths(f) for f in TEXT_FIELDS}
-        self._avg = {f: (reader.field_length(f) / (self.size or 1)) or 1 for f in TEXT_FIELDS}
+        if forward is not None:  # exact syllable counts (Whoosh keeps one lossy byte per length)
+            text_lengths = forward.ends - forward.starts - forward.title_lengths - 2
+            self._lengths = {"title": forward.title_lengths.astype(np.float64),
+                             "text": text_lengths.astype(np.float64)}
+            self._avg = {f: float(v[live].mean()) if live.any() else 1.0 for f, v in self._lengths.items()}
+            self._avg = {f: v or 1.0 for f, v in self._avg.items()}
+        else:
+            self._lengths = {f: self._field_lengths(f) for f in TEXT_FIELDS}
+            self._avg = {f: (reader.field_length(f) / (self.size or 1)) or 1 for f in TEXT_FIELDS}
         self._cache: OrderedDict = OrderedDict()
         self._cached = 0
         self._lock = threading.Lock()

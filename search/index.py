@@ -15,6 +15,7 @@ import os
 import shutil
 import threading
 import time
+from array import array
 from collections import deque
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
@@ -91,13 +92,13 @@ class ForwardFile:
             self.handle.seek(0, os.SEEK_END)
         self.offset = self.handle.tell() // 4
 
-    def add(self, title: bytes, text: bytes) -> tuple[int, int]:
-        """Append one article; (its start, its title's syllable count)."""
+    def add(self, title: array, text: array) -> tuple[int, int]:
+        """Append one article's hashes; (its start, its title's syllable count)."""
         start = self.offset
         for part in (title, _SEPARATOR, text, _SEPARATOR):
-            self.handle.write(part)
-        self.offset += (len(title) + len(text)) // 4 + 2
-        return start, len(title) // 4
+            part.tofile(self.handle)
+        self.offset += len(title) + len(text) + 2
+        return start, len(title)
 
     def close(self) -> None:
         self.handle.flush()
@@ -105,7 +106,7 @@ class ForwardFile:
         self.handle.close()
 
 
-_SEPARATOR = bytes(4)
+_SEPARATOR = array("I", [0])
 
 
 def has_own_title(article: Article) -> bool:

@@ -28,7 +28,8 @@ from .text import fold_accents, has_accents, normalize, to_nfc
 W_WORD = 0.1  # bonuses: the syllables of a compound or phrase already score one by one
 W_PHRASE = 0.1
 W_EXACT = 1.5
-W_FOLDED = 0.45
+W_FOLDED = 0.6
+W_FOLDED_ACCENTLESS = 1.3  # typed without marks: the folded match is the one sure evidence
 W_TITLE = 2.0
 # Spellings restored from the index's vocabulary for accentless words, times their share.
 W_RESTORED = 0.8
@@ -216,7 +217,8 @@ def _score(unit: Unit, name: str) -> wq.Query:
     and compound as a bonus, and an accentless word's spellings restored from the index.
     A quoted phrase or a known variant ("Sài Gòn") scores as a whole only."""
     if unit.phrase and len(unit.syllables) > 1:
-        folded_weight = W_FOLDED if unit.accented or unit.restoring else W_FOLDED + W_EXACT
+        folded_weight = (W_FOLDED_ACCENTLESS if unit.restoring else
+                         W_FOLDED if unit.accented else W_FOLDED + W_EXACT)
         parts: list[wq.Query] = [wq.Phrase(name, [folded_term(x) for x in unit.syllables], boost=folded_weight)]
         if unit.accented:
             parts.append(wq.Phrase(name, [exact_term(x) for x in unit.syllables], boost=W_EXACT))
@@ -226,8 +228,10 @@ def _score(unit: Unit, name: str) -> wq.Query:
         folded = folded_term(syllable)
         if has_accents(syllable):
             parts += [wq.Term(name, folded, boost=W_FOLDED), wq.Term(name, syllable, boost=W_EXACT)]
-        else:  # typed without marks: exact when the query has marks elsewhere
-            parts.append(wq.Term(name, folded, boost=W_FOLDED if unit.restoring else W_FOLDED + W_EXACT))
+        elif unit.restoring:  # accentless query: exact evidence comes from the restored spellings
+            parts.append(wq.Term(name, folded, boost=W_FOLDED_ACCENTLESS))
+        else:  # typed without marks in an accented query: meant without marks ("ai", "covid")
+            parts += [wq.Term(name, folded, boost=W_FOLDED), wq.Term(name, syllable, boost=W_EXACT)]
     if len(unit.syllables) > 1:
         parts.append(wq.Phrase(name, [exact_term(x) for x in unit.syllables], boost=W_PHRASE))
         if unit.accented:

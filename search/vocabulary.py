@@ -31,7 +31,6 @@ class Vocabulary:
         syllables: dict[str, list] = defaultdict(list)
         compounds: dict[tuple[str, ...], list] = defaultdict(list)
         syllable_df: dict[str, int] = {}
-        folded_df: dict[str, int] = {}
         for raw, info in reader.iter_field(fieldname):
             term = raw.decode("utf-8") if isinstance(raw, bytes) else raw
             df = info.doc_frequency()
@@ -39,17 +38,9 @@ class Vocabulary:
                 if df >= min_df:
                     parts = tuple(term[len(WORD_PREFIX):].split(WORD_JOINER))
                     compounds[tuple(fold_accents(p) for p in parts)].append((parts, df))
-            elif term.startswith(FOLDED_PREFIX):
-                folded_df[term[len(FOLDED_PREFIX):]] = df
-            else:
+            elif not term.startswith(FOLDED_PREFIX):
                 syllable_df[term] = df
                 syllables[fold_accents(term)].append(((term,), df))
-        # A syllable without marks is indexed only as its folded term: estimate its own count.
-        for form, df in folded_df.items():
-            plain = df - sum(d for _, d in syllables.get(form, ()))
-            if plain > 0 or form not in syllables:
-                syllable_df[form] = max(plain, 1)
-                syllables[form].append(((form,), max(plain, 1)))
         return cls(_shares(syllables), _shares(compounds), syllable_df)
 
     def segment_folded(self, folded: list[str]) -> list[tuple[int, int]]:
