@@ -15,6 +15,7 @@ import os
 import shutil
 import threading
 import time
+import zlib
 from array import array
 from collections import deque
 from concurrent.futures import ProcessPoolExecutor
@@ -115,10 +116,30 @@ def has_own_title(article: Article) -> bool:
     return article.title != derived_title(article.text)
 
 
+# A text this long is stored as zlib-compressed UTF-8, compressed a slice at a time: pickled
+# whole, Whoosh would hold it twice more (UTF-8 and pickle buffer) before compressing it.
+COMPRESSED_TEXT_CHARS = 1 << 18
+_STORE_SLICE_CHARS = 1 << 16
+
+
+def stored_text(text: str) -> str | bytes:
+    if len(text) < COMPRESSED_TEXT_CHARS:
+        return text
+    compressor = zlib.compressobj(3)
+    parts = [compressor.compress(text[i:i + _STORE_SLICE_CHARS].encode("utf-8", "surrogatepass"))
+             for i in range(0, len(text), _STORE_SLICE_CHARS)]
+    parts.append(compressor.flush())
+    return b"".join(parts)
+
+
+def text_from_stored(value: str | bytes) -> str:
+    return value if isinstance(value, str) else zlib.decompress(value).decode("utf-8", "surrogatepass")
+
+
 def article_document(article: Article, origin: str, fingerprint: str, key: str) -> dict:
     doc = {
         "id": article.id, "title": article.title if has_own_title(article) else "", "text": article.text,
-        "_stored_title": article.title,
+        "_stored_title": article.title, "_stored_text": stored_text(article.text),
         "meta": {name: getattr(article, name) for name in META_FIELDS},
         "datekey": article.published or "",
         "origin": origin, "fingerprint": fingerprint, "content": key,
@@ -130,7 +151,7 @@ def article_document(article: Article, origin: str, fingerprint: str, key: str) 
 
 
 def article_from_stored(stored: dict) -> Article:
-    return Article(id=stored["id"], title=stored["title"], text=stored["text"], **stored["meta"])
+    return Article(id=stored["id"], title=stored["title"], text=text_from_stored(stored["text"]), **stored["meta"])
 
 
 def _fingerprint(path: Path) -> str:
@@ -296,26 +317,32 @@ def _add_articles(writer, forward: ForwardFile, source_dir: Path, files: list[Pa
                   seen_keys: set[str], seen_ids: set[str], progress: Progress | None, procs: int = 1) -> None:
     """Index the articles of `files`: skipped items recorded, republished copies counted, a
     second article with an id already taken skipped with a warning (never silently replaced)."""
-    for path, item, key, tokens in _prepared(source_dir, files, summary, procs, progress):
-        if isinstance(item, Skipped):
-            summary.skipped.append(item)
-            continue
-        if key in seen_keys:
-            summary.duplicates += 1
-            continue
-        origin = path.relative_to(source_dir).as_posix()
-        if item.id in seen_ids:
-            summary.skipped.append(Skipped(f"{origin} (id {item.id})",
-                                           "trùng id với một bài viết khác đã được đánh chỉ mục"))
-            continue
-        seen_keys.add(key)
-        seen_ids.add(item.id)
-        doc = article_document(item, origin, _fingerprint(path), key)
-        doc["title"], doc["text"] = tokens
-        doc["_stored_text"] = item.text
-        doc["fwd"], doc["fwd_title"] = forward.add(tokens[0].forward, tokens[1].forward)
-        writer.add_document(**doc)
-        summary.indexed += 1
+    for prepared in _prepared(source_dir, files, summary, procs, progress):
+        _add_prepared(writer, forward, source_dir, summary, seen_keys, seen_ids, *prepared)
+        del prepared  # a huge article is let go before the next one is read
+
+
+def _add_prepared(writer, forward: ForwardFile, source_dir: Path, summary: RebuildSummary, seen_keys: set[str],
+                  seen_ids: set[str], path: Path, item: Article | Skipped, key: str | None, tokens: tuple | None
+                  ) -> None:
+    if isinstance(item, Skipped):
+        summary.skipped.append(item)
+        return
+    if key in seen_keys:
+        summary.duplicates += 1
+        return
+    origin = path.relative_to(source_dir).as_posix()
+    if item.id in seen_ids:
+        summary.skipped.append(Skipped(f"{origin} (id {item.id})",
+                                       "trùng id với một bài viết khác đã được đánh chỉ mục"))
+        return
+    seen_keys.add(key)
+    seen_ids.add(item.id)
+    doc = article_document(item, origin, _fingerprint(path), key)
+    doc["title"], doc["text"] = tokens
+    doc["fwd"], doc["fwd_title"] = forward.add(tokens[0].forward, tokens[1].forward)
+    writer.add_document(**doc)
+    summary.indexed += 1
 
 
 def rebuild(source_dir: str | os.PathLike, index_dir: str | os.PathLike, procs: int = 1,

@@ -2,7 +2,7 @@
 import pytest
 from hypothesis import given, strategies as st
 
-from search.ingest.cleaning import clean_text, drop_repeats, find_title, is_boilerplate, split_lines
+from search.ingest.cleaning import clean_text, drop_repeats, find_title, is_boilerplate, iter_lines, split_lines
 
 
 @pytest.mark.parametrize("line", [
@@ -87,3 +87,8 @@ def test_cleaning_never_raises_and_body_never_repeats_title(raw):
 def test_drop_repeats_is_idempotent(lines):
     once = drop_repeats(lines)
     assert drop_repeats(once) == once
+
+
+@given(st.text(alphabet="ab \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f\x85\xa0\u2028\u2029"))
+def test_lines_are_iterated_as_splitlines_makes_them(text):
+    assert list(iter_lines(text)) == text.splitlines()

@@ -1,13 +1,19 @@
 """The generation container: atomic swap, one lock, incremental update."""
+import hashlib
 import json
 import os
 import shutil
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
+import search.index as index_module
+import search.ingest as ingest
 from search import open_index, rebuild, update
+from search.articles import Article
 from search.errors import IndexBusy, IndexMissing, SourceMissing
-from search.index import CURRENT, container_lock
+from search.index import CURRENT, container_lock, stored_text, text_from_stored
+from search.ingest import content_key
 from search.results import SearchRequest
 
 from conftest import SAMPLES
@@ -99,3 +105,41 @@ def test_update_of_an_unchanged_folder_does_nothing(source, tmp_path):
     rebuild(source, index_dir)
     summary = update(source, index_dir)
     assert summary.indexed == 0 and summary.removed == 0
+
+
+def content_key_in_one_piece(title, text):
+    from search.text import normalize
+
+    body = " ".join(normalize(title).split()) + "\n" + " ".join(normalize(text).split())
+    return hashlib.sha1(body.encode("utf-8")).hexdigest()
+
+
+@settings(max_examples=300)
+@given(st.text(alphabet="aAoOuUyY hoàHOÀthuýđĐΣσ\u0301\u0300\u0323 \t\n\xa0\u2028", max_size=60), st.text(max_size=8))
+def test_content_key_hashed_in_slices_equals_the_key_of_the_whole_text(text, title):
+    """Keys of existing indexes stay valid: slicing changes how the key is computed, not its value."""
+    article = Article(id="x", title=title, text=text)
+    whole = content_key_in_one_piece(title, text)
+    assert content_key(article) == whole
+    saved, ingest.KEY_CHUNK_CHARS = ingest.KEY_CHUNK_CHARS, 3
+    try:
+        assert content_key(article) == whole
+    finally:
+        ingest.KEY_CHUNK_CHARS = saved
+
+
+@pytest.mark.parametrize("text", ["ngắn", "Đại hội Đảng bộ. " * 20_000, "lẻ \ud800 cặp \ud83d\ude00 " * 30_000])
+def test_a_stored_text_reads_back_whole(text):
+    assert text_from_stored(stored_text(text)) == text
+
+
+def test_a_long_text_is_stored_compressed_and_read_back_whole(source, tmp_path, monkeypatch):
+    from search.ingest import iter_articles
+
+    monkeypatch.setattr(index_module, "COMPRESSED_TEXT_CHARS", 100)
+    rebuild(source, tmp_path / "index")
+    ix = open_index(tmp_path / "index")
+    for _, article in iter_articles(source):
+        assert ix.get(article.id).text == article.text
+    hit = ix.search(SearchRequest(q="truyền thông")).hits[0]
+    assert "<mark>" in hit.snippet_html

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from pathlib import Path
 from typing import Iterator
 
@@ -10,10 +11,39 @@ from ..text import normalize
 from .readers import Pending, read_file, read_pending, source_files
 
 
+KEY_CHUNK_CHARS = 1 << 16  # text normalised and hashed a slice at a time: no full copy of a huge text
+
+
 def content_key(article: Article) -> str:
-    """Same normalised title and text → same key: a republished article is indexed once."""
-    body = " ".join(normalize(article.title).split()) + "\n" + " ".join(normalize(article.text).split())
-    return hashlib.sha1(body.encode("utf-8")).hexdigest()
+    """Same normalised title and text → same key: a republished article is indexed once.
+
+    The SHA-1 of `words(title) + "\n" + words(text)`, where words() is the normalised text's
+    words joined by single spaces, computed slice by slice over the text."""
+    digest = hashlib.sha1()
+    _hash_words(digest, article.title)
+    digest.update(b"\n")
+    _hash_words(digest, article.text)
+    return digest.hexdigest()
+
+
+_SPACE = re.compile(r"\s")
+
+
+def _hash_words(digest, text: str) -> None:
+    # Slices end just before a whitespace character; normalize (NFC, tones, lower case) never
+    # looks across whitespace, so each slice normalises as it would in the whole text.
+    separator = b""
+    start = 0
+    while start < len(text):
+        end = start + KEY_CHUNK_CHARS
+        if end < len(text):
+            space = _SPACE.search(text, end)
+            end = space.start() if space else len(text)
+        words = normalize(text[start:end]).split()
+        if words:
+            digest.update(separator + " ".join(words).encode("utf-8"))
+            separator = b" "
+        start = end
 
 
 def iter_articles(source_dir: Path, files: list[Path] | None = None) -> Iterator[tuple[Path, Article | Skipped]]:

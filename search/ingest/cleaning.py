@@ -8,6 +8,7 @@ line the page repeats near the top, else the first line that reads like a headli
 from __future__ import annotations
 
 import re
+from typing import Iterator
 
 from .dates import is_dateline
 
@@ -73,10 +74,25 @@ def normalize_line(line: str) -> str:
     return line
 
 
+# The line boundaries of str.splitlines.
+LINE_BREAK = re.compile(r"\r\n|[\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
+
+
+def iter_lines(text: str) -> Iterator[str]:
+    """The lines of `text` as `text.splitlines()` makes them, one at a time: a huge text is
+    never held twice, as itself and as a list of its raw lines."""
+    start = 0
+    for found in LINE_BREAK.finditer(text):
+        yield text[start:found.start()]
+        start = found.end()
+    if start < len(text):
+        yield text[start:]
+
+
 def split_lines(raw: str) -> list[str]:
     """Non-empty lines, whitespace-normalised, with 'null' artefacts and counters removed."""
     lines = []
-    for line in raw.splitlines():
+    for line in iter_lines(raw):
         line = normalize_line(_INLINE_NOISE.sub(" ", line) if "lượt" in line or "ưu bài" in line
                               or "iew" in line else line)
         if line:

@@ -67,7 +67,7 @@ def _finish(fields: dict, body: list[str]) -> dict:
 def article_fields_from_text(raw: str) -> dict:
     """Fields of an article pasted from a web page (already decoded, NFC)."""
     fields = _empty()
-    if not isinstance(raw, str) or not raw.strip():
+    if not isinstance(raw, str) or not raw or raw.isspace():
         fields["text"] = ""
         return fields
     title, body, top = cleaning.clean_text(raw)

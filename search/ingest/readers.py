@@ -21,6 +21,7 @@ from charset_normalizer import from_bytes
 from ..articles import Article, Skipped
 from ..text import to_nfc
 from . import metadata
+from .cleaning import LINE_BREAK, iter_lines
 
 SUFFIXES = (".txt", ".json", ".jsonl", ".jsonl.gz", ".html", ".htm")
 _BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
@@ -165,9 +166,27 @@ def _parse_json(text: str):
 DERIVED_TITLE_CHARS = 120
 
 
+_LEADING_SPACE = re.compile(r"\s*")
+
+
+def first_line(text: str) -> str:
+    """`text.strip().splitlines()[0]` ("" for a blank text), without copying a huge text."""
+    start = _LEADING_SPACE.match(text).end()
+    found = LINE_BREAK.search(text, start)
+    end = found.start() if found else len(text)
+    if found is None or _LEADING_SPACE.fullmatch(text, end):
+        return text[start:end].rstrip()
+    return text[start:end]
+
+
+def is_blank(text: str) -> bool:
+    """`not text.strip()`, without copying a huge text."""
+    return not text or text.isspace()
+
+
 def derived_title(text: str) -> str:
     """A display title for an article that has none: the start of its first line."""
-    first = text.strip().splitlines()[0]
+    first = first_line(text)
     if len(first) <= DERIVED_TITLE_CHARS:
         return first
     cut = first.rfind(" ", 0, DERIVED_TITLE_CHARS)
@@ -187,10 +206,10 @@ def _parse_json_or_skip(text: str, item: str):
 
 def _article(article_id: str, fields: dict, location: str | None = None) -> Article | Skipped:
     """An Article, or Skipped naming where it came from (`location`: file and line) when it has no text."""
-    if not (fields.get("text") or "").strip():
+    if is_blank(fields.get("text") or ""):
         where = article_id if location in (None, article_id) else f"{location} (id {article_id})"
         return Skipped(where, "không có nội dung văn bản")
-    if not (fields.get("title") or "").strip():
+    if is_blank(fields.get("title") or ""):
         fields["title"] = derived_title(fields["text"])
     return Article(id=article_id, **fields)
 
@@ -206,15 +225,18 @@ class Pending:
     payload: dict | str
 
     def finish(self) -> Article | Skipped:
+        """The article; the payload is let go (a huge raw text is not kept beside the clean one)."""
+        payload, self.payload = self.payload, None
         if self.kind == "record":
-            fields = metadata.article_fields_from_record(self.payload)
+            fields = metadata.article_fields_from_record(payload)
         elif self.kind == "html":
             try:
-                fields = metadata.article_fields_from_html(self.payload)
+                fields = metadata.article_fields_from_html(payload)
             except RecursionError:
                 return Skipped(self.location, f"HTML {DEEPLY_NESTED}")
         else:
-            fields = metadata.article_fields_from_text(self.payload)
+            fields = metadata.article_fields_from_text(payload)
+        del payload
         return _article(self.article_id, fields, self.location)
 
 
@@ -278,22 +300,28 @@ def read_pending(path: Path, source_dir: Path) -> Iterator[Pending | Skipped]:
             yield Skipped(rel, "tệp rỗng")
             return
         text = decode(data)
-        if not text.strip():
+        del data  # the raw bytes and the decoded text of a huge file are not kept side by side
+        if is_blank(text):
             yield Skipped(rel, "tệp chỉ có khoảng trắng")
         elif kind == ".jsonl":
-            yield from _json_lines(iter(text.splitlines()), rel)
+            yield from _json_lines(iter_lines(text), rel)
         elif kind == ".json":
             parsed = _parse_json_or_skip(text, rel)
+            del text
             if isinstance(parsed, Skipped):
                 yield parsed
                 return
             records = parsed if isinstance(parsed, list) else [parsed]
-            for number, record in enumerate(records):
-                yield _from_record(record, rel if len(records) == 1 else f"{rel}#{number}")
-        elif kind in (".html", ".htm"):
-            yield Pending(rel, rel, "html", text)
+            del parsed
+            # Popped, not iterated: a record is let go once its article is made.
+            count = len(records)
+            records.reverse()
+            for number in range(count):
+                yield _from_record(records.pop(), rel if count == 1 else f"{rel}#{number}")
         else:
-            yield Pending(rel, rel, "text", text)
+            pending = Pending(rel, rel, "html" if kind in (".html", ".htm") else "text", text)
+            del text
+            yield pending
     except UnreadableFile as error:
         yield Skipped(rel, str(error))
     except OSError as error:
