@@ -1,0 +1,102 @@
+"""The numpy query engine: phrases on the forward file, scores, and updates that move documents."""
+import json
+
+import numpy as np
+import pytest
+from whoosh import query as wq
+
+from search import open_index, rebuild, update
+from search.index import FORWARD, current_generation
+from search.results import SearchRequest
+
+ARTICLES = [
+    {"id": "t-title", "title": "Thông tin và truyền thông tỉnh nhà", "text": "Bài viết về hội nghị năm nay."},
+    {"id": "t-text", "title": "Hội nghị tổng kết",
+     "text": "Sở thông tin và truyền thông tổ chức hội nghị tổng kết công tác năm."},
+    {"id": "t-apart", "title": "Tin vắn",
+     "text": "Thông báo: truyền hình và thông tin từ các huyện; truyền thông xã hội."},
+    {"id": "t-ban", "title": "Bàn tròn", "text": "Chiếc bàn gỗ được đặt giữa phòng họp của xã."},
+    {"id": "t-ban2", "title": "Bản tin sáng", "text": "Bản tin thời sự về bản làng vùng cao."},
+]
+
+
+def _write(folder, name, articles):
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_text("\n".join(json.dumps(a, ensure_ascii=False) for a in articles), encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def engine_index(tmp_path_factory):
+    source = tmp_path_factory.mktemp("engine-src")
+    _write(source, "a.jsonl", ARTICLES)
+    index_dir = tmp_path_factory.mktemp("engine-index")
+    rebuild(source, index_dir)
+    return source, index_dir
+
+
+def ids(index, q, **kwargs):
+    return [h.id for h in index.search(SearchRequest(q=q, size=20, **kwargs)).hits]
+
+
+def test_a_phrase_matches_words_in_order_only(engine_index):
+    index = open_index(engine_index[1])
+    found = ids(index, '"thông tin và truyền thông"')
+    assert set(found) == {"t-title", "t-text"}  # t-apart has the words, not the phrase
+    assert set(ids(index, '"thong tin va truyen thong"')) == {"t-title", "t-text"}
+
+
+def test_a_title_phrase_is_not_found_across_the_title_and_text_boundary(engine_index):
+    index = open_index(engine_index[1])
+    # "nhà" ends the title of t-title and "bài" starts its text: not a phrase of either field.
+    assert ids(index, '"tỉnh nhà bài viết"') == []
+    assert ids(index, 'title:"truyền thông tỉnh nhà"') == ["t-title"]
+    assert ids(index, 'title:"hội nghị"') == ["t-text"]
+
+
+def test_title_matches_count_double(engine_index):
+    index = open_index(engine_index[1])
+    view = index._view_now()
+    title = view.engine.scores(wq.Or([wq.Term("title", "f:tong")]).with_boost(2.0))[1]
+    plain = view.engine.scores(wq.Term("title", "f:tong"))[1]
+    assert np.allclose(title, 2 * plain) and title.max() > 0
+
+
+def test_exact_accents_rank_above_folded_matches(engine_index):
+    index = open_index(engine_index[1])
+    assert ids(index, "bản")[0] == "t-ban2"
+    assert ids(index, "bàn")[0] == "t-ban"
+    assert set(ids(index, "ban")) >= {"t-ban", "t-ban2"}
+
+
+def test_phrases_still_match_after_updates_move_documents(engine_index, tmp_path):
+    source, _ = engine_index
+    work = tmp_path / "src"
+    _write(work, "a.jsonl", ARTICLES)
+    index_dir = tmp_path / "index"
+    rebuild(work, index_dir)
+    for round_number in range(3):  # new segments, merges, deleted documents
+        _write(work, f"more-{round_number}.jsonl", [
+            {"id": f"n{round_number}", "title": f"Tin số {round_number}",
+             "text": "Trung tâm thông tin và truyền thông huyện vừa khai trương."}])
+        update(work, index_dir)
+    (work / "a.jsonl").unlink()
+    _write(work, "a2.jsonl", ARTICLES[1:])
+    update(work, index_dir)
+    index = open_index(index_dir)
+    assert set(ids(index, '"thông tin và truyền thông"')) == {"t-text", "n0", "n1", "n2"}
+    assert ids(index, '"khai trương"', sort="oldest") != []
+
+
+def test_an_unfinished_forward_tail_is_cut_and_never_read(engine_index, tmp_path):
+    work = tmp_path / "src"
+    _write(work, "a.jsonl", ARTICLES)
+    index_dir = tmp_path / "index"
+    rebuild(work, index_dir)
+    forward = current_generation(index_dir) / FORWARD
+    with open(forward, "ab") as handle:  # what a killed update may leave behind
+        handle.write(b"\x07\x00\x00")
+    _write(work, "b.jsonl", [{"id": "late", "title": "Muộn", "text": "Thông tin và truyền thông cuối ngày."}])
+    update(work, index_dir)
+    assert forward.stat().st_size % 4 == 0
+    index = open_index(index_dir)
+    assert set(ids(index, '"thông tin và truyền thông"')) == {"t-title", "t-text", "late"}
