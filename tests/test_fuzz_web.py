@@ -35,7 +35,7 @@ TRAVERSAL_IDS = [
     "%252e%252e%252fetc%252fpasswd", "current/report.json", "../report.json", "../../lock", "report.json",
     "lock", "current", "..", ".", "%00", "x%00.txt", "file:///etc/passwd", "~/.bashrc",
 ]
-SECRET_MARKERS = ("root:x:0:0", '"built_at"', "[fonts]", "#!/bin/")
+SECRET_MARKERS = ("root:x:0:0", '"built_at": ', "[fonts]", "#!/bin/")  # report.json's key, not an echoed q
 
 PARAM_NAMES = ["q", *FACET_FIELDS, "from", "to", "sort", "page", "size", "format"]
 SEARCH_ROUTES = ["/", "/search", "/api/search", "/api/export"]
