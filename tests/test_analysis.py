@@ -1,4 +1,5 @@
 import re
+from array import array
 
 from hypothesis import given, settings, strategies as st
 
@@ -91,3 +92,18 @@ def test_pyvi_features_equal_on_real_text():
     text = (SAMPLES / "002_a7ce9007b7fbc9d3.txt").read_text(encoding="utf-8")
     sentence = re.findall(r"[^\W_]+|[^\w\s]", text)
     assert pyvi_features(sentence) == ViTokenizer.sent2features(sentence, False)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.sampled_from(list("aăâeêioôơuưyđ àáảãạ ,.\nĐHTP_0123") + ["thông", "tin ", "Hà Nội "]),
+                max_size=60).map("".join))
+def test_indexed_postings_and_forward_hashes_are_the_pipelines_tokens(text):
+    from collections import Counter
+
+    from search.analysis import PIPELINE, forward_hash, postings
+
+    forward = array("I")
+    counts = {term.decode(): frequency for term, frequency, _ in postings(text, lambda f: b"", forward)}
+    terms = [t.text for t in PIPELINE(text)]
+    assert counts == dict(Counter(terms))
+    assert list(forward) == [forward_hash(t) for t in terms if t.startswith("f:")]
