@@ -28,11 +28,12 @@ from whoosh.columns import NumericColumn
 from whoosh.fields import COLUMN, ID, STORED, TEXT, Schema
 from whoosh.system import pack_uint
 
-from .analysis import PreAnalyzed, VietnameseAnalyzer, postings, pre_analyze
+from .analysis import PreAnalyzed, VietnameseAnalyzer, pre_analyze, term_counts
 from .articles import FACET_FIELDS, Article, RebuildSummary, Skipped
 from .errors import IndexBusy, IndexMissing, SourceMissing
 from .ingest import Pending, content_key, iter_pending
 from .ingest.readers import derived_title, source_files
+from .postings_writer import RollingWriter
 
 CURRENT = "current"
 LOCK = "lock"
@@ -50,14 +51,19 @@ COMPOUND_SEGMENTS = False  # descriptors of container locks this process holds
 
 
 class VietnameseText(TEXT):
-    """A TEXT field indexed through `analysis.postings`, that also takes PreAnalyzed postings
-    made in a worker process as its value."""
+    """A TEXT field indexed through `analysis.term_counts`. Its value may also be the term
+    counts made ahead (a dict, or PreAnalyzed from a worker process); BulkWriter writes them
+    without this method (postings_writer)."""
 
     def index(self, value, **kwargs):
-        items = value.postings if isinstance(value, PreAnalyzed) else postings(value, _encode_frequency)
+        counts = value if isinstance(value, dict) else \
+            value.counts if isinstance(value, PreAnalyzed) else term_counts(value)
         boost = self.format.field_boost
-        for term, frequency, encoded in items:
-            yield term, frequency, frequency * boost, encoded
+        for term, frequency in counts.items():
+            yield term.encode("utf-8"), frequency, frequency * boost, pack_uint(frequency)
+
+
+BULK_FIELDS = ("title", "text")  # written by postings_writer.BulkWriter
 
 
 def make_schema() -> Schema:
@@ -76,9 +82,6 @@ def make_schema() -> Schema:
         fwd_title=COLUMN(NumericColumn("I")),  # its title's syllable count
         **{name: ID(sortable=True) for name in FACET_FIELDS},
     )
-
-
-_ENCODE = _encode_frequency = pack_uint
 
 
 class ForwardFile:
@@ -235,14 +238,13 @@ def read_report(generation: Path) -> dict:
 ANALYSIS_BATCH = 32  # articles sent to a worker at a time
 
 
-def _prepare(pending: Pending, encode=None) -> tuple[Article | Skipped, str | None, tuple | None]:
+def _prepare(pending: Pending) -> tuple[Article | Skipped, str | None, tuple | None]:
     """Metadata, content key and the postings of one article (in a worker when procs > 1)."""
     item = pending.finish()
     if isinstance(item, Skipped):
         return item, None, None
-    encode = encode or _ENCODE
     title = item.title if has_own_title(item) else ""
-    return item, content_key(item), (pre_analyze(title, encode), pre_analyze(item.text, encode))
+    return item, content_key(item), (pre_analyze(title), pre_analyze(item.text))
 
 
 def _worker_start() -> None:
@@ -339,7 +341,7 @@ def _add_prepared(writer, forward: ForwardFile, source_dir: Path, summary: Rebui
     seen_keys.add(key)
     seen_ids.add(item.id)
     doc = article_document(item, origin, _fingerprint(path), key)
-    doc["title"], doc["text"] = tokens
+    doc["title"], doc["text"] = tokens[0].counts, tokens[1].counts
     doc["fwd"], doc["fwd_title"] = forward.add(tokens[0].forward, tokens[1].forward)
     writer.add_document(**doc)
     summary.indexed += 1
@@ -356,14 +358,14 @@ def rebuild(source_dir: str | os.PathLike, index_dir: str | os.PathLike, procs: 
         generation = index_dir / f"{GENERATION_PREFIX}{time.strftime('%Y%m%d-%H%M%S')}-{time.time_ns() % 10**9:09d}"
         generation.mkdir()
         ix = whoosh_index.create_in(generation, make_schema())
-        writer = ix.writer(limitmb=256, compound=COMPOUND_SEGMENTS)
+        writer = RollingWriter(ix, BULK_FIELDS, limitmb=256, compound=COMPOUND_SEGMENTS)
         forward = ForwardFile(generation)
         summary = RebuildSummary(indexed=0, generation=generation.name)
         try:
             _add_articles(writer, forward, source_dir, source_files(source_dir), summary, set(), set(), progress,
                           procs)
             forward.close()
-            writer.commit()
+            writer.commit(merge=False)
         except BaseException:
             writer.cancel()
             shutil.rmtree(generation, ignore_errors=True)
@@ -404,7 +406,7 @@ def update(source_dir: str | os.PathLike, index_dir: str | os.PathLike,
                 seen_keys.add(stored["content"])
                 seen_ids.add(stored["id"])
         summary = RebuildSummary(indexed=0, generation=generation.name)
-        writer = ix.writer(limitmb=128, compound=COMPOUND_SEGMENTS)
+        writer = RollingWriter(ix, BULK_FIELDS, limitmb=128, compound=COMPOUND_SEGMENTS)
         forward = ForwardFile(generation)
         try:
             for rel in replaced:

@@ -1,0 +1,68 @@
+"""BulkWriter writes the segment Whoosh's own SegmentWriter would write, byte for byte."""
+import json
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from whoosh import index as whoosh_index
+
+from search import open_index, rebuild
+from search import postings_writer
+from search.index import BULK_FIELDS, current_generation, make_schema
+from search.postings_writer import BulkWriter
+from search.results import SearchRequest
+
+TERMS = st.sampled_from(["a", "b", "thông", "f:thong", "w:thông_tin", "ủy", "f:uy", "z" * 40, "ba", "bà"])
+COUNTS = st.dictionaries(TERMS, st.integers(1, 300), max_size=8)
+DOCS = st.lists(st.tuples(COUNTS, COUNTS), min_size=1, max_size=300)
+
+
+def _segment_files(folder: Path) -> dict[str, bytes]:
+    """Segment files by extension (segment names are random), the TOC left out (it holds them)."""
+    files = {}
+    for path in folder.iterdir():
+        if path.name.startswith("MAIN_") and path.suffix != ".toc" and "WRITELOCK" not in path.name:
+            files[path.name.split(".", 1)[1]] = path.read_bytes()
+    return files
+
+
+def _write(folder: Path, docs, bulk: bool) -> dict[str, bytes]:
+    folder.mkdir()
+    ix = whoosh_index.create_in(folder, make_schema())
+    writer = BulkWriter(ix, BULK_FIELDS, compound=False) if bulk else ix.writer(compound=False)
+    for number, (title, text) in enumerate(docs):
+        writer.add_document(id=f"d{number}", title=title, text=text, _stored_title="t", _stored_text="x",
+                            meta={}, province="Hà Nội" if number % 3 else "", fwd=number, fwd_title=len(title))
+    writer.commit()
+    return _segment_files(folder)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(DOCS)
+def test_bulk_segment_is_whooshs_own(tmp_path_factory, docs):
+    base = tmp_path_factory.mktemp("segments")
+    assert _write(base / "bulk", docs, True) == _write(base / "whoosh", docs, False)
+
+
+def test_long_posting_lists_fill_whole_blocks(tmp_path):
+    # 128 postings to a block: lists of exactly one block, one more, and many blocks.
+    docs = [({"a": 1}, {"common": 1 + n % 5, f"rare{n % 129}": 2, "ba": n + 1}) for n in range(1000)]
+    assert _write(tmp_path / "bulk", docs, True) == _write(tmp_path / "whoosh", docs, False)
+
+
+def test_a_large_corpus_is_written_as_several_segments_and_searches_alike(tmp_path, monkeypatch):
+    articles = [{"id": f"a{n}", "title": f"Tin số {n}", "text": f"Hội nghị thông tin và truyền thông lần {n} ở xã Tân Phú."}
+                for n in range(60)]
+    source = tmp_path / "src"
+    source.mkdir()
+    (source / "a.jsonl").write_text("\n".join(json.dumps(a, ensure_ascii=False) for a in articles), encoding="utf-8")
+    rebuild(source, tmp_path / "one")
+    monkeypatch.setattr(postings_writer, "SEGMENT_POSTINGS", 200)
+    rebuild(source, tmp_path / "many")
+    segments = whoosh_index.open_dir(current_generation(tmp_path / "many")).reader().leaf_readers()
+    assert len(segments) > 5
+    for q in ("thông tin", '"truyền thông lần 7"', "tan phu", "lần 59"):
+        one = open_index(tmp_path / "one").search(SearchRequest(q=q, size=60))
+        many = open_index(tmp_path / "many").search(SearchRequest(q=q, size=60))
+        assert [(h.id, round(h.score, 6)) for h in one.hits] == [(h.id, round(h.score, 6)) for h in many.hits]
+        assert one.total == many.total > 0
