@@ -26,10 +26,10 @@ def _segment_files(folder: Path) -> dict[str, bytes]:
     return files
 
 
-def _write(folder: Path, docs, bulk: bool) -> dict[str, bytes]:
+def _write(folder: Path, docs, bulk: bool, procs: int = 1) -> dict[str, bytes]:
     folder.mkdir()
     ix = whoosh_index.create_in(folder, make_schema())
-    writer = BulkWriter(ix, BULK_FIELDS, compound=False) if bulk else ix.writer(compound=False)
+    writer = BulkWriter(ix, BULK_FIELDS, procs=procs, compound=False) if bulk else ix.writer(compound=False)
     for number, (title, text) in enumerate(docs):
         writer.add_document(id=f"d{number}", title=title, text=text, _stored_title="t", _stored_text="x",
                             meta={}, province="Hà Nội" if number % 3 else "", fwd=number, fwd_title=len(title))
@@ -48,6 +48,15 @@ def test_long_posting_lists_fill_whole_blocks(tmp_path):
     # 128 postings to a block: lists of exactly one block, one more, and many blocks.
     docs = [({"a": 1}, {"common": 1 + n % 5, f"rare{n % 129}": 2, "ba": n + 1}) for n in range(1000)]
     assert _write(tmp_path / "bulk", docs, True) == _write(tmp_path / "whoosh", docs, False)
+
+
+def test_postings_encoded_by_several_processes_are_the_same_bytes(tmp_path, monkeypatch):
+    monkeypatch.setattr(postings_writer, "PARALLEL_WRITE_POSTINGS", 10)
+    docs = [({"a": 1}, {"common": 1 + n % 5, f"rare{n % 129}": 2, "ba": n + 1, f"t{n}": 1}) for n in range(700)]
+    whoosh = _write(tmp_path / "whoosh", docs, False)
+    for procs in (2, 3):
+        assert _write(tmp_path / f"bulk{procs}", docs, True, procs) == whoosh
+    assert not [p for p in tmp_path.rglob("*") if ".postings-" in str(p)]  # scratch files removed
 
 
 def test_a_large_corpus_is_written_as_several_segments_and_searches_alike(tmp_path, monkeypatch):
