@@ -3,8 +3,8 @@
 Whoosh's SegmentWriter sends every posting through a sorting pool as a tuple and then through
 `FieldWriter.add_postings` one call at a time: about 14 µs a posting, more than half of a
 rebuild. `BulkWriter` keeps a document's term counts for our text fields in flat arrays instead,
-sorts them once with numpy when the segment is written, and hands each term's posting list to
-bytes in W3PostingsWriter's block format, so the segment files are byte for byte those
+sorts them once with numpy when the segment is written, and encodes each term's posting list
+in W3PostingsWriter's block format itself, so the segment files are byte for byte those
 Whoosh would write (tests/test_postings_writer.py compares them). Other fields go through
 Whoosh's pool as before.
 
@@ -29,7 +29,7 @@ from whoosh.util.numlists import delta_encode
 from whoosh.writing import SegmentWriter
 
 # Postings held in memory before the writer asks for a new segment (`BulkWriter.full`): about
-# 8 bytes each while collecting and 32 while sorting.
+# 8 bytes each while collecting and up to 40 while sorting (about 500 MB at the limit).
 SEGMENT_POSTINGS = 12_000_000
 _WRITE_SLICE = 1 << 16  # postings converted to Python lists at a time while writing
 
