@@ -22,6 +22,7 @@ from typing import Iterator, NamedTuple
 
 from whoosh.analysis import Composable, Filter, Token, Tokenizer
 
+from . import pyvi_model
 from .text import fold_accents, normalize, normalize_tones
 
 FOLDED_PREFIX = "f:"
@@ -90,9 +91,8 @@ def pyvi_features(sentence: list[str]) -> list[list[str]]:
     string feature `k: v` is the attribute "k:v", a true one "k", a false one (weight 0) none.
     Building these directly, with each token's facts computed once, costs a third of building
     pyvi's dicts, and crfsuite tags them in half the time (tests check both give pyvi's labels)."""
-    from pyvi.ViTokenizer import ViTokenizer
-
-    bi_grams, tri_grams = ViTokenizer.bi_grams, ViTokenizer.tri_grams
+    model = pyvi_model.load()
+    bi_grams, tri_grams = model.bi_grams, model.tri_grams
     n = len(sentence)
     facts = [_token_facts(token) for token in sentence]
     lower = [fact[6] for fact in facts]
@@ -136,9 +136,8 @@ def pyvi_features(sentence: list[str]) -> list[list[str]]:
 
 
 def _pyvi_labels(sentences: list[list[str]]) -> list[list[str]]:
-    from pyvi.ViTokenizer import ViTokenizer  # loads the model once, on first use
-
-    return ViTokenizer.model.predict([pyvi_features(sentence) for sentence in sentences])
+    tag = pyvi_model.load().tagger.tag  # loads the model once, on first use
+    return [tag(pyvi_features(sentence)) for sentence in sentences]
 
 
 def _labelled_batches(text: str, segment_words: bool) -> Iterator[list[tuple[list[re.Match], list[str], list[int]]]]:

@@ -114,6 +114,27 @@ def test_pyvi_features_give_pyvis_labels_on_real_text():
         assert ViTokenizer.model.predict_single(ours) == ViTokenizer.model.predict_single(theirs)
 
 
+def test_our_model_loader_gives_pyvis_dictionary_and_labels_without_scikit_learn():
+    import subprocess
+    import sys
+
+    from pyvi.ViTokenizer import ViTokenizer
+
+    from search import pyvi_model
+    from search.analysis import _pyvi_labels
+
+    model = pyvi_model.load()
+    assert model.bi_grams == ViTokenizer.bi_grams and model.tri_grams == ViTokenizer.tri_grams
+    for name in ("000_9dbbb5d41eb3b28f.txt", "003_f5d22e43c3d5e2af.txt"):
+        text = (SAMPLES / name).read_text(encoding="utf-8")
+        sentences = [line.split() for line in text.splitlines() if line.split()]
+        theirs = ViTokenizer.model.predict([ViTokenizer.sent2features(s, False) for s in sentences])
+        assert [list(labels) for labels in _pyvi_labels(sentences)] == [list(labels) for labels in theirs]
+    loads = "import sys; from search import analysis; analysis.syllables('khởi động'); print('sklearn' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", loads], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"
+
+
 @settings(max_examples=100, deadline=None)
 @given(st.lists(st.sampled_from(list("aăâeêioôơuưyđ àáảãạ ,.\nĐHTP_0123") + ["thông", "tin ", "Hà Nội "]),
                 max_size=60).map("".join))
