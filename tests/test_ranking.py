@@ -11,11 +11,11 @@ from search.ranking import Adjacent, robertson_idf
 from search.results import SearchRequest
 
 ARTICLES = [
-    # "bao nhiêu" and "dài" are rare here: without down-weighting, the question words win.
+    # "bao nhiêu" is as rare as "sông Hồng" here: at full weight the question words would win.
     {"id": "r-bait", "title": "", "text": "Giá vàng hôm nay bao nhiêu? Mua bao nhiêu thì đủ, giữ dài hay ngắn hạn?"},
     {"id": "r-river", "title": "", "text": "Sông Hồng bắt nguồn từ Vân Nam, chảy qua Hà Nội rồi ra biển."},
-    {"id": "r-lake", "title": "", "text": "Hồ Gươm nằm giữa Hà Nội, gần sông Hồng và phố cổ."},
-    {"id": "r-boat", "title": "", "text": "Thuyền chở khách trên sông Hồng chạy từ sáng đến tối."},
+    {"id": "r-lake", "title": "", "text": "Hồ Gươm nằm giữa Hà Nội, gần phố cổ."},
+    {"id": "r-boat", "title": "", "text": "Thuyền chở khách trên hồ chạy từ sáng đến tối."},
     # The same syllables; only r-order has the question's wording "tiêm vắc xin mũi ba".
     {"id": "r-scattered", "title": "", "text": "Mũi xin vắc ba tiêm: người dân hỏi, trạm y tế trả lời."},
     {"id": "r-order", "title": "", "text": "Người dân hỏi tiêm vắc xin mũi ba ở trạm y tế: trả lời."},
@@ -46,20 +46,25 @@ def test_a_question_word_alone_is_searched_as_a_word(ranking_index):
     assert ids(ranking_index, "bao nhiêu") == ["r-bait"]
 
 
-@pytest.mark.parametrize("q, expected", [
-    ("sông Hồng dài bao nhiêu", [0.0, 0.0, 0.0, 1.0]),
-    ("ai là thủ tướng", [1.0, 0.0, 0.0]),
-    ('"là gì" ở đâu', [0.0, 1.0]),  # a quoted phrase is asked for as typed
+@pytest.mark.parametrize("q, asking", [
+    ("sông Hồng dài bao nhiêu", {"bao nhiêu"}),
+    ("ai là thủ tướng", {"ai"}),
+    ('"là gì" vậy', {"vậy"}),  # a quoted phrase is asked for as typed
 ])
-def test_question_share_of_each_word(q, expected):
-    assert [Q.question_share(u) for u in Q.parse(q).units] == expected
+def test_question_share_of_each_word(q, asking):
+    units = Q.parse(q).units
+    assert {" ".join(u.syllables): Q.question_share(u) for u in units} == {
+        " ".join(u.syllables): float(" ".join(u.syllables) in asking and not u.phrase) for u in units}
 
 
 def test_only_question_words_are_weighed_down_and_only_beside_other_words():
-    question = Q.whoosh_query(Q.parse("sông Hồng dài bao nhiêu"), "any")
-    assert [c.boost for c in question.subqueries[:4]] == [1.0, 1.0, 1.0, Q.W_QUESTION]
-    alone = Q.whoosh_query(Q.parse("bao nhiêu"), "all")
-    assert all(c.boost == 1.0 for c in alone.subqueries if not isinstance(c.subqueries[0], Adjacent))
+    parsed = Q.parse("sông Hồng dài bao nhiêu")
+    clauses = Q.whoosh_query(parsed, "any").subqueries[:len(parsed.units)]
+    boosts = {" ".join(u.syllables): c.boost for u, c in zip(parsed.units, clauses)}
+    assert boosts.pop("bao nhiêu") == Q.W_QUESTION
+    assert set(boosts.values()) == {1.0}
+    alone = Q.parse("bao nhiêu")
+    assert Q.whoosh_query(alone, "all").subqueries[0].boost == 1.0
 
 
 def test_pairs_run_across_words_and_stop_at_quoted_phrases():
