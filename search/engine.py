@@ -2,10 +2,12 @@
 over whole posting lists at once instead of Whoosh's matcher-per-document loop.
 
     Term     its posting list (document numbers and BM25F scores, cached per term)
+    Adjacent the idf of the pair of terms, in the documents where they are adjacent
     Phrase   its terms' scores, in the documents where the folded syllables occur in order,
              found by scanning the forward file (one 32-bit hash per syllable, see
              index.ForwardFile) from the rarest syllable's hits
     Or/And   union/intersection of matches, sum of scores, times the query's boost
+    DisjunctionMax   union of matches, the best child's score
     Not      the live documents the child does not match
 
 Scores are those of ranking.WEIGHTING (BM25F, Robertson's idf, its K1 and B), with each field's
@@ -17,7 +19,6 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from math import log
 from pathlib import Path
 
 import numpy as np
@@ -26,7 +27,7 @@ from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.util.numeric import byte_to_length
 
 from .analysis import FOLDED_PREFIX, forward_hash
-from .ranking import WEIGHTING
+from .ranking import WEIGHTING, Adjacent, robertson_idf
 from .text import fold_accents
 
 TEXT_FIELDS = ("title", "text")
@@ -145,8 +146,7 @@ class Engine:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
         ids = np.concatenate(ids_parts)
         tf = np.concatenate(tf_parts)
-        df = self.reader.doc_frequency(field, btext)
-        idf = log(1 + (self.size - df + 0.5) / (df + 0.5))
+        idf = robertson_idf(self.reader.doc_frequency(field, btext), self.size)
         k1, b = WEIGHTING.K1, WEIGHTING._field_B.get(field, WEIGHTING.B)
         lengths = self._lengths[field][ids]
         scores = idf * ((tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * lengths / self._avg[field])))
@@ -166,6 +166,9 @@ class Engine:
         boost = getattr(q, "boost", 1.0)
         if isinstance(q, wq.Term):
             mask, scores = self._term(q.fieldname, q.text, scored)
+        elif isinstance(q, Adjacent):
+            mask, _ = self._phrase(q.fieldname, list(q.words), False)
+            scores = mask * robertson_idf(int(mask.sum()), self.size) if scored else None
         elif isinstance(q, wq.Phrase):
             mask, scores = self._phrase(q.fieldname, list(q.words), scored)
         elif isinstance(q, (wq.Or, wq.And)):
@@ -185,6 +188,12 @@ class Engine:
                     scores += s
                 if isinstance(q, wq.And):
                     scores[~mask] = 0.0
+        elif isinstance(q, wq.DisjunctionMax):
+            children = [self._eval(sub, scored) for sub in q.subqueries]
+            if not children:
+                return self._nothing(scored)
+            mask = np.logical_or.reduce([m for m, _ in children])
+            scores = np.maximum.reduce([s for _, s in children]) if scored else None
         elif isinstance(q, wq.Not):
             mask = ~self._eval(q.query, False)[0]
             scores = np.zeros(self.size) if scored else None

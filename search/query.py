@@ -15,11 +15,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field as dataclass_field
+from functools import lru_cache
+from importlib import resources
 
 from whoosh import query as wq
 
 from .analysis import WORD_JOINER, WORD_PREFIX, exact_term, folded_term, syllables, word_groups
 from .articles import FACET_FIELDS
+from .ranking import Adjacent
 from .synonyms import find_variants
 from .vocabulary import Vocabulary
 from .text import fold_accents, has_accents, normalize, to_nfc
@@ -34,6 +37,15 @@ W_TITLE = 2.0
 # Spellings restored from the index's vocabulary for accentless words, times their share.
 W_RESTORED = 0.8
 W_WORD_RESTORED = 1.2
+# Wording: each pair of adjacent query syllables found adjacent in an article (folded, also
+# across words), scored by the pair's own idf (ranking.Adjacent). More for an accentless
+# query, where adjacency is what tells "thu tuong" = "thủ tướng" from "thú", "tường".
+W_PAIR = 1.0
+W_PAIR_ACCENTLESS = 1.2
+# Question words ("gì", "bao nhiêu", "ở đâu": data/question_words.txt) in a query with other words:
+# they ask for an answer rather than name a topic, and are rare in answers, so high idf would rank
+# any article that happens to say "bao nhiêu" above the one about the question's subject.
+W_QUESTION = 0.3
 ALL_WORDS_LIMIT = 3  # up to this many words: every word must match
 
 TEXT_FIELDS = ("title", "text")
@@ -112,6 +124,24 @@ def _plain_units(text: str, sylls: list, normalized: list[str], field_name: str 
                 for a, b in vocabulary.segment_folded(normalized)]
     span = text[sylls[0].start:sylls[-1].end]
     return [Unit([normalize(s.text) for s in group], field=field_name) for group in word_groups(syllables(span))]
+
+
+@lru_cache(maxsize=1)
+def question_words() -> frozenset[tuple[str, ...]]:
+    text = resources.files("search").joinpath("data/question_words.txt").read_text(encoding="utf-8")
+    return frozenset(tuple(normalize(s) for s in line.split())
+                     for line in text.splitlines() if line.strip() and not line.startswith("#"))
+
+
+def question_share(unit: Unit) -> float:
+    """How surely a plain word is a question word: 1 or 0 as typed with accents; for an
+    accentless word, the share of the index's spellings of it that are question words
+    ("nao" is "nào" far more often than "não", "dau" mostly "đầu")."""
+    if unit.phrase or unit.alternatives:
+        return 0.0
+    if unit.restoring:
+        return sum(share for spelling, share in unit.restored if spelling in question_words())
+    return 1.0 if tuple(unit.syllables) in question_words() else 0.0
 
 
 def phrase_of(text: str, field_name: str | None = None) -> Unit | None:
@@ -251,7 +281,9 @@ def _in_fields(unit: Unit, make) -> wq.Query:
             options.append(make(u, "title"))
         else:
             options.append(wq.Or([make(u, "title").with_boost(W_TITLE), make(u, "text")]))
-    return options[0] if len(options) == 1 else wq.Or(options)
+    if len(options) == 1:
+        return options[0]
+    return wq.DisjunctionMax(options)  # variants of one word ("TP.HCM", "Sài Gòn") count once
 
 
 def unit_query(unit: Unit, mode: str = "all", scoring: bool = True) -> wq.Query:
@@ -260,6 +292,22 @@ def unit_query(unit: Unit, mode: str = "all", scoring: bool = True) -> wq.Query:
     if scoring:
         return _in_fields(unit, _score)
     return _in_fields(unit, _required if unit.phrase or mode == "all" else _any_syllable)
+
+
+def _pairs(parsed: ParsedQuery) -> list[wq.Query]:
+    """Wording evidence: each pair of adjacent query syllables (also across words), folded.
+    Quoted phrases, variants, OR-ed and title: words break the chain: they score on their own."""
+    chain: list[tuple[str, bool] | None] = []
+    for u in parsed.units:
+        plain = not u.phrase and u.field is None and not u.alternatives
+        chain += [(folded_term(x), u.restoring) for x in u.syllables] if plain else [None]
+    weights: dict[tuple[str, str], float] = {}
+    for first, second in zip(chain, chain[1:]):
+        if first is not None and second is not None and first[0] != second[0]:
+            accentless = first[1] and second[1]
+            weights.setdefault((first[0], second[0]), W_PAIR_ACCENTLESS if accentless else W_PAIR)
+    return [wq.Or([Adjacent("title", list(pair), boost=weight * W_TITLE), Adjacent("text", list(pair), boost=weight)])
+            for pair, weight in weights.items() if weight]
 
 
 def matching_mode(parsed: ParsedQuery) -> str:
@@ -271,7 +319,15 @@ def whoosh_query(parsed: ParsedQuery, mode: str, scoring: bool = True) -> wq.Que
     separately). With it: the query that ranks them; it is run only over the selected
     documents, so it need not repeat what the selection requires."""
     if scoring:
-        clauses = [unit_query(u, mode) for u in parsed.units]
+        shares = [question_share(u) for u in parsed.units]
+        weigh_questions = any(share < 1.0 for share in shares)  # "ai" alone is a word to find
+        clauses = []
+        for unit, share in zip(parsed.units, shares):
+            clause = unit_query(unit, mode)
+            if weigh_questions and share:
+                clause = wq.Or([clause], boost=1.0 - (1.0 - W_QUESTION) * share)
+            clauses.append(clause)
+        clauses += _pairs(parsed)
         return wq.Or(clauses) if clauses else wq.Every()
     clauses = [unit_query(u, mode, scoring=False) for u in parsed.units]
     if not clauses:

@@ -8,15 +8,25 @@ from __future__ import annotations
 
 from math import log
 
+from whoosh import query as wq
 from whoosh.scoring import BM25F
+
+
+def robertson_idf(df: float, n: float) -> float:
+    return log(1 + (n - df + 0.5) / (df + 0.5))
 
 
 class RobertsonBM25F(BM25F):
     def idf(self, searcher, fieldname: str, text) -> float:
         parent = searcher.get_parent()
-        df = parent.doc_frequency(fieldname, text)
-        n = parent.doc_count_all()
-        return log(1 + (n - df + 0.5) / (df + 0.5))
+        return robertson_idf(parent.doc_frequency(fieldname, text), parent.doc_count_all())
+
+
+class Adjacent(wq.Phrase):
+    """Two folded syllables next to each other, scored as if the pair were one term: its own
+    idf, from the documents holding the pair, once per document (search/engine.py). Common
+    syllables side by side can make a rare pair ("giữ ấm", "mũi ba"), so this rewards articles
+    that use the question's wording, not only its syllables."""
 
 
 WEIGHTING = RobertsonBM25F()
