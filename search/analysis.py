@@ -371,12 +371,6 @@ def term_counts(text: str, forward: array | None = None) -> dict[str, int]:
     return counts
 
 
-def postings(text: str, encode_frequency, forward: array | None = None) -> Iterator[tuple[bytes, int, bytes]]:
-    """(term, frequency, encoded frequency) of each distinct term of `text` (see term_counts)."""
-    for term, frequency in term_counts(text, forward).items():
-        yield term.encode("utf-8"), frequency, encode_frequency(frequency)
-
-
 def pre_analyze(text: str) -> PreAnalyzed:
     forward = array("I")
     return PreAnalyzed(term_counts(text, forward), forward)

@@ -29,7 +29,7 @@ from whoosh.columns import NumericColumn
 from whoosh.fields import COLUMN, ID, STORED, TEXT, Schema
 from whoosh.system import pack_uint
 
-from .analysis import PreAnalyzed, VietnameseAnalyzer, pre_analyze, term_counts
+from .analysis import VietnameseAnalyzer, pre_analyze, term_counts
 from .articles import FACET_FIELDS, Article, RebuildSummary, Skipped
 from .errors import IndexBusy, IndexMissing, SourceMissing
 from .ingest import Pending, content_key, iter_pending
@@ -52,13 +52,12 @@ COMPOUND_SEGMENTS = False  # descriptors of container locks this process holds
 
 
 class VietnameseText(TEXT):
-    """A TEXT field indexed through `analysis.term_counts`. Its value may also be the term
-    counts made ahead (a dict, or PreAnalyzed from a worker process); BulkWriter writes them
-    without this method (postings_writer)."""
+    """A TEXT field indexed through `analysis.term_counts`; its value may also be the term
+    counts made ahead (a dict, as a worker process's PreAnalyzed holds them). BulkWriter writes
+    those without this method (postings_writer)."""
 
     def index(self, value, **kwargs):
-        counts = value if isinstance(value, dict) else \
-            value.counts if isinstance(value, PreAnalyzed) else term_counts(value)
+        counts = value if isinstance(value, dict) else term_counts(value)
         boost = self.format.field_boost
         for term, frequency in counts.items():
             yield term.encode("utf-8"), frequency, frequency * boost, pack_uint(frequency)
