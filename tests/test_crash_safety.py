@@ -27,8 +27,9 @@ WORDS = ("người dân tỉnh thành phố hội nghị đại biểu công tá
          "giao thông nông nghiệp doanh nghiệp đầu tư chính quyền nhân dân ủy ban huyện xã phường thị trấn "
          "học sinh sinh viên trường lớp bệnh viện bác sĩ mưa bão lũ lụt đường cầu sông biển đảo rừng núi "
          "giá vàng lúa gạo cà phê hồ tiêu điện nước khu công nghiệp nhà máy lao động việc làm thu nhập").split()
-# Enough work for a rebuild of several seconds on a small machine, so it can be killed mid-way.
-GENERATED_ARTICLES = 80
+# Enough work for a rebuild of several seconds on a small machine, so it can be killed mid-way
+# (about 4 s since indexing runs at a few hundred articles a second).
+GENERATED_ARTICLES = 1000
 WORDS_PER_ARTICLE = 400
 
 
