@@ -194,31 +194,30 @@ def _word_lengths(tokens: list[str], labels: list[str]) -> list[int]:
     return lengths
 
 
+def _words(batch: list[tuple[list[re.Match], list[str], list[int]]]) -> Iterator[tuple[list[re.Match], list[str], int, int]]:
+    """(matches, strings, first token, token count) of each pyvi word of a labelled batch,
+    punctuation left out."""
+    for chunk, tokens, lengths in batch:
+        i = 0
+        for length in lengths:
+            if tokens[i][0].isalnum():
+                yield chunk, tokens, i, length
+            i += length
+
+
 def syllable_batches(text: str, segment_words: bool = True) -> Iterator[list[Syllable]]:
     """The syllables of `text`, with offsets and pyvi's words, in batches of whole sentences."""
     for batch in _labelled_batches(text, segment_words):
-        result: list[Syllable] = []
-        for chunk, tokens, lengths in batch:
-            i = 0
-            for length in lengths:
-                if tokens[i][0].isalnum():  # not punctuation
-                    for j in range(i, i + length):
-                        result.append(Syllable(tokens[j], chunk[j].start(), chunk[j].end(), j == i,
-                                               length if j == i else 0))
-                i += length
-        yield result
+        yield [Syllable(tokens[j], chunk[j].start(), chunk[j].end(), j == i, length if j == i else 0)
+               for chunk, tokens, i, length in _words(batch) for j in range(i, i + length)]
 
 
 def word_strings(text: str) -> Iterator[list[str]]:
     """Each pyvi word of `text` as the list of its syllables' strings (what indexing needs of
     `syllable_batches`, without offsets)."""
     for batch in _labelled_batches(text, True):
-        for _, tokens, lengths in batch:
-            i = 0
-            for length in lengths:
-                if tokens[i][0].isalnum():
-                    yield tokens[i:i + length]
-                i += length
+        for _, tokens, i, length in _words(batch):
+            yield tokens[i:i + length]
 
 
 def syllables(text: str, segment_words: bool = True) -> list[Syllable]:

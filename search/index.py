@@ -34,7 +34,7 @@ from .articles import FACET_FIELDS, Article, RebuildSummary, Skipped
 from .errors import IndexBusy, IndexMissing, SourceMissing
 from .ingest import Pending, content_key, iter_pending
 from .ingest.readers import derived_title, source_files
-from .postings_writer import RollingWriter
+from .postings_writer import BulkWriter, RollingWriter
 
 CURRENT = "current"
 LOCK = "lock"
@@ -253,12 +253,17 @@ def _prepare(pending: Pending) -> tuple[Article | Skipped, str | None, tuple | N
 INDEXING_GC_THRESHOLD = (100_000, 20, 100)
 
 
-@contextmanager
-def _indexing_gc() -> Iterator[None]:
-    """Rare collections while indexing; objects alive before it are not scanned at all."""
-    threshold = gc.get_threshold()
+def _collect_rarely() -> None:
+    """Objects alive now are not scanned again; new ones are collected rarely."""
     gc.freeze()
     gc.set_threshold(*INDEXING_GC_THRESHOLD)
+
+
+@contextmanager
+def _indexing_gc() -> Iterator[None]:
+    """Rare collections while indexing (in this process; workers call _collect_rarely)."""
+    threshold = gc.get_threshold()
+    _collect_rarely()
     try:
         yield
     finally:
@@ -270,8 +275,7 @@ def _worker_start() -> None:
     """Worker initializer: drop the inherited copy of the container lock (the lock dies with the
     rebuild, never with a worker), collect rarely (see _indexing_gc) and leave as soon as the
     rebuild is gone."""
-    gc.freeze()
-    gc.set_threshold(*INDEXING_GC_THRESHOLD)
+    _collect_rarely()
     for fd in _HELD_LOCKS:
         os.close(fd)
     parent = os.getppid()
@@ -429,7 +433,8 @@ def update(source_dir: str | os.PathLike, index_dir: str | os.PathLike,
                 seen_keys.add(stored["content"])
                 seen_ids.add(stored["id"])
         summary = RebuildSummary(indexed=0, generation=generation.name)
-        writer = RollingWriter(ix, BULK_FIELDS, limitmb=128, compound=COMPOUND_SEGMENTS)
+        # One BulkWriter, one commit: readers see the update wholly or not at all.
+        writer = BulkWriter(ix, BULK_FIELDS, limitmb=128, compound=COMPOUND_SEGMENTS)
         forward = ForwardFile(generation)
         try:
             for rel in replaced:

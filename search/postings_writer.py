@@ -69,7 +69,7 @@ class FieldCounts:
         self.lengths.append(byte_to_length(code) if code else 0)
         return length
 
-    def write(self, fieldwriter, fieldname: str, fieldobj, procs: int = 1, scratch: str | None = None) -> None:
+    def write(self, fieldwriter, fieldname: str, fieldobj, procs: int = 1, folder: str | None = None) -> None:
         """Write the field's terms in byte order, each term's postings in docnum order; with
         procs > 1, the later ranges of terms are encoded by forked processes meanwhile."""
         names = list(self.vocabulary)
@@ -106,14 +106,19 @@ class FieldCounts:
 
         fieldwriter.start_field(fieldname, fieldobj)
         terms = _TermWriter(fieldwriter._postfile, fieldwriter._tindex.add, fieldwriter, fieldobj)
-        parts = procs if procs > 1 and scratch and len(frequencies) >= PARALLEL_WRITE_POSTINGS else 1
-        cuts = [0] + [int(np.searchsorted(bounds, len(frequencies) * k // parts)) for k in range(1, parts)]
-        cuts.append(len(by_rank))
-        children = [_fork_terms(write_terms, fieldwriter, fieldobj, cuts[k], cuts[k + 1], scratch)
-                    for k in range(1, parts)]
-        write_terms(terms, cuts[0], cuts[1])
-        for child in children:
-            terms.append_part(*child)
+        parts = procs if procs > 1 and len(frequencies) >= PARALLEL_WRITE_POSTINGS else 1
+        if parts == 1:
+            write_terms(terms, 0, len(by_rank))
+        else:
+            cuts = [0] + [int(np.searchsorted(bounds, len(frequencies) * k // parts)) for k in range(1, parts)]
+            cuts.append(len(by_rank))
+            # Scratch files of the forked processes, beside the segment (same file system).
+            with tempfile.TemporaryDirectory(prefix=".postings-", dir=folder) as scratch:
+                children = [_fork_terms(write_terms, fieldwriter, fieldobj, cuts[k], cuts[k + 1], scratch)
+                            for k in range(1, parts)]
+                write_terms(terms, cuts[0], cuts[1])
+                for child in children:
+                    terms.append_part(*child)
         fieldwriter.finish_field()
 
 
@@ -285,15 +290,16 @@ class BulkWriter(SegmentWriter):
             lengths.close()
 
     def _write_bulk(self, name: str) -> None:
-        with tempfile.TemporaryDirectory(prefix=".postings-", dir=getattr(self.storage, "folder", None)) as scratch:
-            self.bulk[name].write(self.fieldwriter, name, self.schema[name], self.procs, scratch)
+        self.bulk[name].write(self.fieldwriter, name, self.schema[name], self.procs,
+                              getattr(self.storage, "folder", None))
         self.bulk[name] = FieldCounts()
 
 
 class RollingWriter:
-    """BulkWriters one after another, so memory stays bounded on any corpus: when one holds
-    SEGMENT_POSTINGS postings it is committed as a segment of its own, without merging (the
-    generation is not in use until the rebuild or update is finished), and the next continues."""
+    """BulkWriters one after another, so a rebuild's memory stays bounded on any corpus: when
+    one holds SEGMENT_POSTINGS postings it is committed as a segment of its own, without merging
+    (the new generation is not in use until the rebuild is finished), and the next continues.
+    Not for `update`: it changes the generation in use, which must change in one commit."""
 
     def __init__(self, ix, bulk_fields: tuple[str, ...], **kwargs):
         self.ix, self.bulk_fields, self.kwargs = ix, bulk_fields, kwargs

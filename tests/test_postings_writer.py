@@ -6,7 +6,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from whoosh import index as whoosh_index
 
-from search import open_index, rebuild
+from search import open_index, rebuild, update
 from search import postings_writer
 from search.index import BULK_FIELDS, current_generation, make_schema
 from search.postings_writer import BulkWriter
@@ -75,3 +75,20 @@ def test_a_large_corpus_is_written_as_several_segments_and_searches_alike(tmp_pa
         many = open_index(tmp_path / "many").search(SearchRequest(q=q, size=60))
         assert [(h.id, round(h.score, 6)) for h in one.hits] == [(h.id, round(h.score, 6)) for h in many.hits]
         assert one.total == many.total > 0
+
+
+def test_an_update_over_the_segment_limit_is_still_one_commit(tmp_path, monkeypatch):
+    source = tmp_path / "src"
+    source.mkdir()
+    (source / "a.jsonl").write_text(json.dumps({"id": "a0", "title": "Tin đầu", "text": "Hội nghị đầu năm."},
+                                               ensure_ascii=False), encoding="utf-8")
+    rebuild(source, tmp_path / "index")
+    generation = current_generation(tmp_path / "index")
+    before = whoosh_index.open_dir(generation).latest_generation()
+    articles = [{"id": f"b{n}", "title": f"Tin số {n}", "text": f"Thông tin và truyền thông lần {n}."} for n in range(60)]
+    (source / "b.jsonl").write_text("\n".join(json.dumps(a, ensure_ascii=False) for a in articles), encoding="utf-8")
+    monkeypatch.setattr(postings_writer, "SEGMENT_POSTINGS", 200)
+    update(source, tmp_path / "index")
+    ix = whoosh_index.open_dir(generation)
+    assert ix.latest_generation() == before + 1  # readers saw the old index, then the whole update
+    assert open_index(tmp_path / "index").search(SearchRequest(q="truyền thông", size=1)).total == 60
