@@ -4,8 +4,8 @@ over whole posting lists at once instead of Whoosh's matcher-per-document loop.
     Term     its posting list (document numbers and BM25F scores, cached per term)
     Adjacent the idf of the pair of terms, in the documents where they are adjacent
     Phrase   its terms' scores, in the documents where the folded syllables occur in order,
-             found by scanning the forward file (one 32-bit hash per syllable, see
-             index.ForwardFile) from the rarest syllable's hits
+             found from the positions of each syllable's hash in the forward file (one
+             32-bit hash per syllable, see index.ForwardFile and search/positions.py)
     Or/And   union/intersection of matches, sum of scores, times the query's boost
     DisjunctionMax   union of matches, the best child's score
     Not      the live documents the child does not match
@@ -27,58 +27,95 @@ from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.util.numeric import byte_to_length
 
 from .analysis import FOLDED_PREFIX, forward_hash
+from .positions import Positions
 from .ranking import WEIGHTING, Adjacent, robertson_idf
 from .text import fold_accents
 
 TEXT_FIELDS = ("title", "text")
-CACHE_POSTINGS = 12_000_000  # postings kept decoded (12 bytes each: ~140 MB at most)
+# Postings kept decoded (8 bytes each: 190 MB at most). The perf query set's 250 queries read
+# 22M postings at 107k articles; an LRU smaller than a repeated working set never hits.
+CACHE_POSTINGS = 24_000_000
 _LENGTH_OF_BYTE = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
 
 
 class Forward:
-    """The forward file of a generation, memory-mapped, with each document's place in it."""
+    """The forward file of a generation, memory-mapped, with each document's place in it and
+    the positions of each syllable hash (search/positions.py)."""
 
-    def __init__(self, path: Path, starts: np.ndarray, title_lengths: np.ndarray, live: np.ndarray):
-        self.data = np.memmap(path, dtype=np.uint32, mode="r") if path.stat().st_size else np.zeros(1, np.uint32)
+    def __init__(self, path: Path, starts: np.ndarray, title_lengths: np.ndarray, live: np.ndarray,
+                 text_lengths: np.ndarray | None = None):
+        self.data = np.memmap(path, dtype=np.uint32, mode="r") if path.stat().st_size else np.zeros(0, np.uint32)
+        self.positions = Positions(path.parent, self.data)
         self.starts = starts  # int64 per docnum
         self.title_lengths = title_lengths  # int64 per docnum
         order = np.argsort(starts, kind="stable")
         self._sorted_starts = starts[order]
         self._sorted_docs = order
-        self.ends = np.empty_like(starts)  # where the next article (or the file) starts
-        self.ends[order] = np.append(self._sorted_starts[1:], len(self.data))
+        if text_lengths is not None:  # title, 0, text, 0
+            self.ends = starts + title_lengths + text_lengths + 2
+        else:  # an index built before the fwd_text column: where the next article (or the file) starts
+            self.ends = np.empty_like(starts)
+            self.ends[order] = np.append(self._sorted_starts[1:], len(self.data))
         self._live = live
 
-    def phrase(self, field: str, folded: list[str], rarity: list[int], candidates: np.ndarray) -> np.ndarray:
-        """bool per docnum: the folded terms occur in this order in `field`. The scan starts
-        from the rarest term (`rarity`: a count per term, smaller is rarer) and covers only the
-        `candidates` (docnums) when they are a small part of the file."""
-        codes = [forward_hash(t) for t in folded]
-        data = self.data
+    def _docs(self, at: np.ndarray) -> np.ndarray:
+        """The docnum of each position: of the article starting last at or before it (the
+        caller checks the position is not past that article's end)."""
+        slot = np.searchsorted(self._sorted_starts, at, side="right") - 1
+        return self._sorted_docs[np.maximum(slot, 0)]
+
+    def phrase(self, field: str, folded: list[str], candidates: np.ndarray, memo: dict | None = None) -> np.ndarray:
+        """bool per docnum: the folded terms occur in this order in `field`, in one of the
+        `candidates` (bool per docnum). When the candidates are many, the occurrences are found
+        once for every field and kept in `memo` (a request's: title and text share them)."""
         size = len(self.starts)
-        anchor = min(range(len(codes)), key=rarity.__getitem__)
-        lengths = self.ends[candidates] - self.starts[candidates]
-        if lengths.sum() * 4 < len(data):
-            at = _ranges(self.starts[candidates], lengths)
-            hits = at[data[at] == codes[anchor]]
+        mask = np.zeros(size, dtype=bool)
+        if not size or not len(self.data):
+            return mask
+        few = candidates.sum() * 4 < size
+        key = ("occurrences", tuple(folded))
+        if few or memo is None or key not in memo:
+            found = self._occurrences(folded, candidates if few else None)
+            if not few and memo is not None:
+                memo[key] = found
         else:
-            hits = np.flatnonzero(data == codes[anchor])
+            found = memo[key]
+        docs, in_title = found
+        mask[docs[in_title if field == "title" else ~in_title]] = True
+        return mask & self._live
+
+    def _occurrences(self, folded: list[str], candidates: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+        """(docnum, in the title?) of each place where the folded terms occur in order. Starts
+        from the positions of the rarest term (only those in `candidates`, when given); each other
+        term is checked in the file itself when few places remain, else by a merge with its own
+        positions."""
+        codes = [forward_hash(t) for t in folded]
+        counts = [self.positions.count(c) for c in codes]
+        anchor = min(range(len(codes)), key=counts.__getitem__)
+        hits = self.positions.of(codes[anchor])
+        if len(hits) and candidates is not None:  # few candidates: drop the other hits now
+            docs = self._docs(hits)
+            hits = hits[candidates[docs] & (hits >= self.starts[docs]) & (hits < self.ends[docs])]
         for i, code in enumerate(codes):
             if i == anchor or not len(hits):
                 continue
-            at = hits + (i - anchor)
-            inside = at < len(data)
-            hits, at = hits[inside], at[inside]
-            hits = hits[data[at] == code]
-        mask = np.zeros(size, dtype=bool)
-        if not len(hits):
-            return mask
-        slot = np.searchsorted(self._sorted_starts, hits, side="right") - 1
-        docs = self._sorted_docs[slot]
-        in_title = hits < self.starts[docs] + self.title_lengths[docs]
-        docs = docs[in_title if field == "title" else ~in_title]
-        mask[docs] = True
-        return mask & self._live
+            want = hits + (i - anchor)
+            inside = (want >= 0) & (want < len(self.data))
+            hits, want = hits[inside], want[inside]
+            if len(hits) * 16 < counts[i]:
+                hits = hits[self.data[want] == code]
+            else:
+                other = self.positions.of(code)
+                if not len(other):
+                    hits = hits[:0]
+                    break
+                j = np.minimum(np.searchsorted(other, want), len(other) - 1)
+                hits = hits[other[j] == want]
+        docs = self._docs(hits)
+        # Past an article's end lies a gap: what a merge dropped with deleted documents.
+        inside = (hits >= self.starts[docs]) & (hits < self.ends[docs])
+        hits, docs = hits[inside], docs[inside]
+        return docs, hits < self.starts[docs] + self.title_lengths[docs]
 
 
 class Engine:
@@ -115,7 +152,7 @@ class Engine:
     # ---- postings ---------------------------------------------------------------------
 
     def term(self, field: str, text: str) -> tuple[np.ndarray, np.ndarray]:
-        """(docnums, BM25F scores) of a term, ascending docnums; cached."""
+        """(docnums as int32, BM25F scores as float32) of a term, ascending docnums; cached."""
         key = (field, text)
         with self._lock:
             found = self._cache.get(key)
@@ -143,36 +180,37 @@ class Engine:
             ids_parts.append(ids + base)
             tf_parts.append(tf)
         if not ids_parts:
-            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
+            return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32)
         ids = np.concatenate(ids_parts)
         tf = np.concatenate(tf_parts)
         idf = robertson_idf(self.reader.doc_frequency(field, btext), self.size)
         k1, b = WEIGHTING.K1, WEIGHTING._field_B.get(field, WEIGHTING.B)
         lengths = self._lengths[field][ids]
         scores = idf * ((tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * lengths / self._avg[field])))
-        return ids, scores
+        return ids.astype(np.int32), scores.astype(np.float32)
 
     # ---- evaluation -------------------------------------------------------------------
 
-    def matches(self, q: wq.Query) -> np.ndarray:
-        """bool per docnum (deleted documents included: the caller masks them)."""
-        return self._eval(q, False)[0]
+    def matches(self, q: wq.Query, memo: dict | None = None) -> np.ndarray:
+        """bool per docnum (deleted documents included: the caller masks them). Calls given the
+        same `memo` (one request's) check each phrase's word order once."""
+        return self._eval(q, False, {} if memo is None else memo)[0]
 
-    def scores(self, q: wq.Query) -> tuple[np.ndarray, np.ndarray]:
+    def scores(self, q: wq.Query, memo: dict | None = None) -> tuple[np.ndarray, np.ndarray]:
         """(bool per docnum, score per docnum)."""
-        return self._eval(q, True)
+        return self._eval(q, True, {} if memo is None else memo)
 
-    def _eval(self, q: wq.Query, scored: bool) -> tuple[np.ndarray, np.ndarray | None]:
+    def _eval(self, q: wq.Query, scored: bool, memo: dict) -> tuple[np.ndarray, np.ndarray | None]:
         boost = getattr(q, "boost", 1.0)
         if isinstance(q, wq.Term):
             mask, scores = self._term(q.fieldname, q.text, scored)
         elif isinstance(q, Adjacent):
-            mask, _ = self._phrase(q.fieldname, list(q.words), False)
+            mask, _ = self._phrase(q.fieldname, list(q.words), False, memo)
             scores = mask * robertson_idf(int(mask.sum()), self.size) if scored else None
         elif isinstance(q, wq.Phrase):
-            mask, scores = self._phrase(q.fieldname, list(q.words), scored)
+            mask, scores = self._phrase(q.fieldname, list(q.words), scored, memo)
         elif isinstance(q, (wq.Or, wq.And)):
-            children = [self._eval(sub, scored) for sub in q.subqueries]
+            children = [self._eval(sub, scored, memo) for sub in q.subqueries]
             if not children:
                 return self._nothing(scored)
             mask = children[0][0].copy()
@@ -189,13 +227,13 @@ class Engine:
                 if isinstance(q, wq.And):
                     scores[~mask] = 0.0
         elif isinstance(q, wq.DisjunctionMax):
-            children = [self._eval(sub, scored) for sub in q.subqueries]
+            children = [self._eval(sub, scored, memo) for sub in q.subqueries]
             if not children:
                 return self._nothing(scored)
             mask = np.logical_or.reduce([m for m, _ in children])
             scores = np.maximum.reduce([s for _, s in children]) if scored else None
         elif isinstance(q, wq.Not):
-            mask = ~self._eval(q.query, False)[0]
+            mask = ~self._eval(q.query, False, memo)[0]
             scores = np.zeros(self.size) if scored else None
             boost = 1.0
         elif isinstance(q, wq.Every):
@@ -222,13 +260,16 @@ class Engine:
             scores[ids] = term_scores
         return mask, scores
 
-    def _phrase(self, field: str, words: list[str], scored: bool):
+    def _phrase(self, field: str, words: list[str], scored: bool, memo: dict):
         terms = [self._term(field, w, scored) for w in words]
         mask = terms[0][0].copy()
         for m, _ in terms[1:]:
             mask &= m
         if mask.any() and len(words) > 1:
-            mask &= self._in_order(field, words, mask)
+            key = (field, tuple(words))  # the candidates (mask) follow from the words alone
+            if key not in memo:
+                memo[key] = self._in_order(field, words, mask, memo)
+            mask &= memo[key]
         scores = None
         if scored:
             scores = np.zeros(self.size)
@@ -237,13 +278,12 @@ class Engine:
             scores[~mask] = 0.0
         return mask, scores
 
-    def _in_order(self, field: str, words: list[str], candidates: np.ndarray) -> np.ndarray:
+    def _in_order(self, field: str, words: list[str], candidates: np.ndarray, memo: dict) -> np.ndarray:
         """Where the words occur in order. Exact (accented) words are checked by their folded
         forms here; the caller already requires each exact word in the document."""
         folded = [w if w.startswith(FOLDED_PREFIX) else FOLDED_PREFIX + fold_accents(w) for w in words]
         if self.forward is not None:
-            rarity = [len(self.term(field, t)[0]) for t in folded]
-            return self.forward.phrase(field, folded, rarity, np.flatnonzero(candidates))
+            return self.forward.phrase(field, folded, candidates, memo)
         # An index without a forward file (built by an older version): Whoosh's phrase matcher.
         from whoosh.searching import Searcher
 
@@ -252,19 +292,6 @@ class Engine:
             ids = list(searcher.docs_for_query(wq.Phrase(field, words)))
         mask[np.array(ids, dtype=np.int64)] = True
         return mask
-
-
-def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-    """The concatenated ranges [start, start + length) as one index array."""
-    keep = lengths > 0
-    starts, lengths = starts[keep], lengths[keep]
-    if not len(starts):
-        return np.zeros(0, dtype=np.int64)
-    steps = np.ones(int(lengths.sum()), dtype=np.int64)
-    heads = np.cumsum(lengths)[:-1]  # where each range after the first begins
-    steps[0] = starts[0]
-    steps[heads] = starts[1:] - (starts[:-1] + lengths[:-1] - 1)
-    return np.cumsum(steps)
 
 
 def _leaf_postings(m) -> tuple[np.ndarray, np.ndarray]:

@@ -34,6 +34,7 @@ from .articles import FACET_FIELDS, Article, RebuildSummary, Skipped
 from .errors import IndexBusy, IndexMissing, SourceMissing
 from .ingest import Pending, content_key, iter_pending
 from .ingest.readers import derived_title, source_files
+from .positions import add_part, write_part
 from .postings_writer import BulkWriter, RollingWriter
 
 CURRENT = "current"
@@ -80,6 +81,7 @@ def make_schema() -> Schema:
         content=ID(stored=True),  # content_key, for de-duplication
         fwd=COLUMN(NumericColumn("Q")),  # where the article starts in FORWARD (in 4-byte units)
         fwd_title=COLUMN(NumericColumn("I")),  # its title's syllable count
+        fwd_text=COLUMN(NumericColumn("I")),  # its text's (indexes built before it: None)
         **{name: ID(sortable=True) for name in FACET_FIELDS},
     )
 
@@ -96,13 +98,13 @@ class ForwardFile:
             self.handle.seek(0, os.SEEK_END)
         self.offset = self.handle.tell() // 4
 
-    def add(self, title: array, text: array) -> tuple[int, int]:
-        """Append one article's hashes; (its start, its title's syllable count)."""
+    def add(self, title: array, text: array) -> tuple[int, int, int]:
+        """Append one article's hashes; (its start, its title's and its text's syllable counts)."""
         start = self.offset
         for part in (title, _SEPARATOR, text, _SEPARATOR):
             part.tofile(self.handle)
         self.offset += len(title) + len(text) + 2
-        return start, len(title)
+        return start, len(title), len(text)
 
     def close(self) -> None:
         self.handle.flush()
@@ -368,7 +370,9 @@ def _add_prepared(writer, forward: ForwardFile, source_dir: Path, summary: Rebui
     seen_ids.add(item.id)
     doc = article_document(item, origin, _fingerprint(path), key)
     doc["title"], doc["text"] = tokens[0].counts, tokens[1].counts
-    doc["fwd"], doc["fwd_title"] = forward.add(tokens[0].forward, tokens[1].forward)
+    doc["fwd"], doc["fwd_title"], text_length = forward.add(tokens[0].forward, tokens[1].forward)
+    if "fwd_text" in writer.schema:  # an index built before the column: ends are then inferred
+        doc["fwd_text"] = text_length
     writer.add_document(**doc)
     summary.indexed += 1
 
@@ -393,6 +397,7 @@ def rebuild(source_dir: str | os.PathLike, index_dir: str | os.PathLike, procs: 
                               progress, procs)
                 forward.close()
                 writer.commit(merge=False)
+            write_part(generation, generation / FORWARD, 0, forward.offset)
         except BaseException:
             writer.cancel()
             shutil.rmtree(generation, ignore_errors=True)
@@ -436,6 +441,7 @@ def update(source_dir: str | os.PathLike, index_dir: str | os.PathLike,
         # One BulkWriter, one commit: readers see the update wholly or not at all.
         writer = BulkWriter(ix, BULK_FIELDS, limitmb=128, compound=COMPOUND_SEGMENTS)
         forward = ForwardFile(generation)
+        appended_from = forward.offset
         try:
             for rel in replaced:
                 writer.delete_by_term("origin", rel)
@@ -447,6 +453,11 @@ def update(source_dir: str | os.PathLike, index_dir: str | os.PathLike,
             writer.cancel()
             forward.handle.close()
             raise
+        # After the commit: a range left without a part (interrupted, disk full) is scanned by readers.
+        try:
+            add_part(generation, generation / FORWARD, appended_from, forward.offset)
+        except OSError:
+            pass
         summary.removed = len(gone)
         summary.seconds = time.perf_counter() - started
         report = read_report(generation)

@@ -304,6 +304,7 @@ class RollingWriter:
     def __init__(self, ix, bulk_fields: tuple[str, ...], **kwargs):
         self.ix, self.bulk_fields, self.kwargs = ix, bulk_fields, kwargs
         self.writer = BulkWriter(ix, bulk_fields, **kwargs)
+        self.schema = self.writer.schema
 
     def add_document(self, **fields) -> None:
         self.writer.add_document(**fields)

@@ -170,14 +170,15 @@ class SearchIndex:
                      for name, values in request.filters.items() if values}
         filters = query_masks + list(own_masks.values())
         mode = matching_mode(parsed)
-        matched = self._matched(view, parsed, mode)
+        memo: dict = {}  # phrases checked while matching, reused while scoring
+        matched = self._matched(view, parsed, mode, memo)
         allowed = _combine(matched, filters)
         if not allowed.any() and mode == "all" and len(parsed.units) > 1:
             mode = "any"
-            matched = self._matched(view, parsed, mode)
+            matched = self._matched(view, parsed, mode, memo)
             allowed = _combine(matched, filters)
         sort = request.sort if not (parsed.is_empty and request.sort == "relevance") else "newest"
-        return _Selection(view, searcher, parsed, mode, sort, matched, query_masks, own_masks, allowed)
+        return _Selection(view, searcher, parsed, mode, sort, matched, query_masks, own_masks, allowed, memo)
 
     def search(self, request: SearchRequest) -> SearchResult:
         started = time.perf_counter()
@@ -257,10 +258,10 @@ class SearchIndex:
         found = _combine(self._matched(view, parsed, "all"), masks).sum()
         return corrected if found >= at_least else None
 
-    def _matched(self, view: _View, parsed: ParsedQuery, mode: str) -> np.ndarray:
+    def _matched(self, view: _View, parsed: ParsedQuery, mode: str, memo: dict | None = None) -> np.ndarray:
         if not parsed.units and not parsed.excluded:
             return view.columns.live.copy()
-        return view.engine.matches(whoosh_query(parsed, mode, scoring=False)) & view.columns.live
+        return view.engine.matches(whoosh_query(parsed, mode, scoring=False), memo) & view.columns.live
 
     def _facet_mask(self, columns: Columns, name: str, values: list[str]) -> np.ndarray:
         wanted = []
@@ -313,7 +314,7 @@ class SearchIndex:
         if sort == "relevance":
             if start >= len(candidates):
                 return [], []
-            _, scores = sel.view.engine.scores(whoosh_query(parsed, mode))
+            _, scores = sel.view.engine.scores(whoosh_query(parsed, mode), sel.memo)
             wanted = scores[candidates]
             end = min(start + size, len(candidates))
             if end < len(candidates):  # only the best `end` need ordering
@@ -349,10 +350,13 @@ def _forward(generation: Path, reader, columns: Columns) -> Forward | None:
     path = generation / FORWARD
     if not path.exists() or not reader.has_column("fwd"):
         return None
-    starts, titles = reader.column_reader("fwd"), reader.column_reader("fwd_title")
-    starts = np.fromiter((starts[d] for d in range(columns.size)), np.int64, columns.size)
-    titles = np.fromiter((titles[d] for d in range(columns.size)), np.int64, columns.size)
-    return Forward(path, starts, titles, columns.live)
+
+    def column(name: str) -> np.ndarray:
+        values = reader.column_reader(name)
+        return np.fromiter((values[d] for d in range(columns.size)), np.int64, columns.size)
+
+    texts = column("fwd_text") if "fwd_text" in reader.schema and reader.has_column("fwd_text") else None
+    return Forward(path, column("fwd"), column("fwd_title"), columns.live, texts)
 
 
 @dataclass
@@ -366,6 +370,7 @@ class _Selection:
     query_masks: list[np.ndarray]  # filters every facet count respects (from q, dates)
     own_masks: dict[str, np.ndarray]  # facet filters: each facet's counts ignore its own
     allowed: np.ndarray  # matched and every filter
+    memo: dict  # the engine's phrase checks, shared by matching and scoring
 
 
 def _combine(matched: np.ndarray, masks: list[np.ndarray]) -> np.ndarray:

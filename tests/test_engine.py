@@ -100,3 +100,29 @@ def test_an_unfinished_forward_tail_is_cut_and_never_read(engine_index, tmp_path
     assert forward.stat().st_size % 4 == 0
     index = open_index(index_dir)
     assert set(ids(index, '"thông tin và truyền thông"')) == {"t-title", "t-text", "late"}
+
+
+def test_the_vocabulary_reads_each_segment_and_sums_document_frequencies(engine_index, tmp_path):
+    """Vocabulary.from_reader reads Whoosh's term files segment by segment (fast); it must
+    give what Whoosh's own merged iteration gives."""
+    from collections import defaultdict
+
+    from search.index import open_whoosh
+    from search.vocabulary import _doc_frequencies
+
+    source = tmp_path / "src"
+    _write(source, "a.jsonl", ARTICLES)
+    _write(source, "b.jsonl", [{"id": "t-more", "title": "Hội nghị bàn tròn", "text": "Thông tin mới về bản tin."}])
+    index_dir = tmp_path / "index"
+    rebuild(source, index_dir)
+    _write(source, "c.jsonl", [{"id": "t-late", "title": "Bản tin tối", "text": "Hội nghị thông tin xã."}])
+    update(source, index_dir)
+    _, ix = open_whoosh(index_dir)
+    with ix.reader() as reader:
+        assert len(reader.leaf_readers()) > 1  # the sum over segments is exercised
+        expected = defaultdict(int)
+        for term, info in reader.iter_field("text"):
+            if not term.startswith(b"f:"):
+                expected[term] += info.doc_frequency()
+        assert dict(_doc_frequencies(reader, "text")) == dict(expected)
+        assert dict(_doc_frequencies(reader, "title"))[b"w:h\xe1\xbb\x99i_ngh\xe1\xbb\x8b"] == 2  # "Hội nghị tổng kết", "Hội nghị bàn tròn"

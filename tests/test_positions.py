@@ -1,0 +1,73 @@
+"""The forward file's positions (search/positions.py): parts, gaps, folding, and what a
+merge leaves behind."""
+import json
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from search import open_index, rebuild, update
+from search.index import FORWARD, current_generation, open_whoosh
+from search.positions import MAX_PARTS, Positions, add_part, part_ranges, write_part
+from search.results import SearchRequest
+
+
+def _forward(folder, values) -> np.ndarray:
+    data = np.array(values, dtype=np.uint32)
+    data.tofile(folder / FORWARD)
+    return np.memmap(folder / FORWARD, dtype=np.uint32, mode="r") if len(data) else data
+
+
+@settings(max_examples=40, deadline=None)
+@given(values=st.lists(st.integers(0, 6), min_size=1, max_size=300), cuts=st.lists(st.floats(0, 1), max_size=4),
+       dropped=st.integers(0, 4))
+def test_positions_from_parts_and_gaps_are_those_of_a_scan(tmp_path_factory, values, cuts, dropped):
+    folder = tmp_path_factory.mktemp("positions")
+    data = _forward(folder, values)
+    bounds = sorted({0, len(values), *(int(c * len(values)) for c in cuts)})
+    ranges = list(zip(bounds, bounds[1:]))
+    for i, (start, end) in enumerate(ranges):
+        if i != dropped:  # one range left without a part, as an interrupted update leaves it
+            write_part(folder, folder / FORWARD, start, end)
+    positions = Positions(folder, data)
+    for code in range(1, 7):
+        expected = np.flatnonzero(np.array(values) == code)
+        assert positions.of(code).tolist() == expected.tolist()
+        assert positions.count(code) == len(expected)
+    assert all(0 not in part.codes for part in positions.parts)  # separators are not indexed
+
+
+def test_updates_fold_their_parts_into_one_past_the_limit(tmp_path):
+    values = list(range(1, 50)) * 3
+    data = _forward(tmp_path, values)
+    step = len(values) // (MAX_PARTS + 2)
+    for start in range(0, len(values), step):
+        add_part(tmp_path, tmp_path / FORWARD, start, min(start + step, len(values)))
+        assert len(part_ranges(tmp_path)) <= MAX_PARTS
+    positions = Positions(tmp_path, data)
+    assert not positions.gaps
+    assert positions.of(7).tolist() == [6, 55, 104]
+
+
+def _write(folder, name, articles):
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_text("\n".join(json.dumps(a, ensure_ascii=False) for a in articles), encoding="utf-8")
+
+
+def test_a_phrase_in_a_document_merged_away_is_not_found_in_the_one_before_it(tmp_path):
+    source, index_dir = tmp_path / "src", tmp_path / "index"
+    # Same words as the phrase, not in its order, then an article with the phrase.
+    _write(source, "a.jsonl", [{"id": "before", "title": "Tin vắn", "text": "Tin về thông báo của xã và thông lệ."}])
+    _write(source, "b.jsonl", [{"id": "gone", "title": "Bản tin", "text": "Thông tin mới từ huyện."}])
+    rebuild(source, index_dir)
+    assert [h.id for h in open_index(index_dir).search(SearchRequest(q='"thông tin"')).hits] == ["gone"]
+    (source / "b.jsonl").unlink()
+    update(source, index_dir)
+    _, ix = open_whoosh(index_dir)
+    ix.optimize()  # the deleted article is dropped: its part of the forward file is a gap
+    generation = current_generation(index_dir)
+    assert (generation / FORWARD).stat().st_size > 0
+    index = open_index(index_dir)
+    assert index.count() == 1
+    assert index.search(SearchRequest(q='"thông tin"')).total == 0
+    assert index.search(SearchRequest(q='"thông báo"')).total == 1
