@@ -17,6 +17,7 @@ it: titles counted once, not twice).
 """
 from __future__ import annotations
 
+import os
 import threading
 from collections import OrderedDict
 from pathlib import Path
@@ -27,7 +28,7 @@ from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.util.numeric import byte_to_length
 
 from .analysis import FOLDED_PREFIX, forward_hash
-from .positions import Positions
+from .positions import Positions, read_u32
 from .ranking import WEIGHTING, Adjacent, robertson_idf
 from .text import fold_accents
 
@@ -39,13 +40,14 @@ _LENGTH_OF_BYTE = np.array([byte_to_length(b) for b in range(256)], dtype=np.flo
 
 
 class Forward:
-    """The forward file of a generation, memory-mapped, with each document's place in it and
-    the positions of each syllable hash (search/positions.py)."""
+    """The forward file of a generation, with each document's place in it and the positions of
+    each syllable hash (search/positions.py). Read with positional reads, not memory-mapped."""
 
     def __init__(self, path: Path, starts: np.ndarray, title_lengths: np.ndarray, live: np.ndarray,
                  text_lengths: np.ndarray | None = None):
-        self.data = np.memmap(path, dtype=np.uint32, mode="r") if path.stat().st_size else np.zeros(0, np.uint32)
-        self.positions = Positions(path.parent, self.data)
+        self._file = open(path, "rb")
+        self.length = os.fstat(self._file.fileno()).st_size // 4  # entries
+        self.positions = Positions(path.parent, self._file, self.length)
         self.starts = starts  # int64 per docnum
         self.title_lengths = title_lengths  # int64 per docnum
         order = np.argsort(starts, kind="stable")
@@ -55,7 +57,7 @@ class Forward:
             self.ends = starts + title_lengths + text_lengths + 2
         else:  # an index built before the fwd_text column: where the next article (or the file) starts
             self.ends = np.empty_like(starts)
-            self.ends[order] = np.append(self._sorted_starts[1:], len(self.data))
+            self.ends[order] = np.append(self._sorted_starts[1:], self.length)
         self._live = live
 
     def _docs(self, at: np.ndarray) -> np.ndarray:
@@ -70,7 +72,7 @@ class Forward:
         once for every field and kept in `memo` (a request's: title and text share them)."""
         size = len(self.starts)
         mask = np.zeros(size, dtype=bool)
-        if not size or not len(self.data):
+        if not size or not self.length:
             return mask
         few = candidates.sum() * 4 < size
         key = ("occurrences", tuple(folded))
@@ -100,10 +102,11 @@ class Forward:
             if i == anchor or not len(hits):
                 continue
             want = hits + (i - anchor)
-            inside = (want >= 0) & (want < len(self.data))
+            inside = (want >= 0) & (want < self.length)
             hits, want = hits[inside], want[inside]
-            if len(hits) * 16 < counts[i]:
-                hits = hits[self.data[want] == code]
+            if len(hits) <= 16 and len(hits) * 64 < counts[i]:  # a few reads of 4 bytes
+                found = [read_u32(self._file, 4 * int(w), 1) for w in want]
+                hits = hits[np.array([len(f) == 1 and f[0] == code for f in found], dtype=bool)]
             else:
                 other = self.positions.of(code)
                 if not len(other):

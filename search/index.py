@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from whoosh import index as whoosh_index
+from whoosh.filedb.filestore import FileStorage
 from whoosh.columns import NumericColumn
 from whoosh.fields import COLUMN, ID, STORED, TEXT, Schema
 from whoosh.system import pack_uint
@@ -477,6 +478,8 @@ def _origin(item: str) -> str:
 def open_whoosh(index_dir: str | os.PathLike):
     generation = current_generation(Path(index_dir))
     try:
-        return generation, whoosh_index.open_dir(generation)
+        # Read with seek and read, not mmap: index pages a query touched stay in the OS cache,
+        # not in the server's resident memory.
+        return generation, FileStorage(str(generation), supports_mmap=False).open_index()
     except (OSError, whoosh_index.EmptyIndexError):
         raise IndexMissing(f"Chỉ mục tại {index_dir} bị hỏng hoặc chưa hoàn chỉnh; hãy chạy: python manage.py rebuild") from None

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -78,6 +77,8 @@ def add_part(generation: Path, forward: Path, start: int, end: int) -> None:
     if end <= start:
         return
     ranges = part_ranges(generation)
+    if not ranges:  # an index from before positions: its whole file gets them now
+        start = 0
     if len(ranges) + 1 <= MAX_PARTS:
         write_part(generation, forward, start, end)
         return
@@ -88,43 +89,58 @@ def add_part(generation: Path, forward: Path, start: int, end: int) -> None:
                 (generation / _name(*old, kind)).unlink(missing_ok=True)
 
 
-@dataclass
 class _Part:
-    start: int
-    end: int
-    codes: np.ndarray
-    offsets: np.ndarray
-    pos: np.ndarray  # memory-mapped
+    """One part: the hashes and offsets in memory, the positions read from the file when asked
+    (a positional read, not a memory map: pages a query touched do not stay in the server's
+    resident memory)."""
+
+    def __init__(self, generation: Path, start: int, end: int):
+        self.start, self.end = start, end
+        self.codes = np.load(generation / _name(start, end, "codes"))
+        self.offsets = np.load(generation / _name(start, end, "offsets"))
+        path = generation / _name(start, end, "pos")
+        header = np.load(path, mmap_mode="r")  # only to learn where the array's bytes begin
+        self._base, self._length = header.offset, len(header)
+        del header
+        self._file = open(path, "rb")
+
+    def _slot(self, code: int) -> int:
+        i = int(np.searchsorted(self.codes, code))
+        return i if i < len(self.codes) and self.codes[i] == code else -1
 
     def count(self, code: int) -> int:
-        i = int(np.searchsorted(self.codes, code))
-        if i < len(self.codes) and self.codes[i] == code:
-            return int(self.offsets[i + 1] - self.offsets[i])
-        return 0
+        i = self._slot(code)
+        return int(self.offsets[i + 1] - self.offsets[i]) if i >= 0 else 0
 
     def of(self, code: int) -> np.ndarray:
-        i = int(np.searchsorted(self.codes, code))
-        if i < len(self.codes) and self.codes[i] == code:
-            return self.pos[self.offsets[i]:self.offsets[i + 1]]
-        return self.pos[:0]
+        i = self._slot(code)
+        if i < 0:
+            return np.zeros(0, dtype=np.uint32)
+        first, last = int(self.offsets[i]), int(self.offsets[i + 1])
+        return read_u32(self._file, self._base + 4 * first, last - first)
+
+
+def read_u32(handle, byte_offset: int, count: int) -> np.ndarray:
+    """`count` uint32 from a file at `byte_offset` (thread-safe: a positional read)."""
+    data = os.pread(handle.fileno(), 4 * count, byte_offset)
+    return np.frombuffer(data, dtype=np.uint32, count=len(data) // 4)
 
 
 class Positions:
     """Sorted positions of a hash in a forward file of `length` entries, from the parts that
     tile it and a direct scan of what they leave uncovered."""
 
-    def __init__(self, generation: Path, data: np.ndarray):
-        self.data = data
+    def __init__(self, generation: Path, forward, length: int):
+        self.forward = forward  # the forward file, open for reading
         self.parts: list[_Part] = []
         covered = 0
         for start, end in part_ranges(generation):
-            if start < covered or end > len(data):  # overlapping, or past the committed file
+            if start < covered or end > length:  # overlapping, or past the committed file
                 continue
             try:
-                arrays = [np.load(generation / _name(start, end, kind), mmap_mode="r") for kind in _ARRAYS]
+                self.parts.append(_Part(generation, start, end))
             except (OSError, ValueError):  # folded away meanwhile: its range is scanned
                 continue
-            self.parts.append(_Part(start, end, np.asarray(arrays[0]), np.asarray(arrays[1]), arrays[2]))
             covered = end
         self.gaps: list[tuple[int, int]] = []  # ranges no part covers, in order
         at = 0
@@ -132,21 +148,21 @@ class Positions:
             if part.start > at:
                 self.gaps.append((at, part.start))
             at = part.end
-        if at < len(data):
-            self.gaps.append((at, len(data)))
+        if at < length:
+            self.gaps.append((at, length))
+
+    def _scan(self, code: int, a: int, b: int) -> np.ndarray:
+        return np.flatnonzero(read_u32(self.forward, 4 * a, b - a) == code) + a
 
     def count(self, code: int) -> int:
         """How many positions `code` has (gaps counted by scanning them)."""
-        return sum(p.count(code) for p in self.parts) + sum(
-            int(np.count_nonzero(self.data[a:b] == code)) for a, b in self.gaps)
+        return sum(p.count(code) for p in self.parts) + sum(len(self._scan(code, a, b)) for a, b in self.gaps)
 
     def of(self, code: int) -> np.ndarray:
         """Every position of `code`, ascending, as int64."""
         pieces = [(p.start, p.of(code)) for p in self.parts]
-        pieces += [(a, np.flatnonzero(self.data[a:b] == code) + a) for a, b in self.gaps]
+        pieces += [(a, self._scan(code, a, b)) for a, b in self.gaps]
         pieces = [piece for _, piece in sorted(pieces, key=lambda x: x[0]) if len(piece)]
         if not pieces:
             return np.zeros(0, dtype=np.int64)
-        if len(pieces) == 1:
-            return pieces[0].astype(np.int64)
         return np.concatenate(pieces).astype(np.int64)

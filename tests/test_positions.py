@@ -12,10 +12,9 @@ from search.positions import MAX_PARTS, Positions, add_part, part_ranges, write_
 from search.results import SearchRequest
 
 
-def _forward(folder, values) -> np.ndarray:
-    data = np.array(values, dtype=np.uint32)
-    data.tofile(folder / FORWARD)
-    return np.memmap(folder / FORWARD, dtype=np.uint32, mode="r") if len(data) else data
+def _forward(folder, values):
+    np.array(values, dtype=np.uint32).tofile(folder / FORWARD)
+    return open(folder / FORWARD, "rb"), len(values)
 
 
 @settings(max_examples=40, deadline=None)
@@ -23,13 +22,13 @@ def _forward(folder, values) -> np.ndarray:
        dropped=st.integers(0, 4))
 def test_positions_from_parts_and_gaps_are_those_of_a_scan(tmp_path_factory, values, cuts, dropped):
     folder = tmp_path_factory.mktemp("positions")
-    data = _forward(folder, values)
+    forward = _forward(folder, values)
     bounds = sorted({0, len(values), *(int(c * len(values)) for c in cuts)})
     ranges = list(zip(bounds, bounds[1:]))
     for i, (start, end) in enumerate(ranges):
         if i != dropped:  # one range left without a part, as an interrupted update leaves it
             write_part(folder, folder / FORWARD, start, end)
-    positions = Positions(folder, data)
+    positions = Positions(folder, *forward)
     for code in range(1, 7):
         expected = np.flatnonzero(np.array(values) == code)
         assert positions.of(code).tolist() == expected.tolist()
@@ -39,12 +38,12 @@ def test_positions_from_parts_and_gaps_are_those_of_a_scan(tmp_path_factory, val
 
 def test_updates_fold_their_parts_into_one_past_the_limit(tmp_path):
     values = list(range(1, 50)) * 3
-    data = _forward(tmp_path, values)
+    forward = _forward(tmp_path, values)
     step = len(values) // (MAX_PARTS + 2)
     for start in range(0, len(values), step):
         add_part(tmp_path, tmp_path / FORWARD, start, min(start + step, len(values)))
         assert len(part_ranges(tmp_path)) <= MAX_PARTS
-    positions = Positions(tmp_path, data)
+    positions = Positions(tmp_path, *forward)
     assert not positions.gaps
     assert positions.of(7).tolist() == [6, 55, 104]
 
