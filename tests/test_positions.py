@@ -70,3 +70,21 @@ def test_a_phrase_in_a_document_merged_away_is_not_found_in_the_one_before_it(tm
     assert index.count() == 1
     assert index.search(SearchRequest(q='"thông tin"')).total == 0
     assert index.search(SearchRequest(q='"thông báo"')).total == 1
+
+
+def test_without_positions_phrases_are_found_by_scanning_and_an_update_writes_them(tmp_path):
+    source, index_dir = tmp_path / "src", tmp_path / "index"
+    _write(source, "a.jsonl", [{"id": "one", "title": "Bản tin", "text": "Thông tin mới từ huyện."},
+                               {"id": "two", "title": "Tin vắn", "text": "Tin về thông báo của xã."}])
+    rebuild(source, index_dir)
+    generation = current_generation(index_dir)
+    expected = [h.id for h in open_index(index_dir).search(SearchRequest(q='"thông tin"')).hits]
+    assert expected == ["one"]
+    for path in generation.glob("positions-*"):  # as an index built before positions were
+        path.unlink()
+    assert [h.id for h in open_index(index_dir).search(SearchRequest(q='"thông tin"')).hits] == expected
+    _write(source, "b.jsonl", [{"id": "three", "title": "Tin tối", "text": "Thông tin cuối ngày."}])
+    update(source, index_dir)
+    assert part_ranges(generation) == [(0, (generation / FORWARD).stat().st_size // 4)]
+    found = open_index(index_dir).search(SearchRequest(q='"thông tin"'))
+    assert sorted(h.id for h in found.hits) == ["one", "three"]
