@@ -398,9 +398,14 @@ def rebuild(source_dir: str | os.PathLike, index_dir: str | os.PathLike, procs: 
                               progress, procs)
                 forward.close()
                 writer.commit(merge=False)
-            write_part(generation, generation / FORWARD, 0, forward.offset)
         except BaseException:
             writer.cancel()
+            shutil.rmtree(generation, ignore_errors=True)
+            raise
+        del writer  # its last segment's arrays, before the positions are built
+        try:
+            write_part(generation, generation / FORWARD, 0, forward.offset)
+        except BaseException:
             shutil.rmtree(generation, ignore_errors=True)
             raise
         summary.seconds = time.perf_counter() - started
