@@ -66,6 +66,10 @@ class VietnameseText(TEXT):
 
 
 BULK_FIELDS = ("title", "text")  # written by postings_writer.BulkWriter
+# update analyses in worker processes when the changed files hold more than this (a pool costs
+# ~0.1 s; 100 articles, ~130 KB compressed, take 2.2 s alone and 1.7 s on two cores)
+UPDATE_PARALLEL_BYTES = 64 * 1024
+UPDATE_PROCS = min(2, os.cpu_count() or 1)
 
 
 def make_schema() -> Schema:
@@ -452,7 +456,8 @@ def update(source_dir: str | os.PathLike, index_dir: str | os.PathLike,
             for rel in replaced:
                 writer.delete_by_term("origin", rel)
             with _indexing_gc():
-                _add_articles(writer, forward, source_dir, changed, summary, seen_keys, seen_ids, progress)
+                procs = UPDATE_PROCS if sum(p.stat().st_size for p in changed) > UPDATE_PARALLEL_BYTES else 1
+                _add_articles(writer, forward, source_dir, changed, summary, seen_keys, seen_ids, progress, procs)
                 forward.close()
                 writer.commit()
         except BaseException:

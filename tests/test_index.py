@@ -143,3 +143,25 @@ def test_a_long_text_is_stored_compressed_and_read_back_whole(source, tmp_path, 
         assert ix.get(article.id).text == article.text
     hit = ix.search(SearchRequest(q="truyền thông")).hits[0]
     assert "<mark>" in hit.snippet_html
+
+
+def test_an_update_with_many_articles_analyses_them_in_worker_processes(tmp_path):
+    """Past index_module.UPDATE_PARALLEL_BYTES of changed files, update uses the worker pool; the result is
+    the one a rebuild of the same files gives."""
+    source = tmp_path / "src"
+    source.mkdir()
+    (source / "a.jsonl").write_text(json.dumps({"id": "a", "title": "Tin sáng", "text": "Hội nghị tỉnh."}),
+                                    encoding="utf-8")
+    rebuild(source, tmp_path / "index")
+    lines = [json.dumps({"id": f"n{i}", "title": f"Bản tin số {i}",
+                          "text": f"Đại hội đảng bộ xã thứ {i} bàn về nông thôn mới và giao thông. " * 8},
+                         ensure_ascii=False) for i in range(200)]
+    (source / "b.jsonl").write_text("\n".join(lines), encoding="utf-8")
+    assert (source / "b.jsonl").stat().st_size > index_module.UPDATE_PARALLEL_BYTES
+    assert update(source, tmp_path / "index").indexed == 200
+    rebuild(source, tmp_path / "fresh")
+    for q in ('"nông thôn mới"', "dai hoi", "bản tin số 17"):
+        updated = open_index(tmp_path / "index").search(SearchRequest(q=q, size=50))
+        fresh = open_index(tmp_path / "fresh").search(SearchRequest(q=q, size=50))
+        assert updated.total == fresh.total > 0
+        assert {h.id for h in updated.hits} == {h.id for h in fresh.hits}
