@@ -1,6 +1,7 @@
 """Shared fixtures: indexes are built once per session in temporary folders."""
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -60,3 +61,9 @@ def app(sample_index_dir):
 @pytest.fixture()
 def client(app):
     return app.test_client()
+
+
+def write_articles(folder, name, articles):
+    """A JSON Lines file of `articles` (dicts) at folder/name, the folder made if needed."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_text("\n".join(json.dumps(a, ensure_ascii=False) for a in articles), encoding="utf-8")

@@ -1,10 +1,9 @@
 """The numpy query engine: phrases on the forward file, scores, and updates that move documents."""
-import json
-
 import numpy as np
 import pytest
 from whoosh import query as wq
 
+from conftest import write_articles
 from search import open_index, rebuild, update
 from search.index import FORWARD, current_generation
 from search.results import SearchRequest
@@ -20,15 +19,10 @@ ARTICLES = [
 ]
 
 
-def _write(folder, name, articles):
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / name).write_text("\n".join(json.dumps(a, ensure_ascii=False) for a in articles), encoding="utf-8")
-
-
 @pytest.fixture(scope="module")
 def engine_index(tmp_path_factory):
     source = tmp_path_factory.mktemp("engine-src")
-    _write(source, "a.jsonl", ARTICLES)
+    write_articles(source, "a.jsonl", ARTICLES)
     index_dir = tmp_path_factory.mktemp("engine-index")
     rebuild(source, index_dir)
     return source, index_dir
@@ -71,16 +65,16 @@ def test_exact_accents_rank_above_folded_matches(engine_index):
 def test_phrases_still_match_after_updates_move_documents(engine_index, tmp_path):
     source, _ = engine_index
     work = tmp_path / "src"
-    _write(work, "a.jsonl", ARTICLES)
+    write_articles(work, "a.jsonl", ARTICLES)
     index_dir = tmp_path / "index"
     rebuild(work, index_dir)
     for round_number in range(3):  # new segments, merges, deleted documents
-        _write(work, f"more-{round_number}.jsonl", [
+        write_articles(work, f"more-{round_number}.jsonl", [
             {"id": f"n{round_number}", "title": f"Tin số {round_number}",
              "text": "Trung tâm thông tin và truyền thông huyện vừa khai trương."}])
         update(work, index_dir)
     (work / "a.jsonl").unlink()
-    _write(work, "a2.jsonl", ARTICLES[1:])
+    write_articles(work, "a2.jsonl", ARTICLES[1:])
     update(work, index_dir)
     index = open_index(index_dir)
     assert set(ids(index, '"thông tin và truyền thông"')) == {"t-text", "n0", "n1", "n2"}
@@ -89,13 +83,13 @@ def test_phrases_still_match_after_updates_move_documents(engine_index, tmp_path
 
 def test_an_unfinished_forward_tail_is_cut_and_never_read(engine_index, tmp_path):
     work = tmp_path / "src"
-    _write(work, "a.jsonl", ARTICLES)
+    write_articles(work, "a.jsonl", ARTICLES)
     index_dir = tmp_path / "index"
     rebuild(work, index_dir)
     forward = current_generation(index_dir) / FORWARD
     with open(forward, "ab") as handle:  # what a killed update may leave behind
         handle.write(b"\x07\x00\x00")
-    _write(work, "b.jsonl", [{"id": "late", "title": "Muộn", "text": "Thông tin và truyền thông cuối ngày."}])
+    write_articles(work, "b.jsonl", [{"id": "late", "title": "Muộn", "text": "Thông tin và truyền thông cuối ngày."}])
     update(work, index_dir)
     assert forward.stat().st_size % 4 == 0
     index = open_index(index_dir)
@@ -111,11 +105,11 @@ def test_the_vocabulary_reads_each_segment_and_sums_document_frequencies(engine_
     from search.vocabulary import _doc_frequencies
 
     source = tmp_path / "src"
-    _write(source, "a.jsonl", ARTICLES)
-    _write(source, "b.jsonl", [{"id": "t-more", "title": "Hội nghị bàn tròn", "text": "Thông tin mới về bản tin."}])
+    write_articles(source, "a.jsonl", ARTICLES)
+    write_articles(source, "b.jsonl", [{"id": "t-more", "title": "Hội nghị bàn tròn", "text": "Thông tin mới về bản tin."}])
     index_dir = tmp_path / "index"
     rebuild(source, index_dir)
-    _write(source, "c.jsonl", [{"id": "t-late", "title": "Bản tin tối", "text": "Hội nghị thông tin xã."}])
+    write_articles(source, "c.jsonl", [{"id": "t-late", "title": "Bản tin tối", "text": "Hội nghị thông tin xã."}])
     update(source, index_dir)
     _, ix = open_whoosh(index_dir)
     with ix.reader() as reader:

@@ -1,11 +1,10 @@
 """The forward file's positions (search/positions.py): parts, gaps, folding, and what a
 merge leaves behind."""
-import json
-
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from conftest import write_articles
 from search import open_index, rebuild, update
 from search.index import FORWARD, current_generation, open_whoosh
 from search.positions import MAX_PARTS, Positions, add_part, part_ranges, write_part
@@ -48,16 +47,11 @@ def test_updates_fold_their_parts_into_one_past_the_limit(tmp_path):
     assert positions.of(7).tolist() == [6, 55, 104]
 
 
-def _write(folder, name, articles):
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / name).write_text("\n".join(json.dumps(a, ensure_ascii=False) for a in articles), encoding="utf-8")
-
-
 def test_a_phrase_in_a_document_merged_away_is_not_found_in_the_one_before_it(tmp_path):
     source, index_dir = tmp_path / "src", tmp_path / "index"
     # Same words as the phrase, not in its order, then an article with the phrase.
-    _write(source, "a.jsonl", [{"id": "before", "title": "Tin vắn", "text": "Tin về thông báo của xã và thông lệ."}])
-    _write(source, "b.jsonl", [{"id": "gone", "title": "Bản tin", "text": "Thông tin mới từ huyện."}])
+    write_articles(source, "a.jsonl", [{"id": "before", "title": "Tin vắn", "text": "Tin về thông báo của xã và thông lệ."}])
+    write_articles(source, "b.jsonl", [{"id": "gone", "title": "Bản tin", "text": "Thông tin mới từ huyện."}])
     rebuild(source, index_dir)
     assert [h.id for h in open_index(index_dir).search(SearchRequest(q='"thông tin"')).hits] == ["gone"]
     (source / "b.jsonl").unlink()
@@ -74,7 +68,7 @@ def test_a_phrase_in_a_document_merged_away_is_not_found_in_the_one_before_it(tm
 
 def test_without_positions_phrases_are_found_by_scanning_and_an_update_writes_them(tmp_path):
     source, index_dir = tmp_path / "src", tmp_path / "index"
-    _write(source, "a.jsonl", [{"id": "one", "title": "Bản tin", "text": "Thông tin mới từ huyện."},
+    write_articles(source, "a.jsonl", [{"id": "one", "title": "Bản tin", "text": "Thông tin mới từ huyện."},
                                {"id": "two", "title": "Tin vắn", "text": "Tin về thông báo của xã."}])
     rebuild(source, index_dir)
     generation = current_generation(index_dir)
@@ -83,7 +77,7 @@ def test_without_positions_phrases_are_found_by_scanning_and_an_update_writes_th
     for path in generation.glob("positions-*"):  # as an index built before positions were
         path.unlink()
     assert [h.id for h in open_index(index_dir).search(SearchRequest(q='"thông tin"')).hits] == expected
-    _write(source, "b.jsonl", [{"id": "three", "title": "Tin tối", "text": "Thông tin cuối ngày."}])
+    write_articles(source, "b.jsonl", [{"id": "three", "title": "Tin tối", "text": "Thông tin cuối ngày."}])
     update(source, index_dir)
     assert part_ranges(generation) == [(0, (generation / FORWARD).stat().st_size // 4)]
     found = open_index(index_dir).search(SearchRequest(q='"thông tin"'))
