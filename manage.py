@@ -127,17 +127,20 @@ def _plain(html: str) -> str:
 @click.option("--sort", type=click.Choice(SORTS), default="relevance", show_default=True)
 @click.option("--page", type=int, default=1, show_default=True)
 @click.option("--size", type=int, default=10, show_default=True)
+@click.option("--ignore-accents", "ignore_accents", is_flag=True,
+              help="Tìm không phân biệt dấu (bao = bão = báo = bảo).")
 @click.option("--json", "as_json", is_flag=True, help="In đúng tài liệu JSON của /api/search.")
 @click.option("--export", "export", type=click.Choice(FORMATS), help="Xuất mọi kết quả (csv hoặc jsonl).")
 @index_option
 def search(query, province, province_2025, year, category, source, date_from, date_to, sort, page, size,
-           as_json, export, index):
+           ignore_accents, as_json, export, index):
     if as_json and export:
         raise click.UsageError("--json và --export không dùng cùng nhau")
     filters = {"province": list(province), "province_2025": list(province_2025), "year": list(year),
                "category": list(category), "source": list(source)}
     request = SearchRequest(q=query, filters={k: v for k, v in filters.items() if v}, date_from=date_from,
-                            date_to=date_to, sort=sort, page=page, size=size)
+                            date_to=date_to, sort=sort, page=page, size=size,
+                            accents="ignore" if ignore_accents else "exact")
     searcher = open_index(_config(index).index_dir)
     if export:
         for line in export_lines(searcher.export(request), export):
@@ -148,8 +151,8 @@ def search(query, province, province_2025, year, category, source, date_from, da
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
         return
     click.echo(f"Tìm thấy {result.total} bài viết ({result.took_ms / 1000:.3f} giây)".replace(".", ","))
-    if result.matching == "any" and result.total:
-        click.echo("(không bài nào chứa đủ mọi từ; đang hiện các bài chứa một số từ)")
+    for notice in result.notices:
+        click.echo(f"({notice})")
     if result.suggestion:
         click.echo(f"Có phải bạn muốn tìm: {result.suggestion}")
     for number, hit in enumerate(result.hits, start=(result.page - 1) * result.size + 1):

@@ -329,11 +329,13 @@ class TokenKindsFilter(Filter):
 
 class PreAnalyzed(NamedTuple):
     """A field's analysis computed ahead, in a worker process: the count of each distinct term
-    ({term: frequency}, as Whoosh's Frequency format counts them) and the field's forward
-    sequence (`forward_hash` of each folded syllable, in order)."""
+    ({term: frequency}, as Whoosh's Frequency format counts them), the field's forward
+    sequence (`forward_hash` of each folded syllable, in order) and beside it each syllable's
+    `mark_code` (which of the accented forms of that folded syllable it is)."""
 
     counts: dict[str, int]
     forward: array = array("I")
+    marks: array = array("H")
 
 
 @lru_cache(maxsize=500_000)
@@ -342,37 +344,57 @@ def forward_hash(folded: str) -> int:
     return zlib.crc32(folded.encode("utf-8")) | 1
 
 
+UNMARKED = 0  # mark code of a syllable written without marks
+ANY_MARK = 0xFFFF  # mark code of a place whose marks were not recorded (matches every form)
+
+
 @lru_cache(maxsize=500_000)
-def _syllable_terms(syllable: str) -> tuple[str, str, int]:
-    """A syllable as written → its exact term, its folded term and that term's forward hash."""
+def mark_code(exact: str) -> int:
+    """Which accented form of its folded syllable a normalised syllable is, as 16 bits:
+    UNMARKED without marks, else a hash of the syllable (never UNMARKED or ANY_MARK). Two
+    forms of one folded syllable ("bão", "báo") get different codes; a phrase's exact
+    syllables are checked with them at the positions its folded hashes were found."""
+    if fold_accents(exact) == exact:
+        return UNMARKED
+    return zlib.crc32(exact.encode("utf-8")) % (ANY_MARK - 1) + 1
+
+
+@lru_cache(maxsize=500_000)
+def _syllable_terms(syllable: str) -> tuple[str, str, int, int]:
+    """A syllable as written → its exact term, its folded term, that term's forward hash and
+    the syllable's mark code."""
     exact = normalize_syllable(syllable)
     folded = folded_term(exact)
-    return exact, folded, forward_hash(folded)
+    return exact, folded, forward_hash(folded), mark_code(exact)
 
 
-def term_counts(text: str, forward: array | None = None) -> dict[str, int]:
+def term_counts(text: str, forward: array | None = None, marks: array | None = None) -> dict[str, int]:
     """{term: frequency} of `text`'s tokens: the PIPELINE's, computed without Token objects.
-    Phrases are checked on the forward file, not on positions: with `forward`, the folded
-    syllables' hashes are appended to it in order (every syllable has one folded token)."""
+    Phrases are checked on the forward file, not on positions: with `forward` (and `marks`),
+    the folded syllables' hashes (and mark codes) are appended in order (every syllable has
+    one folded token)."""
     counts: dict[str, int] = {}
     get = counts.get
     add = forward.append if forward is not None else None
+    add_mark = marks.append if marks is not None else None
     for word in word_strings(text):
         terms = [_syllable_terms(syllable) for syllable in word]
-        for exact, folded, hashed in terms:
+        for exact, folded, hashed, marked in terms:
             counts[exact] = get(exact, 0) + 1
             counts[folded] = get(folded, 0) + 1
             if add is not None:
                 add(hashed)
+            if add_mark is not None:
+                add_mark(marked)
         if len(terms) > 1:
-            compound = word_term([exact for exact, _, _ in terms])
+            compound = word_term([t[0] for t in terms])
             counts[compound] = get(compound, 0) + 1
     return counts
 
 
 def pre_analyze(text: str) -> PreAnalyzed:
-    forward = array("I")
-    return PreAnalyzed(term_counts(text, forward), forward)
+    forward, marks = array("I"), array("H")
+    return PreAnalyzed(term_counts(text, forward, marks), forward, marks)
 
 
 def VietnameseAnalyzer() -> Composable:

@@ -27,8 +27,8 @@ from whoosh import query as wq
 from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.util.numeric import byte_to_length
 
-from .analysis import FOLDED_PREFIX, forward_hash
-from .positions import Positions, read_u32
+from .analysis import FOLDED_PREFIX, forward_hash, mark_code
+from .positions import MARKS, Positions, of_form, read_u16, read_u32
 from .ranking import WEIGHTING, Adjacent, robertson_idf
 from .text import fold_accents
 
@@ -40,14 +40,17 @@ _LENGTH_OF_BYTE = np.array([byte_to_length(b) for b in range(256)], dtype=np.flo
 
 
 class Forward:
-    """The forward file of a generation, with each document's place in it and the positions of
-    each syllable hash (search/positions.py). Read with positional reads, not memory-mapped."""
+    """The forward file of a generation, with each document's place in it, the positions of
+    each syllable hash (search/positions.py) and the marks file beside it (each place's
+    accented form). Read with positional reads, not memory-mapped."""
 
     def __init__(self, path: Path, starts: np.ndarray, title_lengths: np.ndarray, live: np.ndarray,
                  text_lengths: np.ndarray | None = None):
         self._file = open(path, "rb")
         self.length = os.fstat(self._file.fileno()).st_size // 4  # entries
-        self.positions = Positions(path.parent, self._file, self.length)
+        marks = path.parent / MARKS
+        self._marks = open(marks, "rb") if marks.exists() and marks.stat().st_size >= 2 * self.length else None
+        self.positions = Positions(path.parent, self._file, self.length, self._marks)
         self.starts = starts  # int64 per docnum
         self.title_lengths = title_lengths  # int64 per docnum
         order = np.argsort(starts, kind="stable")
@@ -66,18 +69,21 @@ class Forward:
         slot = np.searchsorted(self._sorted_starts, at, side="right") - 1
         return self._sorted_docs[np.maximum(slot, 0)]
 
-    def phrase(self, field: str, folded: list[str], candidates: np.ndarray, memo: dict | None = None) -> np.ndarray:
-        """bool per docnum: the folded terms occur in this order in `field`, in one of the
-        `candidates` (bool per docnum). When the candidates are many, the occurrences are found
-        once for every field and kept in `memo` (a request's: title and text share them)."""
+    def phrase(self, field: str, syllables: list[tuple[str, int | None]], candidates: np.ndarray,
+               memo: dict | None = None) -> np.ndarray:
+        """bool per docnum: the syllables occur in this order in `field`, in one of the
+        `candidates` (bool per docnum). Each syllable is (folded term, mark code): the mark code
+        asks for that accented form, None for any. When the candidates are many, the
+        occurrences are found once for every field and kept in `memo` (a request's: title and
+        text share them)."""
         size = len(self.starts)
         mask = np.zeros(size, dtype=bool)
         if not size or not self.length:
             return mask
         few = candidates.sum() * 4 < size
-        key = ("occurrences", tuple(folded))
+        key = ("occurrences", tuple(syllables))
         if few or memo is None or key not in memo:
-            found = self._occurrences(folded, candidates if few else None)
+            found = self._occurrences(syllables, candidates if few else None)
             if not few and memo is not None:
                 memo[key] = found
         else:
@@ -86,15 +92,17 @@ class Forward:
         mask[docs[in_title if field == "title" else ~in_title]] = True
         return mask & self._live
 
-    def _occurrences(self, folded: list[str], candidates: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
-        """(docnum, in the title?) of each place where the folded terms occur in order. Starts
-        from the positions of the rarest term (only those in `candidates`, when given); each other
-        term is checked in the file itself when few places remain, else by a merge with its own
-        positions."""
-        codes = [forward_hash(t) for t in folded]
+    def _occurrences(self, syllables: list[tuple[str, int | None]], candidates: np.ndarray | None
+                     ) -> tuple[np.ndarray, np.ndarray]:
+        """(docnum, in the title?) of each place where the syllables occur in order. Starts
+        from the positions of the rarest one (only those in `candidates`, when given); each other
+        syllable is checked in the files themselves when few places remain, else by a merge with
+        its own positions."""
+        codes = [forward_hash(folded) for folded, _ in syllables]
+        marks = [mark if self._marks is not None else None for _, mark in syllables]
         counts = [self.positions.count(c) for c in codes]
         anchor = min(range(len(codes)), key=counts.__getitem__)
-        hits = self.positions.of(codes[anchor])
+        hits = self.positions.of(codes[anchor], marks[anchor])
         if len(hits) and candidates is not None:  # few candidates: drop the other hits now
             docs = self._docs(hits)
             hits = hits[candidates[docs] & (hits >= self.starts[docs]) & (hits < self.ends[docs])]
@@ -105,10 +113,9 @@ class Forward:
             inside = (want >= 0) & (want < self.length)
             hits, want = hits[inside], want[inside]
             if len(hits) <= 16 and len(hits) * 64 < counts[i]:  # a few reads of 4 bytes
-                found = [read_u32(self._file, 4 * int(w), 1) for w in want]
-                hits = hits[np.array([len(f) == 1 and f[0] == code for f in found], dtype=bool)]
+                hits = hits[np.array([self._is_at(int(w), code, marks[i]) for w in want], dtype=bool)]
             else:
-                other = self.positions.of(code)
+                other = self.positions.of(code, marks[i])
                 if not len(other):
                     hits = hits[:0]
                     break
@@ -119,6 +126,12 @@ class Forward:
         inside = (hits >= self.starts[docs]) & (hits < self.ends[docs])
         hits, docs = hits[inside], docs[inside]
         return docs, hits < self.starts[docs] + self.title_lengths[docs]
+
+    def _is_at(self, place: int, code: int, mark: int | None) -> bool:
+        found = read_u32(self._file, 4 * place, 1)
+        if len(found) != 1 or found[0] != code:
+            return False
+        return mark is None or bool(of_form(read_u16(self._marks, 2 * place, 1), mark).all())
 
 
 class Engine:
@@ -282,11 +295,12 @@ class Engine:
         return mask, scores
 
     def _in_order(self, field: str, words: list[str], candidates: np.ndarray, memo: dict) -> np.ndarray:
-        """Where the words occur in order. Exact (accented) words are checked by their folded
-        forms here; the caller already requires each exact word in the document."""
-        folded = [w if w.startswith(FOLDED_PREFIX) else FOLDED_PREFIX + fold_accents(w) for w in words]
+        """Where the words occur in order: a folded term in any accented form, an exact term
+        in its own (by its mark code)."""
+        syllables = [(w, None) if w.startswith(FOLDED_PREFIX) else (FOLDED_PREFIX + fold_accents(w), mark_code(w))
+                     for w in words]
         if self.forward is not None:
-            return self.forward.phrase(field, folded, candidates, memo)
+            return self.forward.phrase(field, syllables, candidates, memo)
         # An index without a forward file (built by an older version): Whoosh's phrase matcher.
         from whoosh.searching import Searcher
 

@@ -1,14 +1,16 @@
-"""Highlights: query syllables (accented or folded matches alike) in <mark>, at exact offsets
-of the original text; everything else HTML-escaped. No pyvi here: marking needs syllables only."""
+"""Highlights: query syllables (as typed: exact where typed with marks, any form where typed
+without) in <mark>, at exact offsets of the original text; everything else HTML-escaped. No
+pyvi here: marking needs syllables only."""
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import lru_cache
 from html import escape
 from itertools import takewhile
 
-from .analysis import SYLLABLE
-from .text import FOLD_TABLE, fold_accents
+from .analysis import SYLLABLE, normalize_syllable
+from .text import FOLD_TABLE, fold_accents, has_accents
 
 SNIPPET_CHARS = 160
 SNIPPET_FRAGMENTS = 2
@@ -18,16 +20,38 @@ SCAN_LIMIT = 300_000  # snippets look at the start of very long texts only
 
 def matched_spans(text: str, sequences: set[tuple[str, ...]], limit: int | None = None
                   ) -> list[tuple[int, int, tuple[str, ...]]]:
-    """(start, end, sequence) for every run of syllables of `text` whose folded forms are a
-    queried sequence: a compound is marked only where it stands whole ("đại hội", not "đại biểu")."""
+    """(start, end, sequence) for every run of syllables of `text` that is a queried sequence:
+    a syllable typed with marks only in that form, one typed without in any form; a compound
+    is marked only where it stands whole ("đại hội", not "đại biểu")."""
     if not sequences:
         return []
     scanned = text if limit is None else text[:limit]
-    if _COMBINING.search(scanned):  # not NFC: marks apart from their letters
+    if _COMBINING.search(scanned) or _compatibility_letters().search(scanned):
+        # marks apart from their letters, or full-width letters: syllable by syllable, normalised
         return _matched_spans_by_syllable(scanned, sequences)
-    pattern = _pattern(tuple(sorted(sequences, key=lambda seq: (-len(seq), seq))))
-    return [(m.start(), m.end(), tuple(fold_accents(x.lower()) for x in SYLLABLE.findall(m.group())))
-            for m in pattern.finditer(scanned)]
+    by_folded: dict[tuple[str, ...], list[tuple[str, ...]]] = {}
+    for seq in sequences:
+        by_folded.setdefault(tuple(fold_accents(x) for x in seq), []).append(seq)
+    pattern = _pattern(tuple(sorted(by_folded, key=lambda seq: (-len(seq), seq))))
+    spans = []
+    for m in pattern.finditer(scanned):
+        found = [normalize_syllable(x) for x in SYLLABLE.findall(m.group())]
+        seq = _typed_match(found, by_folded.get(tuple(fold_accents(x) for x in found), ()))
+        if seq is not None:
+            spans.append((m.start(), m.end(), seq))
+        else:  # not the typed forms as a whole: a shorter queried sequence may stand inside it
+            spans += [(a + m.start(), b + m.start(), f)
+                      for a, b, f in _matched_spans_by_syllable(m.group(), sequences)]
+    return spans
+
+
+def _typed_match(found: list[str], typed: list[tuple[str, ...]]) -> tuple[str, ...] | None:
+    """The queried sequence that the normalised syllables `found` are, if any: each syllable
+    typed with marks equal, each typed without any form of it (the folded forms are equal)."""
+    for seq in typed:
+        if all(not has_accents(want) or want == got for want, got in zip(seq, found)):
+            return seq
+    return None
 
 
 def _letter(folded: str) -> str:
@@ -37,6 +61,14 @@ def _letter(folded: str) -> str:
 
 
 _COMBINING = re.compile("[\u0300-\u036f]")
+
+
+@lru_cache(maxsize=1)
+def _compatibility_letters() -> re.Pattern:
+    """Letters and digits that NFKC turns into others (full-width "ｂ", "ﬁ", "²")."""
+    chars = [chr(c) for c in (*range(0xA0, 0x3000), *range(0xFB00, 0xFFF0))
+             if chr(c).isalnum() and unicodedata.normalize("NFKC", chr(c)) != chr(c)]
+    return re.compile(f"[{re.escape(''.join(chars))}]")
 _VARIANTS: dict[str, str] = {}
 for _code, _base in FOLD_TABLE.items():
     if _base is not None and chr(_code).lower() == chr(_code):
@@ -54,14 +86,15 @@ def _pattern(sequences: tuple[tuple[str, ...], ...]) -> re.Pattern:
 def _matched_spans_by_syllable(text: str, sequences: set[tuple[str, ...]]) -> list[tuple[int, int, tuple[str, ...]]]:
     by_first: dict[str, list[tuple[str, ...]]] = {}
     for seq in sorted(sequences, key=len, reverse=True):
-        by_first.setdefault(seq[0], []).append(seq)
-    tokens = [(m.start(), m.end(), fold_accents(m.group().lower())) for m in SYLLABLE.finditer(text)]
-    forms = [t[2] for t in tokens]
+        by_first.setdefault(fold_accents(seq[0]), []).append(seq)
+    tokens = [(m.start(), m.end(), normalize_syllable(m.group())) for m in SYLLABLE.finditer(text)]
+    forms = [fold_accents(t[2]) for t in tokens]
     spans = []
     i = 0
     while i < len(tokens):
         for seq in by_first.get(forms[i], ()):
-            if tuple(forms[i:i + len(seq)]) == seq:
+            found = [t[2] for t in tokens[i:i + len(seq)]]
+            if tuple(forms[i:i + len(seq)]) == tuple(fold_accents(x) for x in seq) and _typed_match(found, [seq]):
                 spans.append((tokens[i][0], tokens[i + len(seq) - 1][1], seq))
                 i += len(seq)
                 break

@@ -30,12 +30,12 @@ from whoosh.columns import NumericColumn
 from whoosh.fields import COLUMN, ID, STORED, TEXT, Schema
 from whoosh.system import pack_uint
 
-from .analysis import VietnameseAnalyzer, pre_analyze, term_counts
+from .analysis import ANY_MARK, UNMARKED, PreAnalyzed, VietnameseAnalyzer, pre_analyze, term_counts
 from .articles import FACET_FIELDS, Article, RebuildSummary, Skipped
 from .errors import IndexBusy, IndexMissing, SourceMissing
 from .ingest import Pending, content_key, iter_pending
 from .ingest.readers import derived_title, source_files
-from .positions import add_part, write_part
+from .positions import MARKS, add_part, write_part
 from .postings_writer import BulkWriter, RollingWriter
 
 CURRENT = "current"
@@ -92,8 +92,10 @@ def make_schema() -> Schema:
 
 
 class ForwardFile:
-    """The generation's forward file, appended to under the container lock. A tail left by an
-    interrupted run is never referenced (offsets live in the committed index) and is cut off."""
+    """The generation's forward file and, entry for entry beside it, the mark codes of its
+    syllables; appended to under the container lock. A tail left by an interrupted run is never
+    referenced (offsets live in the committed index) and is cut off; a marks file shorter than
+    the forward file (an index built before it) is padded with ANY_MARK, so it stays aligned."""
 
     def __init__(self, generation: Path):
         self.handle = open(generation / FORWARD, "ab")
@@ -102,22 +104,35 @@ class ForwardFile:
             self.handle.truncate(size - size % 4)
             self.handle.seek(0, os.SEEK_END)
         self.offset = self.handle.tell() // 4
+        self.marks = open(generation / MARKS, "ab")
+        entries = self.marks.tell() // 2
+        if entries > self.offset or self.marks.tell() % 2:
+            self.marks.truncate(2 * min(entries, self.offset))
+            self.marks.seek(0, os.SEEK_END)
+            entries = self.marks.tell() // 2
+        for at in range(entries, self.offset, 1 << 20):
+            (array("H", [ANY_MARK]) * min(1 << 20, self.offset - at)).tofile(self.marks)
 
-    def add(self, title: array, text: array) -> tuple[int, int, int]:
-        """Append one article's hashes; (its start, its title's and its text's syllable counts)."""
+    def add(self, title: PreAnalyzed, text: PreAnalyzed) -> tuple[int, int, int]:
+        """Append one article's hashes and marks; (its start, its title's and its text's
+        syllable counts)."""
         start = self.offset
-        for part in (title, _SEPARATOR, text, _SEPARATOR):
+        for part in (title.forward, _SEPARATOR, text.forward, _SEPARATOR):
             part.tofile(self.handle)
-        self.offset += len(title) + len(text) + 2
-        return start, len(title), len(text)
+        for part in (title.marks, _NO_MARK, text.marks, _NO_MARK):
+            part.tofile(self.marks)
+        self.offset += len(title.forward) + len(text.forward) + 2
+        return start, len(title.forward), len(text.forward)
 
     def close(self) -> None:
-        self.handle.flush()
-        os.fsync(self.handle.fileno())
-        self.handle.close()
+        for handle in (self.handle, self.marks):
+            handle.flush()
+            os.fsync(handle.fileno())
+            handle.close()
 
 
 _SEPARATOR = array("I", [0])
+_NO_MARK = array("H", [UNMARKED])
 
 
 def has_own_title(article: Article) -> bool:
@@ -375,7 +390,7 @@ def _add_prepared(writer, forward: ForwardFile, source_dir: Path, summary: Rebui
     seen_ids.add(item.id)
     doc = article_document(item, origin, _fingerprint(path), key)
     doc["title"], doc["text"] = tokens[0].counts, tokens[1].counts
-    doc["fwd"], doc["fwd_title"], text_length = forward.add(tokens[0].forward, tokens[1].forward)
+    doc["fwd"], doc["fwd_title"], text_length = forward.add(tokens[0], tokens[1])
     if "fwd_text" in writer.schema:  # an index built before the column: ends are then inferred
         doc["fwd_text"] = text_length
     writer.add_document(**doc)
@@ -463,6 +478,7 @@ def update(source_dir: str | os.PathLike, index_dir: str | os.PathLike,
         except BaseException:
             writer.cancel()
             forward.handle.close()
+            forward.marks.close()
             raise
         # After the commit: a range left without a part (interrupted, disk full) is scanned by readers.
         try:

@@ -8,6 +8,8 @@ A generation holds parts, each covering a range [start, end) of the forward file
     positions-<start>-<end>.codes.npy    uint32: the distinct hashes, ascending
     positions-<start>-<end>.offsets.npy  int64: where each hash's positions begin, then the end
     positions-<start>-<end>.pos.npy      uint32: positions, grouped by hash, ascending
+    positions-<start>-<end>.marks.npy    uint16: the mark code at each of those positions (from
+                                         MARKS; a part without it matches every form)
 
 `rebuild` writes one part for the whole file, `update` one for what it appended, and folds the
 parts into one when there are more than MAX_PARTS. Ranges that no part covers (an update
@@ -22,11 +24,14 @@ from pathlib import Path
 
 import numpy as np
 
+from .analysis import ANY_MARK
+
 MAX_PARTS = 6
 _PART = re.compile(r"positions-(\d+)-(\d+)\.pos\.npy")
 _CHUNK = 1 << 23  # entries read at a time while building a part (32 MB)
 BUCKET_BITS = 3  # a part is built in 8 ranges of hashes, by their top bits
-_ARRAYS = ("codes", "offsets", "pos")
+_ARRAYS = ("codes", "offsets", "marks", "pos")
+MARKS = "marks.u16"  # beside the forward file: analysis.mark_code of each entry
 
 
 def _name(start: int, end: int, kind: str) -> str:
@@ -49,26 +54,35 @@ def write_part(generation: Path, forward: Path, start: int, end: int) -> None:
     if end <= start or end >= 1 << 32:  # positions are uint32; a bigger file is scanned
         return
     temporaries = {kind: generation / f".{_name(start, end, kind)}.{os.getpid()}.tmp" for kind in _ARRAYS}
+    marks_path = forward.parent / MARKS
+    marks = None
+    if marks_path.exists() and marks_path.stat().st_size >= 2 * end:
+        marks = np.memmap(marks_path, dtype=np.uint16, mode="r", shape=(end,))
     total = sum(int(np.count_nonzero(chunk)) for _, chunk in _chunks(forward, start, end))
     codes, offsets = [], [np.zeros(1, np.int64)]
     written = 0
-    with open(temporaries["pos"], "wb") as out:
-        np.lib.format.write_array_header_1_0(out, {"descr": np.dtype(np.uint32).str, "fortran_order": False,
-                                                   "shape": (total,)})
+    with open(temporaries["pos"], "wb") as out, open(temporaries["marks"], "wb") as marks_out:
+        for handle, dtype in ((out, np.uint32), (marks_out, np.uint16)):
+            np.lib.format.write_array_header_1_0(handle, {"descr": np.dtype(dtype).str, "fortran_order": False,
+                                                          "shape": (total,)})
         for bucket in range(1 << BUCKET_BITS):
             keys = _bucket_keys(forward, start, end, bucket)
             if not len(keys):
                 continue
             keys.sort()
             bucket_codes = (keys >> np.uint64(32)).astype(np.uint32)
-            keys.astype(np.uint32).tofile(out)  # the low 32 bits: positions
+            places = keys.astype(np.uint32)  # the low 32 bits: positions
+            places.tofile(out)
+            (marks[places] if marks is not None else np.full(len(places), ANY_MARK, np.uint16)).tofile(marks_out)
             heads = np.flatnonzero(np.diff(bucket_codes)) + 1
             first = np.concatenate(([0], heads))
             codes.append(bucket_codes[first])
             offsets.append(np.append(first[1:], len(keys)).astype(np.int64) + written)
             written += len(keys)
-        out.flush()
-        os.fsync(out.fileno())
+        for handle in (out, marks_out):
+            handle.flush()
+            os.fsync(handle.fileno())
+    del marks
     arrays = {"codes": np.concatenate(codes) if codes else np.zeros(0, np.uint32),
               "offsets": np.concatenate(offsets)}
     for kind in ("codes", "offsets"):
@@ -121,19 +135,17 @@ def add_part(generation: Path, forward: Path, start: int, end: int) -> None:
 
 
 class _Part:
-    """One part: the hashes and offsets in memory, the positions read from the file when asked
-    (a positional read, not a memory map: pages a query touched do not stay in the server's
-    resident memory)."""
+    """One part: the hashes and offsets in memory, the positions (and their marks) read from the
+    files when asked (positional reads, not memory maps: pages a query touched do not stay in
+    the server's resident memory)."""
 
     def __init__(self, generation: Path, start: int, end: int):
         self.start, self.end = start, end
         self.codes = np.load(generation / _name(start, end, "codes"))
         self.offsets = np.load(generation / _name(start, end, "offsets"))
-        path = generation / _name(start, end, "pos")
-        header = np.load(path, mmap_mode="r")  # only to learn where the array's bytes begin
-        self._base, self._length = header.offset, len(header)
-        del header
-        self._file = open(path, "rb")
+        self._file, self._base = _array_file(generation / _name(start, end, "pos"))
+        marks = generation / _name(start, end, "marks")
+        self._marks, self._marks_base = _array_file(marks) if marks.exists() else (None, 0)
 
     def _slot(self, code: int) -> int:
         i = int(np.searchsorted(self.codes, code))
@@ -143,12 +155,29 @@ class _Part:
         i = self._slot(code)
         return int(self.offsets[i + 1] - self.offsets[i]) if i >= 0 else 0
 
-    def of(self, code: int) -> np.ndarray:
+    def of(self, code: int, mark: int | None = None) -> np.ndarray:
+        """The positions of `code`; with `mark`, only those of that accented form."""
         i = self._slot(code)
         if i < 0:
             return np.zeros(0, dtype=np.uint32)
         first, last = int(self.offsets[i]), int(self.offsets[i + 1])
-        return read_u32(self._file, self._base + 4 * first, last - first)
+        places = read_u32(self._file, self._base + 4 * first, last - first)
+        if mark is None or self._marks is None:
+            return places
+        return places[of_form(read_u16(self._marks, self._marks_base + 2 * first, last - first), mark)]
+
+
+def _array_file(path: Path):
+    """An open .npy file and where its array's bytes begin."""
+    header = np.load(path, mmap_mode="r")
+    base = header.offset
+    del header
+    return open(path, "rb"), base
+
+
+def of_form(marks: np.ndarray, mark: int) -> np.ndarray:
+    """bool per place: its mark code is `mark`, or was not recorded."""
+    return (marks == mark) | (marks == ANY_MARK)
 
 
 def read_u32(handle, byte_offset: int, count: int) -> np.ndarray:
@@ -157,12 +186,19 @@ def read_u32(handle, byte_offset: int, count: int) -> np.ndarray:
     return np.frombuffer(data, dtype=np.uint32, count=len(data) // 4)
 
 
+def read_u16(handle, byte_offset: int, count: int) -> np.ndarray:
+    data = os.pread(handle.fileno(), 2 * count, byte_offset)
+    return np.frombuffer(data, dtype=np.uint16, count=len(data) // 2)
+
+
 class Positions:
     """Sorted positions of a hash in a forward file of `length` entries, from the parts that
-    tile it and a direct scan of what they leave uncovered."""
+    tile it and a direct scan of what they leave uncovered; optionally only those of one
+    accented form (`mark`, checked against the marks file beside the forward file)."""
 
-    def __init__(self, generation: Path, forward, length: int):
+    def __init__(self, generation: Path, forward, length: int, marks=None):
         self.forward = forward  # the forward file, open for reading
+        self.marks = marks  # the marks file, open for reading, or None (every form matches)
         self.parts: list[_Part] = []
         covered = 0
         for start, end in part_ranges(generation):
@@ -182,17 +218,22 @@ class Positions:
         if at < length:
             self.gaps.append((at, length))
 
-    def _scan(self, code: int, a: int, b: int) -> np.ndarray:
-        return np.flatnonzero(read_u32(self.forward, 4 * a, b - a) == code) + a
+    def _scan(self, code: int, a: int, b: int, mark: int | None = None) -> np.ndarray:
+        places = np.flatnonzero(read_u32(self.forward, 4 * a, b - a) == code)
+        if mark is not None and self.marks is not None and len(places):
+            marks = read_u16(self.marks, 2 * a, b - a)
+            places = places[places < len(marks)]
+            places = places[of_form(marks[places], mark)]
+        return places + a
 
     def count(self, code: int) -> int:
         """How many positions `code` has (gaps counted by scanning them)."""
         return sum(p.count(code) for p in self.parts) + sum(len(self._scan(code, a, b)) for a, b in self.gaps)
 
-    def of(self, code: int) -> np.ndarray:
-        """Every position of `code`, ascending, as int64."""
-        pieces = [(p.start, p.of(code)) for p in self.parts]
-        pieces += [(a, self._scan(code, a, b)) for a, b in self.gaps]
+    def of(self, code: int, mark: int | None = None) -> np.ndarray:
+        """Every position of `code` (of its accented form `mark`, when given), ascending, as int64."""
+        pieces = [(p.start, p.of(code, mark)) for p in self.parts]
+        pieces += [(a, self._scan(code, a, b, mark)) for a, b in self.gaps]
         pieces = [piece for _, piece in sorted(pieces, key=lambda x: x[0]) if len(piece)]
         if not pieces:
             return np.zeros(0, dtype=np.int64)

@@ -25,7 +25,7 @@ from .articles import FACET_FIELDS
 from .ranking import Adjacent
 from .synonyms import find_variants
 from .vocabulary import Vocabulary
-from .text import fold_accents, has_accents, normalize, to_nfc
+from .text import fold_accents, has_accents, normalize, to_nfkc
 
 # How much each kind of evidence weighs: exact accents and whole compounds above folded syllables.
 W_WORD = 0.1  # bonuses: the syllables of a compound or phrase already score one by one
@@ -47,6 +47,9 @@ W_PAIR_ACCENTLESS = 1.2
 # any article that happens to say "bao nhiêu" above the one about the question's subject.
 W_QUESTION = 0.3
 ALL_WORDS_LIMIT = 3  # up to this many words: every word must match
+# …or up to this many syllables: the index's vocabulary knows some names and terms ("miền Trung",
+# "bão lũ") only as syllables, yet such a query is still a few words, not a sentence.
+ALL_SYLLABLES_LIMIT = 4
 
 TEXT_FIELDS = ("title", "text")
 FILTER_FIELDS = FACET_FIELDS
@@ -85,43 +88,50 @@ class ParsedQuery:
     excluded: list[Unit] = dataclass_field(default_factory=list)
     filters: dict[str, list[str]] = dataclass_field(default_factory=dict)  # from province:…, year:…
     year_range: tuple[int, int] | None = None
+    sentence: bool = False  # too many words to require them all: any word matches
 
     @property
     def is_empty(self) -> bool:
         return not self.units and not self.excluded
 
     def match_forms(self) -> set[tuple[str, ...]]:
-        """Accent-folded syllable sequences to highlight, one per queried word or phrase."""
-        return {tuple(fold_accents(s) for s in u.syllables)
-                for unit in self.units for u in [unit, *unit.alternatives] if u.syllables}
+        """Syllable sequences to highlight, one per queried word or phrase, as typed: a syllable
+        with marks marks only that form, one without marks every form (highlight.matched_spans)."""
+        return {tuple(u.syllables) for unit in self.units for u in [unit, *unit.alternatives] if u.syllables}
 
 
-def words_of(text: str, field_name: str | None = None, vocabulary: Vocabulary | None = None) -> list[Unit]:
-    """Plain text → word units: known abbreviations and variants expanded, compounds kept whole
-    (by pyvi for accented text, by the index's vocabulary for accentless text)."""
+def words_of(text: str, field_name: str | None = None, vocabulary: Vocabulary | None = None,
+             in_context: bool = False) -> list[Unit]:
+    """Plain text → word units: known abbreviations and variants expanded, compounds kept whole.
+    Compounds are those of the index's vocabulary, found on the folded syllables, so that the
+    split depends neither on the marks typed nor on the order of the words; `in_context` (a
+    sentence, where matching is by any word and the split only ranks) asks pyvi instead, which
+    segments a sentence by its context. Without a vocabulary, pyvi too."""
     sylls = syllables(text, segment_words=False)
     normalized = [normalize(s.text) for s in sylls]
     units: list[Unit] = []
     cursor = 0
     for start, end, group in find_variants(normalized):
-        units += _plain_units(text, sylls[cursor:start], normalized[cursor:start], field_name, vocabulary)
+        units += _plain_units(text, sylls[cursor:start], normalized[cursor:start], field_name, vocabulary, in_context)
         matched = tuple(fold_accents(s) for s in normalized[start:end])
         alternatives = [Unit(list(v), phrase=True, field=field_name)
                         for v in group if tuple(fold_accents(s) for s in v) != matched]
         units.append(Unit(normalized[start:end], phrase=True, field=field_name, alternatives=alternatives))
         cursor = end
-    units += _plain_units(text, sylls[cursor:], normalized[cursor:], field_name, vocabulary)
+    units += _plain_units(text, sylls[cursor:], normalized[cursor:], field_name, vocabulary, in_context)
     return units
 
 
 def _plain_units(text: str, sylls: list, normalized: list[str], field_name: str | None,
-                 vocabulary: Vocabulary | None) -> list[Unit]:
+                 vocabulary: Vocabulary | None, in_context: bool) -> list[Unit]:
     if not sylls:
         return []
-    if vocabulary is not None and not any(has_accents(s) for s in normalized):
-        return [Unit(normalized[a:b], field=field_name, restoring=True,
-                     restored=vocabulary.restorations(tuple(normalized[a:b])))
-                for a, b in vocabulary.segment_folded(normalized)]
+    accentless = not any(has_accents(s) for s in normalized)
+    if vocabulary is not None and (accentless or not in_context):
+        folded = [fold_accents(s) for s in normalized]
+        return [Unit(normalized[a:b], field=field_name, restoring=accentless,
+                     restored=vocabulary.restorations(tuple(folded[a:b])) if accentless else [])
+                for a, b in vocabulary.segment_folded(folded)]
     span = text[sylls[0].start:sylls[-1].end]
     return [Unit([normalize(s.text) for s in group], field=field_name) for group in word_groups(syllables(span))]
 
@@ -149,15 +159,27 @@ def phrase_of(text: str, field_name: str | None = None) -> Unit | None:
     return Unit(sylls, phrase=True, field=field_name) if sylls else None
 
 
-def parse(text: str, vocabulary: Vocabulary | None = None) -> ParsedQuery:
-    text = to_nfc(text)
+def parse(text: str, vocabulary: Vocabulary | None = None, ignore_accents: bool = False) -> ParsedQuery:
+    """The query language → a ParsedQuery. With `ignore_accents`, as if typed without marks."""
+    text = to_nfkc(text)
+    if ignore_accents:
+        text = fold_accents(text)
+    parsed = _parse(text, vocabulary, in_context=False)
+    if len(parsed.units) > ALL_WORDS_LIMIT and sum(len(u.syllables) for u in parsed.units) > ALL_SYLLABLES_LIMIT:
+        if has_accents(text):  # its words rank better as pyvi reads them in context
+            parsed = _parse(text, vocabulary, in_context=True)
+        parsed.sentence = True
+    return parsed
+
+
+def _parse(text: str, vocabulary: Vocabulary | None, in_context: bool) -> ParsedQuery:
     parsed = ParsedQuery(text=text)
     sequence: list[Unit | str] = []  # units and "OR" markers, in order
     pending_words: list[str] = []
 
     def flush_words():
         if pending_words:
-            sequence.extend(words_of(" ".join(pending_words), vocabulary=vocabulary))
+            sequence.extend(words_of(" ".join(pending_words), vocabulary=vocabulary, in_context=in_context))
             pending_words.clear()
 
     for match in QUERY_TOKENS.finditer(text):
@@ -231,15 +253,21 @@ def _apply_or(sequence: list[Unit | str]) -> list[Unit]:
     return units
 
 
+def typed_term(syllable: str) -> str:
+    """The index term a typed syllable selects: typed with marks, exactly that syllable; typed
+    without, any of its accented forms (its folded term)."""
+    return exact_term(syllable) if has_accents(syllable) else folded_term(syllable)
+
+
 def _required(unit: Unit, name: str) -> wq.Query:
-    """What a unit must match in all-words mode: its folded syllables, in order."""
-    folded = [folded_term(x) for x in unit.syllables]
-    return wq.Term(name, folded[0]) if len(folded) == 1 else wq.Phrase(name, folded)
+    """What a unit must match in all-words mode: its syllables as typed, side by side, in order."""
+    terms = [typed_term(x) for x in unit.syllables]
+    return wq.Term(name, terms[0]) if len(terms) == 1 else wq.Phrase(name, terms)
 
 
 def _any_syllable(unit: Unit, name: str) -> wq.Query:
-    """What a unit matches in any-words mode: any of its syllables (as BM25 over syllables)."""
-    return wq.Or([wq.Term(name, folded_term(x)) for x in unit.syllables])
+    """What a unit matches in any-words mode: any of its syllables as typed (as BM25 over syllables)."""
+    return wq.Or([wq.Term(name, typed_term(x)) for x in unit.syllables])
 
 
 def _score(unit: Unit, name: str) -> wq.Query:
@@ -295,12 +323,13 @@ def unit_query(unit: Unit, mode: str = "all", scoring: bool = True) -> wq.Query:
 
 
 def _pairs(parsed: ParsedQuery) -> list[wq.Query]:
-    """Wording evidence: each pair of adjacent query syllables (also across words), folded.
-    Quoted phrases, variants, OR-ed and title: words break the chain: they score on their own."""
+    """Wording evidence: each pair of adjacent query syllables (also across words), as typed:
+    exact where typed with marks ("Văn Đồng" is not "vận động"), folded where not. Quoted
+    phrases, variants, OR-ed and title: words break the chain: they score on their own."""
     chain: list[tuple[str, bool] | None] = []
     for u in parsed.units:
         plain = not u.phrase and u.field is None and not u.alternatives
-        chain += [(folded_term(x), u.restoring) for x in u.syllables] if plain else [None]
+        chain += [(typed_term(x), u.restoring) for x in u.syllables] if plain else [None]
     weights: dict[tuple[str, str], float] = {}
     for first, second in zip(chain, chain[1:]):
         if first is not None and second is not None and first[0] != second[0]:
@@ -311,7 +340,19 @@ def _pairs(parsed: ParsedQuery) -> list[wq.Query]:
 
 
 def matching_mode(parsed: ParsedQuery) -> str:
-    return "all" if len(parsed.units) <= ALL_WORDS_LIMIT else "any"
+    return "any" if parsed.sentence else "all"
+
+
+def sequence_queries(parsed: ParsedQuery) -> tuple[wq.Query, wq.Query] | None:
+    """(in the title, in the text): every typed syllable side by side in the typed order, as
+    typed; articles holding it rank first (a name, a term). None for a sentence, a single
+    syllable, or a query with quoted phrases, variants, OR or fields (they rank on their own)."""
+    if parsed.sentence or any(u.phrase or u.field or u.alternatives for u in parsed.units):
+        return None
+    terms = [typed_term(x) for u in parsed.units for x in u.syllables]
+    if len(terms) < 2:
+        return None
+    return wq.Phrase("title", terms), wq.Phrase("text", terms)
 
 
 def whoosh_query(parsed: ParsedQuery, mode: str, scoring: bool = True) -> wq.Query:

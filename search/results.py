@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass, field
 from .articles import FACET_FIELDS
 
 SORTS = ("relevance", "newest", "oldest")
+ACCENTS = ("exact", "ignore")  # a request's: marks as typed, or marks ignored
 MAX_SIZE = 100
 DEFAULT_SIZE = 10
 MAX_QUERY_LENGTH = 1000
@@ -22,6 +23,7 @@ class SearchRequest:
     sort: str = "relevance"
     page: int = 1
     size: int = DEFAULT_SIZE
+    accents: str = "exact"  # "ignore": search as if typed without marks
 
 
 @dataclass
@@ -63,6 +65,8 @@ class SearchResult:
     suggestion: str | None = None
     date_from: str | None = None
     date_to: str | None = None
+    accents: str = "exact"  # "exact": marks as typed; "ignored": marks ignored (asked, or nothing found)
+    notices: list[str] = field(default_factory=list)  # in Vietnamese: how the query was read
 
     @property
     def pages(self) -> int:
@@ -73,9 +77,10 @@ class SearchResult:
         doc = {
             "query": self.query, "total": self.total, "page": self.page, "size": self.size,
             "took_ms": self.took_ms, "sort": self.sort, "matching": self.matching,
-            "filters": self.filters,
+            "accents": self.accents, "filters": self.filters,
             "hits": [asdict(h) for h in self.hits],
             "facets": {name: [asdict(v) for v in self.facets.get(name, [])] for name in FACET_FIELDS},
+            "notices": self.notices,
             "suggestion": self.suggestion,
         }
         if self.date_from or self.date_to:

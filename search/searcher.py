@@ -25,13 +25,14 @@ from .errors import ArticleNotFound, BadRequest
 from .engine import Engine, Forward
 from .index import FORWARD, article_from_stored, current_generation, open_whoosh, read_report
 from .ranking import WEIGHTING
-from .query import ParsedQuery, matching_mode, parse, whoosh_query
-from .results import MAX_QUERY_LENGTH, MAX_SIZE, SORTS, FacetValue, Hit, SearchRequest, SearchResult
+from .query import ParsedQuery, matching_mode, parse, sequence_queries, whoosh_query
+from .results import ACCENTS, MAX_QUERY_LENGTH, MAX_SIZE, SORTS, FacetValue, Hit, SearchRequest, SearchResult
 from .text import fold_accents
 from .suggest import suggest
 from .vocabulary import Vocabulary
 
 MAX_PAGE = 10_000
+TIER = 1e6  # above any score: articles holding the typed sequence come first (query.sequence_queries)
 SUGGEST_BELOW = 3  # results: fewer than this, and a did-you-mean is looked for
 
 
@@ -158,9 +159,13 @@ class SearchIndex:
         return article_from_stored(stored)
 
     def _select(self, request: SearchRequest) -> "_Selection":
-        """Parse, filter and match: the documents a request selects, before paging."""
+        """Parse, filter and match: the documents a request selects, before paging. Marks are
+        meant as typed and every word is required; when that finds nothing, the query is run
+        again with marks ignored, then with any word (as typed, then marks ignored), and the
+        first reading that finds something is the one shown, with notices saying so."""
         view, searcher = self._searcher()
-        parsed = parse(request.q, view.vocabulary)
+        ignore = request.accents == "ignore"
+        parsed = parse(request.q, view.vocabulary, ignore_accents=ignore)
         columns = view.columns
         query_masks = self._query_masks(parsed, columns)
         date_mask = self._date_mask(columns, request.date_from, request.date_to)
@@ -169,16 +174,49 @@ class SearchIndex:
         own_masks = {name: self._facet_mask(columns, name, values)
                      for name, values in request.filters.items() if values}
         filters = query_masks + list(own_masks.values())
-        mode = matching_mode(parsed)
-        memo: dict = {}  # phrases checked while matching, reused while scoring
-        matched = self._matched(view, parsed, mode, memo)
-        allowed = _combine(matched, filters)
-        if not allowed.any() and mode == "all" and len(parsed.units) > 1:
-            mode = "any"
-            matched = self._matched(view, parsed, mode, memo)
+        readings = [(parsed, matching_mode(parsed))]
+        folded = None
+        if not ignore and any(u.accented for unit in parsed.units for u in [unit, *unit.alternatives]):
+            folded = parse(request.q, view.vocabulary, ignore_accents=True)
+            readings.append((folded, matching_mode(folded)))
+        for reading, mode in list(readings):
+            if mode == "all" and len(reading.units) > 1:
+                readings.append((reading, "any"))
+        chosen = None
+        for reading, mode in readings:
+            memo: dict = {}  # phrases checked while matching, reused while scoring
+            matched = self._matched(view, reading, mode, memo)
             allowed = _combine(matched, filters)
+            if chosen is None or allowed.any():
+                chosen = (reading, mode, matched, allowed, memo)
+            if allowed.any():
+                break
+        reading, mode, matched, allowed, memo = chosen
+        if not allowed.any():  # nothing in any reading: the query as typed, said as it was read
+            reading, mode = parsed, matching_mode(parsed)
+        notices = []
+        accents = "ignored" if ignore or reading is folded else "exact"
+        if ignore:
+            notices.append("Đang tìm không phân biệt dấu.")
+        elif reading is folded:
+            notices.append("Không có kết quả đúng dấu như đã gõ; đang hiện kết quả không phân biệt dấu.")
+        if mode != matching_mode(reading):
+            notices.append(self._why_any(view, reading, filters))
         sort = request.sort if not (parsed.is_empty and request.sort == "relevance") else "newest"
-        return _Selection(view, searcher, parsed, mode, sort, matched, query_masks, own_masks, allowed, memo)
+        return _Selection(view, searcher, reading, mode, sort, matched, query_masks, own_masks, allowed, memo,
+                          accents, notices, parsed)
+
+    def _why_any(self, view: _View, parsed: ParsedQuery, filters: list[np.ndarray]) -> str:
+        """The any-word notice, with its reason: a word no article holds, or no article holding all."""
+        missing = []
+        for unit in parsed.units:
+            one = ParsedQuery(text=parsed.text, units=[unit])
+            if not _combine(self._matched(view, one, "all"), filters).any():
+                missing.append(f"«{_typed(unit)}»")
+        if missing:
+            return (f"Không có bài nào chứa {', '.join(missing)}; đang hiện các bài chứa một số từ.")
+        words = ", ".join(f"«{_typed(u)}»" for u in parsed.units)
+        return f"Không có bài nào chứa đủ tất cả các từ {words}; đang hiện các bài chứa một số từ."
 
     def search(self, request: SearchRequest) -> SearchResult:
         started = time.perf_counter()
@@ -194,9 +232,9 @@ class SearchIndex:
             facets[name] = self._facet_values(columns, name, base, request.filters.get(name, []))
 
         suggestion = None
-        fell_back = sel.mode != matching_mode(parsed)
+        fell_back = sel.mode != matching_mode(parsed) or sel.parsed is not sel.typed
         unknown_spelling = any(u.accented and any(x not in sel.view.vocabulary.syllable_df for x in u.syllables)
-                               for u in parsed.units)
+                               for u in sel.typed.units)
         if not parsed.is_empty and (total < SUGGEST_BELOW or fell_back or unknown_spelling):
             # Worth offering when it finds more, or as much but spelled as the index spells it.
             at_least = 1 if fell_back else (max(total, 1) if unknown_spelling else total + 1)
@@ -212,6 +250,7 @@ class SearchIndex:
             sort=request.sort, matching=sel.mode, filters=_public_filters(request.filters),
             hits=hits, facets=facets, suggestion=suggestion,
             date_from=request.date_from, date_to=request.date_to,
+            accents=sel.accents, notices=sel.notices,
         )
 
     def export(self, request: SearchRequest) -> Iterator[Article]:
@@ -315,15 +354,23 @@ class SearchIndex:
             if start >= len(candidates):
                 return [], []
             _, scores = sel.view.engine.scores(whoosh_query(parsed, mode), sel.memo)
+            shown = scores
+            sequence = sequence_queries(parsed)
+            if sequence is not None:  # the typed sequence first: in the title, then in the text
+                tiers = np.zeros(len(scores))
+                for tier, q in zip((2.0, 1.0), sequence):
+                    tiers = np.maximum(tiers, sel.view.engine.matches(q, sel.memo) * tier)
+                scores = scores + tiers * TIER
             wanted = scores[candidates]
+            shown = shown[candidates]
             end = min(start + size, len(candidates))
             if end < len(candidates):  # only the best `end` need ordering
                 keep = np.argpartition(-wanted, end - 1)[:end]
                 cut = wanted[keep].min()
                 keep = np.flatnonzero(wanted >= cut)  # ties at the cut stay, ordered by docnum below
-                candidates, wanted = candidates[keep], wanted[keep]
+                candidates, wanted, shown = candidates[keep], wanted[keep], shown[keep]
             order = np.lexsort((candidates, -wanted))[start:end]
-            return candidates[order].tolist(), [round(float(s), 4) for s in wanted[order]]
+            return candidates[order].tolist(), [round(float(s), 4) for s in shown[order]]
         ranks = columns.date_rank[candidates]
         if sort == "newest":
             order = np.lexsort((candidates, -ranks, ranks < 0))
@@ -371,6 +418,13 @@ class _Selection:
     own_masks: dict[str, np.ndarray]  # facet filters: each facet's counts ignore its own
     allowed: np.ndarray  # matched and every filter
     memo: dict  # the engine's phrase checks, shared by matching and scoring
+    accents: str  # "exact" or "ignored"
+    notices: list[str]  # how the query was read, in Vietnamese
+    typed: ParsedQuery  # the query as typed (`parsed` may be another reading of it)
+
+
+def _typed(unit) -> str:
+    return " ".join(unit.syllables)
 
 
 def _combine(matched: np.ndarray, masks: list[np.ndarray]) -> np.ndarray:
@@ -408,6 +462,8 @@ def validate(request: SearchRequest, paging: bool = True) -> None:
         raise BadRequest(f"Câu truy vấn quá dài (tối đa {MAX_QUERY_LENGTH} ký tự)")
     if request.sort not in SORTS:
         raise BadRequest(f"sort phải là một trong {', '.join(SORTS)}")
+    if request.accents not in ACCENTS:
+        raise BadRequest(f"accents phải là một trong {', '.join(ACCENTS)}")
     if paging:
         if not isinstance(request.page, int) or not 1 <= request.page <= MAX_PAGE:
             raise BadRequest(f"page phải là số nguyên từ 1 đến {MAX_PAGE}")

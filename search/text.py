@@ -1,6 +1,6 @@
 """Vietnamese text normalisation: one named pipeline, used for documents and queries alike.
 
-    NORMALIZATION_PIPELINE = (to_nfc, normalize_tones, str.lower)
+    NORMALIZATION_PIPELINE = (to_nfkc, normalize_tones, str.lower)
 
 `normalize` runs it; `fold_accents` removes every mark (đ → d) for accent-insensitive
 matching. All functions are pure, total (never raise on any str) and idempotent.
@@ -22,6 +22,11 @@ SECOND_VOWEL_CLUSTERS = frozenset({"oa", "oe", "uy"})
 def to_nfc(text: str) -> str:
     """Compose combining marks so decomposed (NFD) text equals precomposed text."""
     return text if unicodedata.is_normalized("NFC", text) else unicodedata.normalize("NFC", text)
+
+
+def to_nfkc(text: str) -> str:
+    """NFC, and compatibility forms as their plain letters: full-width "ｂａｏ" → "bao", "ﬁ" → "fi"."""
+    return text if unicodedata.is_normalized("NFKC", text) else unicodedata.normalize("NFKC", text)
 
 
 def _tone_position(base: str) -> int | None:
@@ -88,7 +93,7 @@ def normalize_tones(text: str) -> str:
     return to_nfc(_TONED_WORD.sub(lambda m: _canonical_syllable(m.group()), text))
 
 
-NORMALIZATION_PIPELINE = (to_nfc, normalize_tones, str.lower)
+NORMALIZATION_PIPELINE = (to_nfkc, normalize_tones, str.lower)
 
 
 def normalize(text: str) -> str:

@@ -8,7 +8,10 @@ from search.results import SearchRequest
     ("Bắc Nimh", "Bắc Ninh"),          # a misspelled syllable, no results
     ("thôngg tin", "thông tin"),        # an extra letter: all-words search failed
     ("đai hội", "đại hội"),             # a wrong diacritic the index never uses
-    ("truyen thongg", "truyền thông"),  # accentless and misspelled
+    ("truyen thongg", "truyen thong"),  # accentless and misspelled: corrected without marks
+    ("giao duc dai hocc", "giao duc dai hoc"),  # never half accented
+    ("giáo dụcc", "giáo dục"),          # the typed marks kept, not "giáo được"
+    ("giáo duc đại hocc", "giáo dục đại học"),  # accented: every syllable as the index spells it
 ])
 def test_misspelled_query_gets_the_index_spelling(sample_index, typed, meant):
     assert sample_index.search(SearchRequest(q=typed)).suggestion == meant

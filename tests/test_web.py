@@ -176,9 +176,11 @@ def test_accentless_query_finds_the_five_sample_articles(client):
 
 def test_api_search_has_the_json_shape_of_spec(client):
     doc = api(client, "/api/search?q=%C4%91%E1%BA%A1i+h%E1%BB%99i")
-    assert list(doc)[:11] == ["query", "total", "page", "size", "took_ms", "sort", "matching",
-                              "filters", "hits", "facets", "suggestion"]
-    assert (doc["page"], doc["size"], doc["sort"], doc["matching"]) == (1, 10, "relevance", "all")
+    assert list(doc)[:13] == ["query", "total", "page", "size", "took_ms", "sort", "matching", "accents",
+                              "filters", "hits", "facets", "notices", "suggestion"]
+    assert (doc["page"], doc["size"], doc["sort"], doc["matching"], doc["accents"]) == (1, 10, "relevance", "all",
+                                                                                        "exact")
+    assert doc["notices"] == []
     assert isinstance(doc["took_ms"], float)
     hit = doc["hits"][0]
     for key in ("id", "title", "title_html", "snippet_html", "published", "year", "province",
@@ -502,8 +504,9 @@ def test_no_results_block_gives_advice(facet_client):
 def test_fallback_to_any_word_is_explained(facet_client):
     doc = api(facet_client, "/api/search?q=long+an+zzzzqq")
     assert doc["matching"] == "any" and doc["total"] > 0
+    assert doc["notices"] == ["Không có bài nào chứa «zzzzqq»; đang hiện các bài chứa một số từ."]
     _, html = page(facet_client, "/search?q=long+an+zzzzqq")
-    assert "Không có bài nào chứa tất cả các từ; đang hiện các bài chứa một số từ" in html
+    assert "Không có bài nào chứa «zzzzqq»; đang hiện các bài chứa một số từ." in html
 
 
 def test_export_links_carry_the_current_search(facet_client):

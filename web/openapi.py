@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from search.articles import FACET_FIELDS, UNKNOWN
-from search.results import DEFAULT_SIZE, MAX_QUERY_LENGTH, MAX_SIZE, SORTS
+from search.results import ACCENTS, DEFAULT_SIZE, MAX_QUERY_LENGTH, MAX_SIZE, SORTS
 
 
 def _facet_param(name: str, description: str) -> dict:
@@ -27,6 +27,10 @@ SEARCH_PARAMETERS = [
      "schema": {"type": "string", "format": "date"}},
     {"name": "to", "in": "query", "required": False, "description": "Đến ngày (bao gồm), YYYY-MM-DD.",
      "schema": {"type": "string", "format": "date"}},
+    {"name": "accents", "in": "query", "required": False,
+     "description": "exact: dấu gõ vào được tìm đúng như vậy (bão ≠ báo), chữ không dấu khớp mọi dấu; "
+                    "ignore: bỏ qua mọi dấu.",
+     "schema": {"type": "string", "enum": list(ACCENTS), "default": "exact"}},
     {"name": "sort", "in": "query", "required": False,
      "schema": {"type": "string", "enum": list(SORTS), "default": "relevance"}},
 ]
@@ -83,14 +87,18 @@ SCHEMAS = {
     },
     "SearchResult": {
         "type": "object",
-        "required": ["query", "total", "page", "size", "took_ms", "sort", "matching", "filters",
-                     "hits", "facets", "suggestion"],
+        "required": ["query", "total", "page", "size", "took_ms", "sort", "matching", "accents", "filters",
+                     "hits", "facets", "notices", "suggestion"],
         "properties": {
             "query": {"type": "string"}, "total": {"type": "integer"},
             "page": {"type": "integer"}, "size": {"type": "integer"}, "took_ms": {"type": "number"},
             "sort": {"type": "string", "enum": list(SORTS)},
             "matching": {"type": "string", "enum": ["all", "any"],
                          "description": "any: không bài nào chứa mọi từ, kết quả chứa một số từ"},
+            "accents": {"type": "string", "enum": ["exact", "ignored"],
+                        "description": "ignored: dấu đã bị bỏ qua (theo yêu cầu, hoặc vì tìm đúng dấu không có kết quả)"},
+            "notices": {"type": "array", "items": {"type": "string"},
+                        "description": "Những điều người dùng cần biết về cách đọc câu truy vấn"},
             "filters": {"type": "object", "additionalProperties": {"type": "array"}},
             "from": _nullable("string"), "to": _nullable("string"),
             "hits": {"type": "array", "items": {"$ref": "#/components/schemas/Hit"}},

@@ -16,9 +16,9 @@ from search.results import DEFAULT_SIZE, SearchRequest
 from search.searcher import filter_key
 
 # The parameters of a search, in the order they appear in URLs.
-STATE_KEYS = ("q", *FACET_FIELDS, "from", "to", "sort", "size", "page")
+STATE_KEYS = ("q", *FACET_FIELDS, "from", "to", "accents", "sort", "size", "page")
 # Parameters that survive "Xóa bộ lọc" (clear all filters).
-UNFILTERED_KEYS = ("q", "sort", "size")
+UNFILTERED_KEYS = ("q", "accents", "sort", "size")
 EXPORT_FORMATS = ("csv", "jsonl")
 
 Pairs = list[tuple[str, str]]
@@ -49,6 +49,7 @@ def search_request(args: MultiDict) -> SearchRequest:
         sort=args.get("sort", "").strip() or "relevance",
         page=_integer(args, "page", 1),
         size=_integer(args, "size", DEFAULT_SIZE),
+        accents=args.get("accents", "").strip() or "exact",
     )
 
 
