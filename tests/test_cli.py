@@ -102,3 +102,12 @@ def test_serve_warns_when_bound_beyond_loopback(cli_index, monkeypatch):
     assert "cảnh báo" in result.output and served["host"] == "0.0.0.0"
     result = CliRunner().invoke(manage.cli, ["serve", "--index", str(cli_index)])
     assert "cảnh báo" not in result.output and served["host"] == "127.0.0.1"
+
+
+def test_ignore_accents_finds_every_form_and_says_so(cli_index):
+    exact = search_json(cli_index, "đài hội")  # no "đài hội": run again with marks ignored
+    assert exact["accents"] == "ignored" and exact["total"] == 5 and exact["notices"]
+    asked = search_json(cli_index, "đại hội", "--ignore-accents")
+    assert asked["accents"] == "ignored" and asked["total"] == 5
+    text = run("search", "đại hội", "--ignore-accents", "--index", cli_index)
+    assert text.exit_code == 0 and "(Đang tìm không phân biệt dấu.)" in text.output

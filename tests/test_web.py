@@ -545,6 +545,28 @@ def test_suggestion_is_shown_as_a_link_running_it(sample_index_dir, sample_index
     assert query_of(parsed.links["đại hội"]) == {"q": ["đại hội"], "sort": ["newest"]}
 
 
+def test_the_page_leads_with_the_suggestion(sample_index_dir, sample_index):
+    app = create_app(index_dir=sample_index_dir, TESTING=True)
+    app.extensions["vnsearch_index"] = SuggestingIndex(sample_index)
+    _, html = page(app.test_client(), "/search?q=dai+hoii")
+    results = html[html.index('<section class="results"'):]
+    assert results.index("Có phải bạn muốn tìm:") < results.index('id="summary"')
+
+
+def test_marks_ignored_is_said_on_the_page_and_kept_by_the_form(client):
+    doc = api(client, "/api/search?q=%C4%91%E1%BA%A1i+h%E1%BB%99i&accents=ignore")
+    assert doc["accents"] == "ignored" and doc["total"] == 5
+    _, html = page(client, "/search?q=%C4%91%E1%BA%A1i+h%E1%BB%99i&accents=ignore")
+    assert "Đang tìm không phân biệt dấu." in html
+    assert '<input type="hidden" name="accents" value="ignore">' in html
+
+
+def test_a_bad_accents_value_is_a_bad_request(client):
+    response = client.get("/api/search?q=a&accents=loose")
+    assert response.status_code == 400
+    assert response.get_json()["error"]["code"] == "bad_request"
+
+
 def test_static_files_are_served(client):
     assert client.get("/static/style.css").status_code == 200
     assert "requestSubmit" in client.get("/static/app.js").get_data(as_text=True)
