@@ -261,9 +261,10 @@ class SearchIndex:
         docnums, _ = self._page(sel, 1, max(int(sel.allowed.sum()), 1))
         return (article_from_stored(sel.searcher.stored_fields(d)) for d in docnums)
 
-    def highlight_article(self, article: Article, q: str) -> tuple[str, str]:
-        """(title_html, text_html) with the query's syllables marked."""
-        forms = parse(q[:MAX_QUERY_LENGTH]).match_forms() if q else set()
+    def highlight_article(self, article: Article, q: str, ignore_accents: bool = False) -> tuple[str, str]:
+        """(title_html, text_html) with the query's syllables marked (every form of each, with
+        `ignore_accents`)."""
+        forms = parse(q[:MAX_QUERY_LENGTH], ignore_accents=ignore_accents).match_forms() if q else set()
         return highlight.mark(article.title, forms), highlight.mark(article.text, forms)
 
     def stats(self) -> dict:

@@ -591,3 +591,11 @@ def test_default_index_dir_comes_from_the_environment(monkeypatch, sample_index_
     monkeypatch.setenv("VNSEARCH_INDEX", str(sample_index_dir))
     client = create_app(TESTING=True).test_client()
     assert client.get("/healthz").get_json()["articles"] == 5
+
+
+def test_an_article_found_with_marks_ignored_is_highlighted_alike(client):
+    parsed, _ = page(client, "/search?q=%C4%91%C3%A0i+h%E1%BB%99i")  # "đài hội": found as "đại hội"
+    article_links = [href for href in parsed.links.values() if "/articles/" in href]
+    assert article_links and all("accents=ignore" in href for href in article_links)
+    html = client.get(article_links[0]).get_data(as_text=True)
+    assert "<mark>Đại hội</mark>" in html or "<mark>đại hội</mark>" in html

@@ -146,6 +146,8 @@ class SearchPage:
 
 
 def search_page(result: SearchResult, pairs: Pairs) -> SearchPage:
+    # An article found with marks ignored is highlighted the same way on its page.
+    hit_pairs = with_value(pairs, "accents", "ignore") if result.accents == "ignored" else pairs
     facets = [_facet(name, result, pairs) for name in FACET_FIELDS]
     chips = _chips(result, pairs)
     prev_url, pages, next_url = _pagination(result, pairs)
@@ -153,7 +155,7 @@ def search_page(result: SearchResult, pairs: Pairs) -> SearchPage:
         result=result,
         total_text=vn_number(result.total),
         seconds_text=vn_seconds(result.took_ms),
-        hits=[HitView(hit, article_url(hit.id, pairs), vn_date(hit.published)) for hit in result.hits],
+        hits=[HitView(hit, article_url(hit.id, hit_pairs), vn_date(hit.published)) for hit in result.hits],
         facets=facets,
         chips=chips,
         clear_url=link("web.search", only(pairs, *UNFILTERED_KEYS)) if chips else None,

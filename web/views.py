@@ -52,7 +52,8 @@ def search():
 def article(article_id: str):
     index = search_index()
     found = index.get(article_id)
-    title_html, text_html = index.highlight_article(found, request.args.get("q", ""))
+    title_html, text_html = index.highlight_article(found, request.args.get("q", ""),
+                                                    ignore_accents=request.args.get("accents") == "ignore")
     pairs = state_pairs(request.args)
     return render_template(
         "article.html", article=found, title_html=title_html, text_html=text_html,
