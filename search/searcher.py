@@ -174,16 +174,11 @@ class SearchIndex:
         own_masks = {name: self._facet_mask(columns, name, values)
                      for name, values in request.filters.items() if values}
         filters = query_masks + list(own_masks.values())
-        readings = [(parsed, matching_mode(parsed))]
         folded = None
-        if not ignore and any(u.accented for unit in parsed.units for u in [unit, *unit.alternatives]):
-            folded = parse(request.q, view.vocabulary, ignore_accents=True)
-            readings.append((folded, matching_mode(folded)))
-        for reading, mode in list(readings):
-            if mode == "all" and len(reading.units) > 1:
-                readings.append((reading, "any"))
         chosen = None
-        for reading, mode in readings:
+        for reading, mode in _readings(parsed, view.vocabulary, ignore):
+            if reading is not parsed:
+                folded = reading
             memo: dict = {}  # phrases checked while matching, reused while scoring
             matched = self._matched(view, reading, mode, memo)
             allowed = _combine(matched, filters)
@@ -192,8 +187,6 @@ class SearchIndex:
             if allowed.any():
                 break
         reading, mode, matched, allowed, memo = chosen
-        if not allowed.any():  # nothing in any reading: the query as typed, said as it was read
-            reading, mode = parsed, matching_mode(parsed)
         notices = []
         accents = "ignored" if ignore or reading is folded else "exact"
         if ignore:
@@ -422,6 +415,20 @@ class _Selection:
     accents: str  # "exact" or "ignored"
     notices: list[str]  # how the query was read, in Vietnamese
     typed: ParsedQuery  # the query as typed (`parsed` may be another reading of it)
+
+
+def _readings(parsed: ParsedQuery, vocabulary: Vocabulary, ignore: bool) -> Iterator[tuple[ParsedQuery, str]]:
+    """The ways to read a query, in the order they are tried (each made only when needed): as
+    typed, with marks ignored (when it has marks), then with any word for each."""
+    readings = [parsed]
+    yield parsed, matching_mode(parsed)
+    if not ignore and any(u.accented for unit in parsed.units for u in [unit, *unit.alternatives]):
+        folded = parse(parsed.text, vocabulary, ignore_accents=True)
+        readings.append(folded)
+        yield folded, matching_mode(folded)
+    for reading in readings:
+        if matching_mode(reading) == "all" and len(reading.units) > 1:
+            yield reading, "any"
 
 
 def _typed(unit) -> str:
