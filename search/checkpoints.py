@@ -18,7 +18,8 @@ import time
 
 POINTS = (
     "start",    # the container lock is held and the writer is open (rebuild: in a new generation)
-    "reading",  # the first ANALYSIS_BATCH articles are in the writer, more may follow
+    "reading",  # the first ANALYSIS_BATCH articles are in the writer, more may follow; with
+                # procs > 1 they came back from the worker processes, which are running
     "commit",   # inside a Whoosh commit: the segment's files are written, its TOC is not
 )
 PAUSE_AT = os.environ.get("VNSEARCH_TEST_PAUSE_AT") or None
