@@ -32,6 +32,7 @@ from whoosh.system import pack_uint
 
 from .analysis import ANY_MARK, UNMARKED, PreAnalyzed, VietnameseAnalyzer, pre_analyze, term_counts
 from .articles import FACET_FIELDS, Article, RebuildSummary, Skipped
+from .checkpoints import checkpoint
 from .errors import IndexBusy, IndexMissing, SourceMissing
 from .ingest import Pending, content_key, iter_pending
 from .ingest.readers import derived_title, source_files
@@ -367,9 +368,11 @@ def _add_articles(writer, forward: ForwardFile, source_dir: Path, files: list[Pa
                   seen_keys: set[str], seen_ids: set[str], progress: Progress | None, procs: int = 1) -> None:
     """Index the articles of `files`: skipped items recorded, republished copies counted, a
     second article with an id already taken skipped with a warning (never silently replaced)."""
-    for prepared in _prepared(source_dir, files, summary, procs, progress):
+    for n, prepared in enumerate(_prepared(source_dir, files, summary, procs, progress), 1):
         _add_prepared(writer, forward, source_dir, summary, seen_keys, seen_ids, *prepared)
         del prepared  # a huge article is let go before the next one is read
+        if n == ANALYSIS_BATCH:
+            checkpoint("reading")
 
 
 def _add_prepared(writer, forward: ForwardFile, source_dir: Path, summary: RebuildSummary, seen_keys: set[str],
@@ -411,6 +414,7 @@ def rebuild(source_dir: str | os.PathLike, index_dir: str | os.PathLike, procs: 
         writer = RollingWriter(ix, BULK_FIELDS, procs=procs, limitmb=256, compound=COMPOUND_SEGMENTS)
         forward = ForwardFile(generation)
         summary = RebuildSummary(indexed=0, generation=generation.name)
+        checkpoint("start")
         try:
             with _indexing_gc():
                 _add_articles(writer, forward, source_dir, source_files(source_dir), summary, set(), set(),
@@ -467,6 +471,7 @@ def update(source_dir: str | os.PathLike, index_dir: str | os.PathLike,
         writer = BulkWriter(ix, BULK_FIELDS, limitmb=128, compound=COMPOUND_SEGMENTS)
         forward = ForwardFile(generation)
         appended_from = forward.offset
+        checkpoint("start")
         try:
             for rel in replaced:
                 writer.delete_by_term("origin", rel)

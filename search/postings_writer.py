@@ -28,6 +28,8 @@ from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.util.numlists import delta_encode
 from whoosh.writing import SegmentWriter
 
+from .checkpoints import checkpoint
+
 # Postings held in memory before the writer asks for a new segment (`BulkWriter.full`): about
 # 8 bytes each while collecting and up to 40 while sorting (about 500 MB at the limit).
 SEGMENT_POSTINGS = 12_000_000
@@ -288,6 +290,7 @@ class BulkWriter(SegmentWriter):
         self.fieldwriter.close()
         if lengths:
             lengths.close()
+        checkpoint("commit")  # the segment's files are written; Whoosh writes the TOC after this
 
     def _write_bulk(self, name: str) -> None:
         self.bulk[name].write(self.fieldwriter, name, self.schema[name], self.procs,

@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from search import open_index, rebuild
 
@@ -13,6 +14,11 @@ ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "index_data" / "articles"
 TEST_ARTICLES = Path(__file__).resolve().parent / "data" / "articles"
 SHARED = ROOT.parent / "shared"
+
+# Properties are about outcomes, not speed: no per-example deadline (Hypothesis's default, 200 ms,
+# fails a slow example on a busy machine). Tests that measure time say so themselves.
+settings.register_profile("vnsearch", deadline=None)
+settings.load_profile("vnsearch")
 
 
 @pytest.fixture(scope="session")

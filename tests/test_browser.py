@@ -48,6 +48,8 @@ EXTRA_ARTICLES = [
     ])
 ]
 QUERY = "dai hoi"
+# Waits end as soon as the page is there; only a hung browser or server waits this long.
+WAIT_SECONDS = 60
 
 
 @pytest.fixture(scope="module")
@@ -64,7 +66,7 @@ def base_url(tmp_path_factory):
 @pytest.fixture(scope="module")
 def browser():
     with chromium() as driver:
-        driver.set_page_load_timeout(15)
+        driver.set_page_load_timeout(WAIT_SECONDS)
         yield driver
 
 
@@ -75,11 +77,11 @@ def driver(browser):
 
 
 def api(base_url: str, path: str) -> dict:
-    with urllib.request.urlopen(base_url + path, timeout=10) as response:
+    with urllib.request.urlopen(base_url + path, timeout=WAIT_SECONDS) as response:
         return json.load(response)
 
 
-def wait_for(driver, predicate, timeout: float = 10):
+def wait_for(driver, predicate, timeout: float = WAIT_SECONDS):
     return WebDriverWait(driver, timeout).until(lambda d: predicate(d))
 
 

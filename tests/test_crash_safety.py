@@ -1,6 +1,11 @@
 """Crash safety (SPEC §6): `kill -9` of a real `manage.py rebuild` or `update` process at any
 moment leaves the previous index serving, and the next run succeeds (no stale lock; half-built
-generations cleaned up or ignored)."""
+generations cleaned up or ignored).
+
+The process is killed where it says it is: run with VNSEARCH_TEST_PAUSE_AT it stops at that
+checkpoint (search/checkpoints.py) and writes a marker, so every kill point is reached whatever
+the machine's speed; no test hopes the process is still busy after a sleep.
+"""
 from __future__ import annotations
 
 import json
@@ -16,7 +21,8 @@ from pathlib import Path
 import pytest
 
 from search import open_index, rebuild
-from search.index import CURRENT, GENERATION_PREFIX
+from search.checkpoints import POINTS
+from search.index import ANALYSIS_BATCH, CURRENT, GENERATION_PREFIX, UPDATE_PARALLEL_BYTES
 from search.results import SearchRequest
 
 from conftest import ROOT, SAMPLES
@@ -27,10 +33,11 @@ WORDS = ("người dân tỉnh thành phố hội nghị đại biểu công tá
          "giao thông nông nghiệp doanh nghiệp đầu tư chính quyền nhân dân ủy ban huyện xã phường thị trấn "
          "học sinh sinh viên trường lớp bệnh viện bác sĩ mưa bão lũ lụt đường cầu sông biển đảo rừng núi "
          "giá vàng lúa gạo cà phê hồ tiêu điện nước khu công nghiệp nhà máy lao động việc làm thu nhập").split()
-# Enough work for a rebuild of several seconds on a small machine, so it can be killed mid-way
-# (about 4 s since indexing runs at a few hundred articles a second).
-GENERATED_ARTICLES = 1000
-WORDS_PER_ARTICLE = 400
+# Past the "reading" checkpoint (after the first ANALYSIS_BATCH articles) there are articles left
+# to read, and the changed files of an update exceed UPDATE_PARALLEL_BYTES, so the killed update
+# is one that analyses in worker processes (about 85 KB).
+GENERATED_ARTICLES = 120
+WORDS_PER_ARTICLE = 100
 
 
 def write_generated_source(folder: Path, articles: int = GENERATED_ARTICLES, words: int = WORDS_PER_ARTICLE,
@@ -48,25 +55,46 @@ def write_generated_source(folder: Path, articles: int = GENERATED_ARTICLES, wor
     return articles
 
 
-def manage(*args) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, str(ROOT / "manage.py"), *map(str, args)], cwd=ROOT,
+PAUSE_AT, PAUSE_MARKER = "VNSEARCH_TEST_PAUSE_AT", "VNSEARCH_TEST_PAUSE_MARKER"
+# Only a hung process takes this long to reach a checkpoint: waiting for one is no race.
+CHECKPOINT_TIMEOUT = 120.0
+
+
+def manage(*args, pause_at: str | None = None, marker: Path | None = None) -> subprocess.Popen:
+    """`manage.py *args` in a child process; with `pause_at` it stops at that checkpoint, writes
+    `marker` and waits there until killed or until the marker is deleted (see `resume`)."""
+    env = {name: value for name, value in os.environ.items() if name not in (PAUSE_AT, PAUSE_MARKER)}
+    if pause_at:
+        env.update({PAUSE_AT: pause_at, PAUSE_MARKER: str(marker)})
+    return subprocess.Popen([sys.executable, str(ROOT / "manage.py"), *map(str, args)], cwd=ROOT, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def wait_until(condition, what: str, timeout: float = CHECKPOINT_TIMEOUT) -> None:
+    """Poll `condition` until true; a timeout means something hung."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out after {timeout:.0f} s waiting for {what}"
+        time.sleep(0.01)
+
+
+def paused_at(process: subprocess.Popen, marker: Path, point: str) -> bool:
+    """Wait until `process` stands at the checkpoint `point` (→ True) or ended without reaching
+    it (→ False)."""
+    wait_until(lambda: marker.exists() or process.poll() is not None, f"the checkpoint «{point}»")
+    if not marker.exists():
+        return False
+    assert marker.read_text(encoding="utf-8").split() == [str(process.pid), point]
+    return True
+
+
+def resume(marker: Path) -> None:
+    """Let the process paused at a checkpoint go on."""
+    marker.unlink()
 
 
 def generations(index_dir: Path) -> set[str]:
     return {p.name for p in index_dir.iterdir() if p.name.startswith(GENERATION_PREFIX)}
-
-
-def wait_for(condition, process: subprocess.Popen, timeout: float = 60.0) -> bool:
-    """Poll `condition` until true (→ True) or the process ended first (→ False)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        if process.poll() is not None:
-            return False
-        time.sleep(0.01)
-    raise AssertionError("timed out waiting for the process to reach the kill point")
 
 
 def kill(process: subprocess.Popen) -> None:
@@ -87,15 +115,14 @@ def assert_serving(index_dir: Path, generation: str, count: int) -> None:
     assert index.search(SearchRequest(q="", size=100)).total == count
 
 
-def new_files(folder: Path, before: set[str], suffix: str) -> bool:
-    try:
-        return any(name.endswith(suffix) and name not in before for name in os.listdir(folder))
-    except FileNotFoundError:
-        return False
+def tables_of_contents(folder: Path) -> set[str]:
+    """Whoosh's TOC files: a commit has landed when a new one is written."""
+    return {name for name in os.listdir(folder) if name.endswith(".toc")}
 
 
-def new_generation_has(index_dir: Path, before: set[str], suffix: str) -> bool:
-    return any(new_files(index_dir / name, set(), suffix) for name in generations(index_dir) - before)
+def has_columns(names) -> bool:
+    """Column files are written when Whoosh finishes a segment, i.e. during a commit."""
+    return any(name.endswith(".col") for name in names)
 
 
 @pytest.fixture()
@@ -106,25 +133,30 @@ def served(tmp_path):
     source = tmp_path / "source"
     shutil.copytree(SAMPLES, source)
     added = write_generated_source(source)
+    assert added > ANALYSIS_BATCH
+    assert sum(p.stat().st_size for p in source.glob("gen-*.jsonl")) > UPDATE_PARALLEL_BYTES
     return index_dir, source, os.readlink(index_dir / CURRENT), 5, 5 + added
 
 
-def test_killed_rebuilds_leave_the_previous_index_serving_and_the_next_rebuild_succeeds(served):
+def test_killed_rebuilds_leave_the_previous_index_serving_and_the_next_rebuild_succeeds(served, tmp_path):
     index_dir, source, old_generation, old_count, new_count = served
-    kill_points = {
-        "while starting": lambda before, p: (time.sleep(0.5), True)[1],
-        "while reading articles": lambda before, p: wait_for(
-            lambda: bool(generations(index_dir) - before), p) and (time.sleep(0.5), True)[1],
-        # Column files are written when Whoosh finishes the segment, i.e. during commit.
-        "during commit": lambda before, p: wait_for(lambda: new_generation_has(index_dir, before, ".col"), p),
-    }
-    for moment, reach in kill_points.items():
+    for point in POINTS:
         before = generations(index_dir)
-        process = manage("rebuild", "--source", source, "--index", index_dir)
-        reached = reach(before, process)
-        finished = process.poll() is not None
-        kill(process)
-        assert reached and not finished, f"the rebuild ended before the kill point «{moment}»"
+        marker = tmp_path / f"paused-rebuild-{point}"
+        process = manage("rebuild", "--source", source, "--index", index_dir, pause_at=point, marker=marker)
+        try:
+            reached = paused_at(process, marker, point)
+            finished = process.poll() is not None
+            half_built = {name: os.listdir(index_dir / name) for name in generations(index_dir) - before}
+        finally:
+            kill(process)
+        assert reached and not finished, f"the rebuild ended before the kill point «{point}»"
+        # Killed mid-way: its own generation made, its segment finished only at «commit», and
+        # nothing committed (only the empty index's first TOC).
+        assert len(half_built) == 1, half_built
+        [files] = half_built.values()
+        assert {name for name in files if name.endswith(".toc")} == {"_MAIN_0.toc"}, point
+        assert has_columns(files) == (point == "commit"), point
         assert_serving(index_dir, old_generation, old_count)
 
     done = manage("rebuild", "--source", source, "--index", index_dir)
@@ -139,29 +171,30 @@ def test_killed_rebuilds_leave_the_previous_index_serving_and_the_next_rebuild_s
     assert generations(index_dir) == {current, old_generation}
 
 
-def test_killed_updates_leave_a_complete_index_and_the_next_update_succeeds(served):
+def test_killed_updates_leave_a_complete_index_and_the_next_update_succeeds(served, tmp_path):
     index_dir, source, generation, old_count, new_count = served
     segment_files = lambda: set(os.listdir(index_dir / generation))  # noqa: E731
-    kill_points = {
-        "while starting": lambda before, p: (time.sleep(0.5), True)[1],
-        # Whoosh's writer puts its first files beside the segments once articles are being added.
-        "while reading articles": lambda before, p: wait_for(
-            lambda: bool(segment_files() - before), p) and (time.sleep(0.5), True)[1],
-        "during commit": lambda before, p: wait_for(lambda: new_files(index_dir / generation, before, ".col"), p),
-    }
-    for moment, reach in kill_points.items():
+    tables = tables_of_contents(index_dir / generation)
+    for point in POINTS:
         before = segment_files()
-        process = manage("update", "--source", source, "--index", index_dir)
-        reached = reach(before, process)
-        finished = process.poll() is not None
-        kill(process)
-        assert reached and not finished, f"the update ended before the kill point «{moment}»"
+        marker = tmp_path / f"paused-update-{point}"
+        process = manage("update", "--source", source, "--index", index_dir, pause_at=point, marker=marker)
+        try:
+            reached = paused_at(process, marker, point)
+            finished = process.poll() is not None
+            written = segment_files() - before
+        finally:
+            kill(process)
+        assert reached and not finished, f"the update ended before the kill point «{point}»"
+        # Killed before its commit landed (no new TOC); at «commit» its segment's files were written.
+        assert tables_of_contents(index_dir / generation) == tables, point
+        assert has_columns(written) == (point == "commit"), point
         # An update commits in one atomic Whoosh step: the index is wholly old or wholly new.
         index = open_index(index_dir)
-        assert index.count() in (old_count, new_count), moment
+        assert index.count() in (old_count, new_count), point
         assert os.readlink(index_dir / CURRENT) == generation
         if index.count() == new_count:
-            pytest.fail(f"killed «{moment}» after its commit: the kill point was too late to test anything")
+            pytest.fail(f"killed «{point}» after its commit: the kill point was too late to test anything")
         assert_serving(index_dir, generation, old_count)
 
     done = manage("update", "--source", source, "--index", index_dir)
@@ -185,23 +218,27 @@ def alive(pid: int) -> bool:
         return False
 
 
-def test_a_killed_parallel_rebuild_leaves_no_workers_and_no_stale_lock(served):
+def test_a_killed_parallel_rebuild_leaves_no_workers_and_no_stale_lock(served, tmp_path):
     index_dir, source, old_generation, old_count, _ = served
     before = generations(index_dir)
-    process = manage("rebuild", "--procs", "2", "--source", source, "--index", index_dir)
+    marker = tmp_path / "paused"
+    # At «reading» the first batch has come back from a worker: both workers are running.
+    process = manage("rebuild", "--procs", "2", "--source", source, "--index", index_dir,
+                     pause_at="reading", marker=marker)
     workers: list[int] = []
     try:
-        assert wait_for(lambda: bool(generations(index_dir) - before) and bool(child_pids(process.pid)), process)
-        time.sleep(0.5)
+        reached = paused_at(process, marker, "reading")
         workers = child_pids(process.pid)
+        assert reached, "the parallel rebuild ended before the kill point «reading»"
+        assert generations(index_dir) - before
+        assert len(workers) == 2 and all(alive(w) for w in workers), workers
         kill(process)
         assert_serving(index_dir, old_generation, old_count)
-        deadline = time.monotonic() + 5
-        while any(alive(w) for w in workers) and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert not any(alive(w) for w in workers), "the killed rebuild's workers are still running"
+        # Each worker notices within a fraction of a second that its rebuild is gone.
+        wait_until(lambda: not any(alive(w) for w in workers), "the killed rebuild's workers to exit")
         assert rebuild(SAMPLES, index_dir).indexed == old_count
     finally:
+        kill(process)
         for worker in workers:
             if alive(worker):
                 os.kill(worker, signal.SIGKILL)

@@ -223,13 +223,22 @@ def test_page_size_is_limited(client, route):
         assert client.get(route, query_string={"size": size}).status_code == 400, size
 
 
+def timed_get(client, route: str, **params):
+    started = time.perf_counter()
+    response = client.get(route, query_string=params)
+    return response, time.perf_counter() - started
+
+
 @pytest.mark.parametrize("route", ["/", "/search", "/api/search", "/api/export"])
 def test_deep_pages_are_refused_fast(client, route):
+    # Measured against the first page on this machine (warmed up): a slow or busy machine is no
+    # failure, work that grows with the page number is.
+    client.get(route, query_string={"q": "hội nghị"})
+    _, first_page = timed_get(client, route, q="hội nghị", page=1)
     for page in (10**9, 10**100):
-        started = time.perf_counter()
-        response = client.get(route, query_string={"q": "hội nghị", "page": page})
+        response, seconds = timed_get(client, route, q="hội nghị", page=page)
         check(response)
-        assert time.perf_counter() - started < 1.0
+        assert seconds < max(1.0, 20 * first_page), (page, seconds, first_page)
         # The export ignores paging (it returns every result); the others refuse the page.
         assert response.status_code == (200 if route == "/api/export" else 400), (route, page)
 
