@@ -10,7 +10,7 @@ from html import escape
 from itertools import takewhile
 
 from .analysis import SYLLABLE, normalize_syllable
-from .text import FOLD_TABLE, fold_accents, has_accents
+from .text import FOLD_TABLE, TONE_MARKS, fold_accents, has_accents
 
 SNIPPET_CHARS = 160
 SNIPPET_FRAGMENTS = 2
@@ -26,23 +26,12 @@ def matched_spans(text: str, sequences: set[tuple[str, ...]], limit: int | None 
     if not sequences:
         return []
     scanned = text if limit is None else text[:limit]
-    if _COMBINING.search(scanned) or _compatibility_letters().search(scanned):
+    if _NOT_PLAIN().search(scanned):
         # marks apart from their letters, or full-width letters: syllable by syllable, normalised
         return _matched_spans_by_syllable(scanned, sequences)
-    by_folded: dict[tuple[str, ...], list[tuple[str, ...]]] = {}
-    for seq in sequences:
-        by_folded.setdefault(tuple(fold_accents(x) for x in seq), []).append(seq)
-    pattern = _pattern(tuple(sorted(by_folded, key=lambda seq: (-len(seq), seq))))
-    spans = []
-    for m in pattern.finditer(scanned):
-        found = [normalize_syllable(x) for x in SYLLABLE.findall(m.group())]
-        seq = _typed_match(found, by_folded.get(tuple(fold_accents(x) for x in found), ()))
-        if seq is not None:
-            spans.append((m.start(), m.end(), seq))
-        else:  # not the typed forms as a whole: a shorter queried sequence may stand inside it
-            spans += [(a + m.start(), b + m.start(), f)
-                      for a, b, f in _matched_spans_by_syllable(m.group(), sequences)]
-    return spans
+    pattern = _pattern(tuple(sorted(sequences, key=lambda seq: (-len(seq), seq))))
+    return [(m.start(), m.end(), tuple(fold_accents(x.lower()) for x in SYLLABLE.findall(m.group())))
+            for m in pattern.finditer(scanned)]
 
 
 def _typed_match(found: list[str], typed: list[tuple[str, ...]]) -> tuple[str, ...] | None:
@@ -60,15 +49,15 @@ def _letter(folded: str) -> str:
     return f"[{folded}{variants}]" if variants else re.escape(folded)
 
 
-_COMBINING = re.compile("[\u0300-\u036f]")
-
-
 @lru_cache(maxsize=1)
-def _compatibility_letters() -> re.Pattern:
-    """Letters and digits that NFKC turns into others (full-width "ｂ", "ﬁ", "²")."""
+def _NOT_PLAIN() -> re.Pattern:
+    """Combining marks (text not NFC) and the letters and digits that NFKC turns into others
+    (full-width "ｂ", "ﬁ", "²"): such a text is matched syllable by syllable, normalised."""
     chars = [chr(c) for c in (*range(0xA0, 0x3000), *range(0xFB00, 0xFFF0))
              if chr(c).isalnum() and unicodedata.normalize("NFKC", chr(c)) != chr(c)]
-    return re.compile(f"[{re.escape(''.join(chars))}]")
+    return re.compile(f"[\u0300-\u036f{re.escape(''.join(chars))}]")
+
+
 _VARIANTS: dict[str, str] = {}
 for _code, _base in FOLD_TABLE.items():
     if _base is not None and chr(_code).lower() == chr(_code):
@@ -77,10 +66,33 @@ for _code, _base in FOLD_TABLE.items():
 
 @lru_cache(maxsize=256)
 def _pattern(sequences: tuple[tuple[str, ...], ...]) -> re.Pattern:
-    """Whole syllables in order, with or without marks, in any case, anything but a syllable
-    between them; longest sequences first, so that a compound wins over its first syllable."""
-    options = [r"[\W_]+".join("".join(_letter(c) for c in s) for s in seq) for seq in sequences]
+    """Whole syllables in order, in any case, anything but a syllable between them; longest
+    sequences first, so that a compound wins over its first syllable. A syllable typed with
+    marks matches those marks only (in either tone placement), one typed without any marks."""
+    options = [r"[\W_]+".join(_syllable_pattern(s) for s in seq) for seq in sequences]
     return re.compile(rf"(?<![^\W_])(?:{'|'.join(options)})(?![^\W_])", re.IGNORECASE)
+
+
+def _syllable_pattern(syllable: str) -> str:
+    if not has_accents(syllable):
+        return "".join(_letter(c) for c in syllable)
+    return "(?:" + "|".join(re.escape(form) for form in sorted(_spellings(syllable))) + ")"
+
+
+def _spellings(syllable: str) -> set[str]:
+    """The NFC spellings that normalise to `syllable`: the tone mark on any of its vowels
+    ("hoà", "hòa"), kept where normalize agrees."""
+    decomposed = unicodedata.normalize("NFD", syllable)
+    tones = [c for c in decomposed if c in TONE_MARKS]
+    forms = {syllable}
+    if len(tones) == 1:
+        base = [c for c in decomposed if c != tones[0]]
+        for i, c in enumerate(base):
+            if fold_accents(c).lower() in "aeiouy" and not unicodedata.combining(c):
+                form = unicodedata.normalize("NFC", "".join(base[:i + 1] + [tones[0]] + base[i + 1:]))
+                if normalize_syllable(form) == syllable:
+                    forms.add(form)
+    return forms
 
 
 def _matched_spans_by_syllable(text: str, sequences: set[tuple[str, ...]]) -> list[tuple[int, int, tuple[str, ...]]]:
