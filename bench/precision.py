@@ -441,10 +441,14 @@ def run_engine(index, text: str) -> EngineRun:
 
 
 def indexed_articles(index) -> Iterable[tuple[str, str, str]]:
-    """Every indexed article as the engine stores it: the export of the empty query."""
+    """Every indexed article as the engine stores it: the export of the empty query (with
+    republished copies listed one by one, should the engine learn to group them)."""
+    from dataclasses import fields
+
     from search.results import SearchRequest
 
-    for article in index.export(SearchRequest(q="")):
+    every = {"collapse": False} if "collapse" in {f.name for f in fields(SearchRequest)} else {}
+    for article in index.export(SearchRequest(q="", **every)):
         yield article.id, article.title, article.text
 
 
