@@ -16,7 +16,7 @@ def cli_index(tmp_path_factory):
     index_dir = tmp_path_factory.mktemp("cli-index")
     result = CliRunner().invoke(manage.cli, ["rebuild", "--source", str(SAMPLES), "--index", str(index_dir)])
     assert result.exit_code == 0, result.output
-    assert re.fullmatch(r"indexed 5 articles, skipped 0, in \d+\.\d s", result.output.strip().splitlines()[-1])
+    assert re.fullmatch(r"Đã đánh chỉ mục 5 bài viết, bỏ qua 0, trong \d+,\d giây", result.stdout.strip().splitlines()[-1])
     return index_dir
 
 
