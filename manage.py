@@ -48,8 +48,8 @@ CLICK_VI = {
     "Missing parameter: {param_name}": "thiếu tham số: {param_name}",
     "Invalid value: {message}": "giá trị không hợp lệ: {message}",
     "Invalid value for {param_hint}: {message}": "giá trị không hợp lệ cho {param_hint}: {message}",
-    "Got unexpected extra argument ({args})": "thừa đối số ({args})",
-    "Got unexpected extra arguments ({args})": "thừa đối số ({args})",
+    "Got unexpected extra argument ({args})": "thừa đối số: {args}.",
+    "Got unexpected extra arguments ({args})": "thừa đối số: {args}.",
     "Option {name!r} does not take a value.": "tùy chọn «{name}» không nhận giá trị.",
     "Option {name!r} requires an argument.": "tùy chọn «{name}» cần một giá trị.",
     "Option {name!r} requires {nargs} arguments.": "tùy chọn «{name}» cần {nargs} giá trị.",
@@ -122,7 +122,8 @@ def _config(index: str | None, source: str | None = None) -> Config:
 
 
 index_option = click.option("--index", "index", metavar="THƯ_MỤC", help="Thư mục chỉ mục (mặc định index_data/index/).")
-source_option = click.option("--source", "source", metavar="THƯ_MỤC", help="Thư mục bài viết (mặc định index_data/articles/).")
+source_option = click.option("--source", "source", metavar="THƯ_MỤC",
+                             help="Thư mục bài viết (mặc định index_data/articles/).")
 
 
 @click.group(cls=Cli, help="vnsearch — tìm kiếm toàn văn tin tức tiếng Việt.",
@@ -158,8 +159,8 @@ class ProgressLines:
 
     def __call__(self, progress) -> None:
         now = time.monotonic()
-        next_file = progress.files_done > self.files_done
-        if now - self.last < self.interval or not (next_file or self.interval > 0):
+        due = now - self.last >= self.interval if self.interval > 0 else progress.files_done > self.files_done
+        if not due:
             return
         self.last, self.files_done = now, progress.files_done
         elapsed = now - self.started
@@ -184,11 +185,14 @@ class ProgressBar:
     def __call__(self, progress) -> None:
         from tqdm import tqdm
 
+        if not progress.files_total:  # an update with nothing to read
+            return
         if self.bar is None:
             # A terminal that reports no size (0 × 0) gets 80 × 24: tqdm would hide the bar.
             size = shutil.get_terminal_size()
             self.bar = tqdm(total=progress.files_total, desc="Đánh chỉ mục", file=sys.stderr, smoothing=0,
                             bar_format=BAR_FORMAT, postfix="0 bài viết", ncols=size.columns, nrows=size.lines)
+            self.shown = time.monotonic()  # the first rate is shown over a while, not one article
         now = time.monotonic()
         if progress.files_done == self.bar.n and now - self.shown < BAR_REFRESH_SECONDS:
             return
@@ -336,7 +340,7 @@ def stats(as_json, index):
     for key, share in data["with"].items():
         click.echo(f"  có {FIELD_LABELS[key].lower()}: {share['count']} ({vn_decimal(share['share'] * 100)} %)")
     for key, values in data["top"].items():
-        click.echo(f"{FIELD_LABELS[key]} nhiều bài nhất:")
+        click.echo(f"{FIELD_LABELS[key]} nhiều bài nhất:" + ("" if values else " (chưa có bài nào ghi rõ)"))
         for value in values:
             click.echo(f"  {value['value']}: {value['count']}")
     click.echo(f"Bài trùng lặp đã gộp: {data['duplicates']}")

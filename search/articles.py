@@ -74,4 +74,5 @@ class RebuildSummary:
     def update_line(self) -> str:
         """The last line of `manage.py update`."""
         return (f"Đã cập nhật chỉ mục: thêm {self.added}, cập nhật {self.changed}, xóa {self.removed} bài viết "
-                f"({self.removed_files} tệp đã bị xóa), bỏ qua {len(self.skipped)}, trong {vn_decimal(self.seconds)} giây")
+                f"({self.removed_files} tệp đã bị xóa), bỏ qua {len(self.skipped)}, "
+                f"trong {vn_decimal(self.seconds)} giây")
