@@ -78,12 +78,16 @@ def _click_ngettext(singular: str, plural: str, count: int) -> str:
     return _click_gettext(singular if count == 1 else plural)
 
 
-for _module in ("core", "decorators", "exceptions", "formatting", "parser", "types"):
-    # Each click module binds gettext's functions at import as `_` and `ngettext`.
-    _module = importlib.import_module(f"click.{_module}")
-    _module._ = _click_gettext
-    if hasattr(_module, "ngettext"):
-        _module.ngettext = _click_ngettext
+def _click_speaks_vietnamese() -> None:
+    """Each click module binds gettext's functions at import, as `_` and `ngettext`: rebind them."""
+    for name in ("core", "decorators", "exceptions", "formatting", "parser", "types"):
+        module = importlib.import_module(f"click.{name}")
+        module._ = _click_gettext
+        if hasattr(module, "ngettext"):
+            module.ngettext = _click_ngettext
+
+
+_click_speaks_vietnamese()
 
 
 class Command(click.Command):
