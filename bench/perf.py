@@ -635,11 +635,11 @@ def _rebuild_ours(run: Run, corpus, procs: int) -> dict:
     log(f"[{run.label}] ours rebuild --procs {procs} …")
     m = run_measured(command, log=run.work / "logs" / f"{run.label}-ours-p{procs}.log")
     entry = _build_entry(m, corpus)
-    line = re.search(r"indexed (\d+) articles, skipped (\d+), in ([\d.]+) s", m.stdout)
+    line = re.search(r"Đã đánh chỉ mục (\d+) bài viết, bỏ qua (\d+), trong ([\d,]+) giây", m.stdout)
     if line:
         entry["indexed"] = int(line.group(1))
         entry["skipped"] = int(line.group(2))
-        entry["library_seconds"] = float(line.group(3))
+        entry["library_seconds"] = float(line.group(3).replace(",", "."))
     if m.ok:
         entry["index_bytes"] = dir_size(index_dir / "current")
         entry["segments"] = _whoosh_segments(index_dir / "current")
@@ -841,10 +841,11 @@ def measure_update(run: Run, corpus, index_dir: Path) -> dict:
         command = [PYTHON, str(MANAGE), "update", "--source", str(corpus.source), "--index", str(index_dir)]
         m = run_measured(command, log=run.work / "logs" / f"{run.label}-update-{step}.log")
         entry = {"ok": m.ok, "wall_seconds": round(m.seconds, 3), "peak_rss_tree": m.peak_rss_tree}
-        line = re.search(r"updated (\d+) articles, removed (\d+) files.* in ([\d.]+) s", m.stdout)
+        line = re.search(r"thêm (\d+), cập nhật (\d+), xóa \d+ bài viết \((\d+) tệp đã bị xóa\).* trong ([\d,]+) giây",
+                         m.stdout)
         if line:
-            entry.update(updated=int(line.group(1)), removed_files=int(line.group(2)),
-                         library_seconds=float(line.group(3)))
+            entry.update(updated=int(line.group(1)) + int(line.group(2)), removed_files=int(line.group(3)),
+                         library_seconds=float(line.group(4).replace(",", ".")))
         if not m.ok:
             entry["error"] = one_line(m.stderr[-400:], 400)
         return entry

@@ -5,6 +5,12 @@ from dataclasses import asdict, dataclass, field
 
 FACET_FIELDS = ("province", "province_2025", "year", "category", "source")
 UNKNOWN = "Không rõ"
+# What a reader calls each field of an article (CLI `show` and `stats`).
+FIELD_LABELS = {
+    "published": "Ngày đăng", "year": "Năm", "province": "Tỉnh/thành",
+    "province_2025": "Tỉnh/thành (từ 1/7/2025)", "category": "Chuyên mục", "source": "Nguồn",
+    "author": "Tác giả", "url": "Liên kết",
+}
 
 
 @dataclass
@@ -39,14 +45,34 @@ class Skipped:
         return f"{self.item}: {self.reason}"
 
 
+def vn_decimal(value: float, places: int = 1) -> str:
+    """12.34 → "12,3" (Vietnamese decimal comma)."""
+    return f"{value:.{places}f}".replace(".", ",")
+
+
 @dataclass
 class RebuildSummary:
+    """What a rebuild or an update did. `indexed` counts the articles written by this run;
+    an update also tells them apart by id: `added` (new ids), `changed` (an id whose content
+    changed), `removed` (ids gone), and the files it removed."""
+
     indexed: int
     skipped: list[Skipped] = field(default_factory=list)
     duplicates: int = 0
+    added: int = 0
+    changed: int = 0
     removed: int = 0
+    removed_files: int = 0
     seconds: float = 0.0
     generation: str = ""
 
     def line(self) -> str:
-        return f"indexed {self.indexed} articles, skipped {len(self.skipped)}, in {self.seconds:.1f} s"
+        """The last line of `manage.py rebuild`."""
+        return (f"Đã đánh chỉ mục {self.indexed} bài viết, bỏ qua {len(self.skipped)}, "
+                f"trong {vn_decimal(self.seconds)} giây")
+
+    def update_line(self) -> str:
+        """The last line of `manage.py update`."""
+        return (f"Đã cập nhật chỉ mục: thêm {self.added}, cập nhật {self.changed}, xóa {self.removed} bài viết "
+                f"({self.removed_files} tệp đã bị xóa), bỏ qua {len(self.skipped)}, "
+                f"trong {vn_decimal(self.seconds)} giây")

@@ -21,6 +21,7 @@ from array import array
 from collections import deque
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -47,7 +48,18 @@ GENERATION_PREFIX = "gen-"
 # Missing values are stored as "" in the facet columns and shown as "Không rõ".
 META_FIELDS = ("published", "year", "province", "province_2025", "category", "source", "author", "url")
 
-Progress = Callable[[int, int], None]  # (files done, files in all)
+
+
+@dataclass(frozen=True)
+class IndexProgress:
+    """How far a rebuild or an update is, told after every article."""
+
+    files_done: int  # source files read to the end
+    files_total: int
+    articles: int  # articles handled so far: indexed, skipped or merged as republished copies
+
+
+Progress = Callable[[IndexProgress], None]
 _HELD_LOCKS: set[int] = set()
 # Whoosh reads a compound segment file through a private in-memory copy per searcher, and we
 # keep one searcher per server thread: separate files are memory-mapped and shared instead.
@@ -315,25 +327,13 @@ def _prepare_batch(batch: list[Pending]) -> list[tuple]:
     return [_prepare(pending) for pending in batch]
 
 
-def _prepared(source_dir: Path, files: list[Path], summary: RebuildSummary, procs: int,
-              progress: Progress | None) -> Iterator[tuple[Path, Article | Skipped, str | None, tuple | None]]:
+def _prepared(source_dir: Path, files: list[Path], procs: int
+              ) -> Iterator[tuple[Path, Article | Skipped, str | None, tuple | None]]:
     """(file, article or skipped, content key, postings) in source order. With procs > 1 the
     extraction and pyvi run in worker processes while this process feeds Whoosh; a bounded
     number of batches is in flight."""
-    def read():
-        last_file, done = None, 0
-        for path, item in iter_pending(source_dir, files):
-            if path != last_file:
-                if last_file is not None and progress:
-                    done += 1
-                    progress(done, len(files))
-                last_file = path
-            yield path, item
-        if progress and files:
-            progress(len(files), len(files))
-
     if procs <= 1:
-        for path, item in read():
+        for path, item in iter_pending(source_dir, files):
             yield (path, item, None, None) if isinstance(item, Skipped) else (path, *_prepare(item))
         return
     context = multiprocessing.get_context("fork")
@@ -351,7 +351,7 @@ def _prepared(source_dir: Path, files: list[Path], summary: RebuildSummary, proc
                 yield (path, item, None, None) if isinstance(item, Skipped) else (path, *next(results))
 
         batch: list = []
-        for entry in read():
+        for entry in iter_pending(source_dir, files):
             batch.append(entry)
             if len(batch) == ANALYSIS_BATCH:
                 submit(batch)
@@ -365,19 +365,30 @@ def _prepared(source_dir: Path, files: list[Path], summary: RebuildSummary, proc
 
 
 def _add_articles(writer, forward: ForwardFile, source_dir: Path, files: list[Path], summary: RebuildSummary,
-                  seen_keys: set[str], seen_ids: set[str], progress: Progress | None, procs: int = 1) -> None:
+                  seen_keys: set[str], seen_ids: set[str], progress: Progress | None, procs: int = 1,
+                  written: dict[str, str] | None = None) -> None:
     """Index the articles of `files`: skipped items recorded, republished copies counted, a
-    second article with an id already taken skipped with a warning (never silently replaced)."""
-    for n, prepared in enumerate(_prepared(source_dir, files, summary, procs, progress), 1):
-        _add_prepared(writer, forward, source_dir, summary, seen_keys, seen_ids, *prepared)
+    second article with an id already taken skipped with a warning (never silently replaced).
+    `written`, when given, receives the id and content key of every article indexed."""
+    position = {path: number for number, path in enumerate(files)}  # files before it are read
+    handled, last_path, files_done = 0, None, 0
+    for prepared in _prepared(source_dir, files, procs):
+        _add_prepared(writer, forward, source_dir, summary, seen_keys, seen_ids, written, *prepared)
+        handled += 1
+        if progress:
+            if prepared[0] is not last_path:
+                last_path, files_done = prepared[0], position[prepared[0]]
+            progress(IndexProgress(files_done, len(files), handled))
         del prepared  # a huge article is let go before the next one is read
-        if n == ANALYSIS_BATCH:
+        if handled == ANALYSIS_BATCH:
             checkpoint("reading")
+    if progress:
+        progress(IndexProgress(len(files), len(files), handled))
 
 
 def _add_prepared(writer, forward: ForwardFile, source_dir: Path, summary: RebuildSummary, seen_keys: set[str],
-                  seen_ids: set[str], path: Path, item: Article | Skipped, key: str | None, tokens: tuple | None
-                  ) -> None:
+                  seen_ids: set[str], written: dict[str, str] | None, path: Path, item: Article | Skipped,
+                  key: str | None, tokens: tuple | None) -> None:
     if isinstance(item, Skipped):
         summary.skipped.append(item)
         return
@@ -391,6 +402,8 @@ def _add_prepared(writer, forward: ForwardFile, source_dir: Path, summary: Rebui
         return
     seen_keys.add(key)
     seen_ids.add(item.id)
+    if written is not None:
+        written[item.id] = key
     doc = article_document(item, origin, _fingerprint(path), key)
     doc["title"], doc["text"] = tokens[0].counts, tokens[1].counts
     doc["fwd"], doc["fwd_title"], text_length = forward.add(tokens[0], tokens[1])
@@ -462,10 +475,14 @@ def update(source_dir: str | os.PathLike, index_dir: str | os.PathLike,
         changed = [p for rel, p in files.items() if indexed.get(rel) != _fingerprint(p)]
         gone = [rel for rel in indexed if rel not in files]
         replaced = set(gone) | {p.relative_to(source_dir).as_posix() for p in changed}
+        before: dict[str, str] = {}  # id -> content key of the articles of replaced files
         for stored in stored_docs:
             if stored["origin"] not in replaced:
                 seen_keys.add(stored["content"])
                 seen_ids.add(stored["id"])
+            else:
+                before[stored["id"]] = stored["content"]
+        written: dict[str, str] = {}
         summary = RebuildSummary(indexed=0, generation=generation.name)
         # One BulkWriter, one commit: readers see the update wholly or not at all.
         writer = BulkWriter(ix, BULK_FIELDS, limitmb=128, compound=COMPOUND_SEGMENTS)
@@ -477,7 +494,8 @@ def update(source_dir: str | os.PathLike, index_dir: str | os.PathLike,
                 writer.delete_by_term("origin", rel)
             with _indexing_gc():
                 procs = UPDATE_PROCS if sum(p.stat().st_size for p in changed) > UPDATE_PARALLEL_BYTES else 1
-                _add_articles(writer, forward, source_dir, changed, summary, seen_keys, seen_ids, progress, procs)
+                _add_articles(writer, forward, source_dir, changed, summary, seen_keys, seen_ids, progress, procs,
+                              written)
                 forward.close()
                 writer.commit()
         except BaseException:
@@ -490,7 +508,10 @@ def update(source_dir: str | os.PathLike, index_dir: str | os.PathLike,
             add_part(generation, generation / FORWARD, appended_from, forward.offset)
         except OSError:
             pass
-        summary.removed = len(gone)
+        summary.added = sum(1 for id_ in written if id_ not in before)
+        summary.changed = sum(1 for id_, key in written.items() if id_ in before and before[id_] != key)
+        summary.removed = sum(1 for id_ in before if id_ not in written)
+        summary.removed_files = len(gone)
         summary.seconds = time.perf_counter() - started
         report = read_report(generation)
         still_skipped = [Skipped(**s) for s in report.get("skipped", []) if _origin(s["item"]) not in replaced]

@@ -34,6 +34,7 @@ from .vocabulary import Vocabulary
 MAX_PAGE = 10_000
 TIER = 1e6  # above any score: articles holding the typed sequence come first (query.sequence_queries)
 SUGGEST_BELOW = 3  # results: fewer than this, and a did-you-mean is looked for
+STATS_TOP = 10  # values of each facet listed by stats, most articles first
 
 
 def filter_key(value: str) -> str:
@@ -266,9 +267,10 @@ class SearchIndex:
         live = columns.live
         total = int(live.sum())
         report = read_report(view.generation)
-        shares = {}
-        for name in ("province", "year", "source"):
+        shares, top = {}, {}
+        for name in ("province", "year", "source", "category"):
             shares[name] = int((live & (columns.codes[name] > 0)).sum())
+            top[name] = self._top_values(columns, name, live)
         shares["author"] = sum(1 for d in searcher.all_stored_fields() if d["meta"].get("author"))
         return {
             "articles": total,
@@ -277,10 +279,18 @@ class SearchIndex:
             "source": report.get("source"),
             "duplicates": report.get("duplicates", 0),
             "with": {k: {"count": v, "share": round(v / total, 4) if total else 0.0} for k, v in shares.items()},
+            "top": top,
             "skipped": report.get("skipped", []),
         }
 
     # ---- internals --------------------------------------------------------------------
+
+    def _top_values(self, columns: Columns, name: str, live: np.ndarray) -> list[dict]:
+        """The STATS_TOP known values of a facet with the most articles, most first."""
+        counts = np.bincount(columns.codes[name][live], minlength=len(columns.values[name]))
+        counts[0] = 0  # unknown
+        codes = sorted(np.flatnonzero(counts), key=lambda code: (-counts[code], columns.values[name][code]))
+        return [{"value": columns.values[name][code], "count": int(counts[code])} for code in codes[:STATS_TOP]]
 
     def _suggestion(self, searcher, q: str, view: _View, masks: list[np.ndarray], at_least: int) -> str | None:
         """A corrected query that finds at least `at_least` articles with every word."""

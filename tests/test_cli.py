@@ -1,6 +1,8 @@
 """manage.py: the CLI of SPEC §6, as a user runs it."""
 import json
+import os
 import re
+import shutil
 import subprocess
 import sys
 
@@ -16,7 +18,8 @@ def cli_index(tmp_path_factory):
     index_dir = tmp_path_factory.mktemp("cli-index")
     result = CliRunner().invoke(manage.cli, ["rebuild", "--source", str(SAMPLES), "--index", str(index_dir)])
     assert result.exit_code == 0, result.output
-    assert re.fullmatch(r"indexed 5 articles, skipped 0, in \d+\.\d s", result.output.strip().splitlines()[-1])
+    last = result.stdout.strip().splitlines()[-1]
+    assert re.fullmatch(r"Đã đánh chỉ mục 5 bài viết, bỏ qua 0, trong \d+,\d giây", last)
     return index_dir
 
 
@@ -111,3 +114,77 @@ def test_ignore_accents_finds_every_form_and_says_so(cli_index):
     assert asked["accents"] == "ignored" and asked["total"] == 5
     text = run("search", "đại hội", "--ignore-accents", "--index", cli_index)
     assert text.exit_code == 0 and "(Đang tìm không phân biệt dấu.)" in text.output
+
+
+ENGLISH = ("Usage", "Options", "Commands", "Show this message", "default:", "[OPTIONS]", "COMMAND", "TEXT",
+           "INTEGER", "DIR", "Error", "Try ", "Missing", "Invalid", "No such", "is not")
+
+
+@pytest.mark.parametrize("args", [["--help"], ["-h"], *([name, "--help"] for name in manage.cli.commands)])
+def test_help_is_vietnamese(args):
+    result = run(*args)
+    assert result.exit_code == 0
+    assert result.output.startswith("Cách dùng: ") and "Tùy chọn:" in result.output
+    assert "Hiện trợ giúp này rồi thoát." in result.output
+    assert not [word for word in ENGLISH if word in result.output]
+
+
+@pytest.mark.parametrize("args, message", [
+    (["show"], "lỗi: thiếu đối số 'ID'. Xem «cli show --help»."),
+    (["search", "--bogus"], "lỗi: không có tùy chọn «--bogus». Xem «cli search --help»."),
+    (["search", "--sort", "best"], "lỗi: giá trị không hợp lệ cho '--sort': «best» không phải một trong "
+                                   "'relevance', 'newest', 'oldest'. Xem «cli search --help»."),
+    (["search", "--page", "x"], "lỗi: giá trị không hợp lệ cho '--page': «x» không phải một số hợp lệ. "
+                                "Xem «cli search --help»."),
+    (["serve", "--port", "0"], "lỗi: giá trị không hợp lệ cho '--port': 0 nằm ngoài khoảng 1<=x<=65535. "
+                               "Xem «cli serve --help»."),
+    (["search", "--page"], "lỗi: tùy chọn «--page» cần một giá trị."),
+    (["bogus"], "lỗi: không có lệnh «bogus». Xem «cli --help»."),
+    (["search", "a", "b"], "lỗi: thừa đối số: b. Xem «cli search --help»."),
+])
+def test_usage_errors_are_one_vietnamese_line(args, message):
+    result = run(*args)
+    assert result.exit_code == 2
+    assert result.stderr.strip() == message and result.stdout == ""
+
+
+def test_show_labels_the_facts_in_vietnamese(cli_index):
+    result = run("show", "004_cb6f3e124aee11ae.txt", "--index", cli_index)
+    assert result.exit_code == 0
+    lines = result.output.splitlines()
+    assert lines[1:5] == ["Ngày đăng: 2020-06-01T09:29:00+07:00", "Tỉnh/thành: Long An",
+                          "Tỉnh/thành (từ 1/7/2025): Tây Ninh", "Tác giả: Hùng Cường"]
+
+
+def test_stats_lists_the_top_provinces_years_sources_and_categories(cli_index):
+    data = json.loads(run("stats", "--json", "--index", cli_index).output)
+    assert set(data["top"]) == {"province", "year", "source", "category"}
+    assert data["top"]["year"][0] == {"value": "2020", "count": 3}
+    assert {p["value"] for p in data["top"]["province"]} == {"Bắc Ninh", "Phú Thọ", "Hồ Chí Minh", "Long An"}
+    assert data["top"]["category"] == []
+    text = run("stats", "--index", cli_index).output
+    assert "Năm nhiều bài nhất:\n  2020: 3\n  2022: 1\n" in text
+    assert "Tỉnh/thành nhiều bài nhất:\n  Bắc Ninh: 1\n" in text
+    assert "  có tỉnh/thành: 4 (80,0 %)" in text
+
+
+def test_update_counts_added_changed_and_removed_articles(tmp_path):
+    from conftest import write_articles
+
+    source, index_dir = tmp_path / "source", tmp_path / "index"
+    shutil.copytree(SAMPLES, source)
+    assert run("rebuild", "--source", source, "--index", index_dir).exit_code == 0
+    articles = [{"id": f"u-{n}", "title": f"Tin số {n}", "text": f"Bài kiểm tra cập nhật số {n}."} for n in (1, 2, 3)]
+    write_articles(source, "new.jsonl", articles)
+    result = run("update", "--source", source, "--index", index_dir)
+    assert result.exit_code == 0
+    assert result.stdout.startswith("Đã cập nhật chỉ mục: thêm 3, cập nhật 0, xóa 0 bài viết (0 tệp đã bị xóa), ")
+
+    articles[0]["text"] = "Nội dung đã sửa đổi."
+    write_articles(source, "new.jsonl", articles[:2])  # u-1 changed, u-2 as it was, u-3 gone
+    os.utime(source / "new.jsonl", ns=(1, 1))
+    (source / "004_cb6f3e124aee11ae.txt").unlink()
+    result = run("update", "--source", source, "--index", index_dir)
+    assert result.exit_code == 0
+    assert re.fullmatch(r"Đã cập nhật chỉ mục: thêm 0, cập nhật 1, xóa 2 bài viết \(1 tệp đã bị xóa\), "
+                        r"bỏ qua 0, trong \d+,\d giây", result.stdout.strip())

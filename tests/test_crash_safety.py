@@ -162,7 +162,7 @@ def test_killed_rebuilds_leave_the_previous_index_serving_and_the_next_rebuild_s
     done = manage("rebuild", "--source", source, "--index", index_dir)
     out, err = done.communicate(timeout=120)
     assert done.returncode == 0, err
-    assert out.strip().splitlines()[-1].startswith(f"indexed {new_count} articles, skipped 0")
+    assert out.strip().splitlines()[-1].startswith(f"Đã đánh chỉ mục {new_count} bài viết, bỏ qua 0")
     assert "lỗi" not in err
     current = os.readlink(index_dir / CURRENT)
     assert current != old_generation
@@ -200,7 +200,7 @@ def test_killed_updates_leave_a_complete_index_and_the_next_update_succeeds(serv
     done = manage("update", "--source", source, "--index", index_dir)
     out, err = done.communicate(timeout=120)
     assert done.returncode == 0, err
-    assert out.strip().splitlines()[-1].startswith(f"updated {new_count - old_count} articles")
+    assert out.strip().splitlines()[-1].startswith(f"Đã cập nhật chỉ mục: thêm {new_count - old_count}, ")
     assert_serving(index_dir, generation, new_count)
 
 

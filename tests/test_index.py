@@ -89,12 +89,15 @@ def test_update_adds_changes_and_removes_in_proportion(source, tmp_path):
     write_jsonl(source / "new.jsonl", [article(1), article(2), article(3)])
     summary = update(source, index_dir)
     assert summary.indexed == 3 and index.count() == 8
+    assert (summary.added, summary.changed, summary.removed, summary.removed_files) == (3, 0, 0, 0)
 
     (source / "004_cb6f3e124aee11ae.txt").unlink()
     write_jsonl(source / "new.jsonl", [article(1, "Nội dung đã sửa đổi")])
     os.utime(source / "new.jsonl", ns=(1, 1))
     summary = update(source, index_dir)
-    assert summary.indexed == 1 and summary.removed == 1
+    assert summary.indexed == 1 and summary.removed_files == 1
+    # u-1 changed; u-2, u-3 and the deleted file's article are gone
+    assert (summary.added, summary.changed, summary.removed) == (0, 1, 3)
     assert index.count() == 5
     assert index.search(SearchRequest(q="sửa đổi")).total == 1
     assert index.search(SearchRequest(filters={"province": ["Long An"]})).total == 0
@@ -104,7 +107,7 @@ def test_update_of_an_unchanged_folder_does_nothing(source, tmp_path):
     index_dir = tmp_path / "index"
     rebuild(source, index_dir)
     summary = update(source, index_dir)
-    assert summary.indexed == 0 and summary.removed == 0
+    assert summary.indexed == 0 and summary.removed == 0 and summary.removed_files == 0
 
 
 def content_key_in_one_piece(title, text):
