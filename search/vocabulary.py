@@ -6,6 +6,7 @@ use that spelling among all spellings that fold alike.
 """
 from __future__ import annotations
 
+import math
 import struct
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -28,6 +29,7 @@ class Vocabulary:
     syllables: dict[str, Variants] = field(default_factory=dict)  # folded syllable -> accented
     compounds: dict[tuple[str, ...], Variants] = field(default_factory=dict)  # folded -> accented
     syllable_df: dict[str, int] = field(default_factory=dict)  # exact syllable -> documents
+    compound_df: dict[tuple[str, ...], int] = field(default_factory=dict)  # folded compound -> documents
 
     @classmethod
     def from_reader(cls, reader, fieldname: str = "text") -> "Vocabulary":
@@ -44,21 +46,27 @@ class Vocabulary:
             elif not term.startswith(FOLDED_PREFIX):
                 syllable_df[term] = df
                 syllables[fold_accents(term)].append(((term,), df))
-        return cls(_shares(syllables), _shares(compounds), syllable_df)
+        shares = _shares(compounds)
+        compound_df = {key: sum(df for _, df in variants) for key, variants in compounds.items() if key in shares}
+        return cls(_shares(syllables), shares, syllable_df, compound_df)
 
     def segment_folded(self, folded: list[str]) -> list[tuple[int, int]]:
-        """Greedy longest runs of folded syllables that the index knows as compounds."""
-        spans, i = [], 0
-        while i < len(folded):
-            for n in range(min(MAX_COMPOUND, len(folded) - i), 1, -1):
-                if tuple(folded[i:i + n]) in self.compounds:
-                    spans.append((i, i + n))
-                    i += n
-                    break
-            else:
-                spans.append((i, i + 1))
-                i += 1
-        return spans
+        """The split of folded syllables into the index's compounds that weighs most, each
+        compound weighing (its syllables - 1) × log(its documents): a common word wins over a
+        rare one it overlaps, whichever comes first ("dang dai hoi" → dang | đại hội, not
+        dằng dai | hoi), so reordering words does not regroup them."""
+        best: list[tuple[float, int, list[tuple[int, int]]]] = [(0.0, 0, [])]  # (weight, -units, spans)
+        for end in range(1, len(folded) + 1):
+            weight, units, spans = best[end - 1]
+            options = [(weight, units - 1, spans + [(end - 1, end)])]
+            for n in range(2, min(MAX_COMPOUND, end) + 1):
+                key = tuple(folded[end - n:end])
+                if key in self.compounds:
+                    weight, units, spans = best[end - n]
+                    gain = (n - 1) * math.log(max(self.compound_df.get(key, 2), 2))
+                    options.append((weight + gain, units - 1, spans + [(end - n, end)]))
+            best.append(max(options, key=lambda o: (o[0], o[1])))
+        return best[-1][2]
 
     def restorations(self, folded: tuple[str, ...]) -> Variants:
         table = self.compounds if len(folded) > 1 else self.syllables
