@@ -9,7 +9,15 @@ SORTS = ("relevance", "newest", "oldest")
 ACCENTS = ("exact", "ignore")  # a request's: marks as typed, or marks ignored
 MAX_SIZE = 100
 DEFAULT_SIZE = 10
-MAX_QUERY_LENGTH = 1000
+MAX_QUERY_LENGTH = 1000  # characters; a longer query is shortened to this, with a notice
+# How the user reads each facet's name (notices, the page).
+FACET_TITLES = {
+    "province": "Tỉnh/thành",
+    "province_2025": "Tỉnh/thành (từ 1/7/2025)",
+    "year": "Năm",
+    "category": "Chuyên mục",
+    "source": "Nguồn",
+}
 
 
 @dataclass
@@ -52,12 +60,12 @@ class FacetValue:
 
 @dataclass
 class SearchResult:
-    query: str
+    query: str  # as searched: shortened to MAX_QUERY_LENGTH
     total: int
     page: int
     size: int
     took_ms: float
-    sort: str
+    sort: str  # the order applied: an empty query's relevance is newest first
     matching: str  # "all": every word matched; "any": fell back to any word
     filters: dict[str, list]
     hits: list[Hit]
@@ -67,6 +75,21 @@ class SearchResult:
     date_to: str | None = None
     accents: str = "exact"  # "exact": marks as typed; "ignored": marks ignored (asked, or nothing found)
     notices: list[str] = field(default_factory=list)  # in Vietnamese: how the query was read
+    query_filters: dict[str, list] = field(default_factory=dict)  # typed in q: province:…, year:2019..2021
+
+    def echoed_filters(self) -> dict:
+        """Every filter applied, from the parameters and from q, with the date range."""
+        out: dict = {}
+        for name in FACET_FIELDS:
+            values = list(self.filters.get(name, []))
+            values += [v for v in self.query_filters.get(name, []) if v not in values]
+            if values:
+                out[name] = values
+        if self.date_from:
+            out["from"] = self.date_from
+        if self.date_to:
+            out["to"] = self.date_to
+        return out
 
     @property
     def pages(self) -> int:
@@ -77,7 +100,7 @@ class SearchResult:
         doc = {
             "query": self.query, "total": self.total, "page": self.page, "size": self.size,
             "took_ms": self.took_ms, "sort": self.sort, "matching": self.matching,
-            "accents": self.accents, "filters": self.filters,
+            "accents": self.accents, "filters": self.echoed_filters(),
             "hits": [asdict(h) for h in self.hits],
             "facets": {name: [asdict(v) for v in self.facets.get(name, [])] for name in FACET_FIELDS},
             "notices": self.notices,

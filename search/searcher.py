@@ -11,7 +11,7 @@ import os
 import re
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import Iterator
@@ -26,7 +26,8 @@ from .engine import Engine, Forward
 from .index import FORWARD, article_from_stored, current_generation, open_whoosh, read_report
 from .ranking import WEIGHTING
 from .query import ParsedQuery, matching_mode, parse, sequence_queries, whoosh_query
-from .results import ACCENTS, MAX_QUERY_LENGTH, MAX_SIZE, SORTS, FacetValue, Hit, SearchRequest, SearchResult
+from .results import (ACCENTS, FACET_TITLES, MAX_QUERY_LENGTH, MAX_SIZE, SORTS, FacetValue, Hit, SearchRequest,
+                      SearchResult)
 from .text import fold_accents
 from .suggest import suggest
 from .vocabulary import Vocabulary
@@ -159,7 +160,7 @@ class SearchIndex:
             raise ArticleNotFound(f"Không tìm thấy bài viết: {article_id}")
         return article_from_stored(stored)
 
-    def _select(self, request: SearchRequest) -> "_Selection":
+    def _select(self, request: SearchRequest, notices: list[str] | None = None) -> "_Selection":
         """Parse, filter and match: the documents a request selects, before paging. Marks are
         meant as typed and every word is required; when that finds nothing, the query is run
         again with marks ignored, then with any word (as typed, then marks ignored), and the
@@ -188,7 +189,7 @@ class SearchIndex:
             if allowed.any():
                 break
         reading, mode, matched, allowed, memo = chosen
-        notices = []
+        notices = list(notices or []) + self._unknown_values(columns, request.filters, parsed)
         accents = "ignored" if ignore or reading is folded else "exact"
         if ignore:
             notices.append("Đang tìm không phân biệt dấu.")
@@ -212,10 +213,23 @@ class SearchIndex:
         words = ", ".join(f"«{_typed(u)}»" for u in parsed.units)
         return f"Không có bài nào chứa đủ tất cả các từ {words}; đang hiện các bài chứa một số từ."
 
+    def _unknown_values(self, columns: Columns, filters: dict[str, list], parsed: ParsedQuery) -> list[str]:
+        """A notice for each filter value (a parameter or typed in q) that no article has."""
+        asked = [(name, str(v)) for name, values in filters.items() for v in values]
+        asked += [(name, str(v)) for name, values in parsed.filters.items() for v in values]
+        if parsed.year_range:
+            asked.append(("year", "..".join(map(str, parsed.year_range))))
+        notices = []
+        for name, value in dict.fromkeys(asked):
+            if not (self._facet_mask(columns, name, [value]) & columns.live).any():
+                notices.append(f"Không có giá trị «{value}» cho bộ lọc {FACET_TITLES[name]}.")
+        return notices
+
     def search(self, request: SearchRequest) -> SearchResult:
         started = time.perf_counter()
+        request, notices = shortened(request)
         validate(request)
-        sel = self._select(request)
+        sel = self._select(request, notices)
         columns, parsed = sel.view.columns, sel.parsed
         total = int(sel.allowed.sum())
 
@@ -241,17 +255,18 @@ class SearchIndex:
         return SearchResult(
             query=request.q, total=total, page=request.page, size=request.size,
             took_ms=round((time.perf_counter() - started) * 1000, 2),
-            sort=request.sort, matching=sel.mode, filters=_public_filters(request.filters),
+            sort=sel.sort, matching=sel.mode, filters=_public_filters(request.filters),
             hits=hits, facets=facets, suggestion=suggestion,
             date_from=request.date_from, date_to=request.date_to,
-            accents=sel.accents, notices=sel.notices,
+            accents=sel.accents, notices=sel.notices, query_filters=_query_filters(sel.typed),
         )
 
     def export(self, request: SearchRequest) -> Iterator[Article]:
         """Every result of the query (not one page), in the requested order. The request is
         checked and the results chosen now; the articles are read as the iterator is consumed."""
+        request, notices = shortened(request)
         validate(request, paging=False)
-        sel = self._select(request)
+        sel = self._select(request, notices)
         docnums, _ = self._page(sel, 1, max(int(sel.allowed.sum()), 1))
         return (article_from_stored(sel.searcher.stored_fields(d)) for d in docnums)
 
@@ -310,8 +325,11 @@ class SearchIndex:
         wanted = []
         for value in values:
             key = filter_key(str(value))
+            span = year_span(str(value)) if name == "year" else None
             if key == filter_key(UNKNOWN):
                 wanted.append(0)
+            elif span:
+                wanted.extend(_year_codes(columns, *span))
             elif key in columns.keys[name]:
                 wanted.append(columns.keys[name][key])
         return np.isin(columns.codes[name], np.array(wanted, dtype=np.int32))
@@ -319,8 +337,7 @@ class SearchIndex:
     def _query_masks(self, parsed: ParsedQuery, columns: Columns) -> list[np.ndarray]:
         masks = [self._facet_mask(columns, name, values) for name, values in parsed.filters.items()]
         if parsed.year_range:
-            low, high = parsed.year_range
-            years = [i for i, v in enumerate(columns.values["year"]) if v and low <= int(v) <= high]
+            years = _year_codes(columns, *parsed.year_range)
             masks.append(np.isin(columns.codes["year"], np.array(years, dtype=np.int32)))
         return masks
 
@@ -339,11 +356,15 @@ class SearchIndex:
             value = columns.values[name][code] or UNKNOWN
             out.append(FacetValue(value, int(counts[code]), filter_key(value) in selected_keys))
         shown = {filter_key(v.value) for v in out}
-        for value in selected:  # a selected value with no results stays visible, to be removed
-            if filter_key(str(value)) not in shown:
+        for value in selected:  # a selected range, or a value with no results, stays visible, to be removed
+            span = year_span(str(value)) if name == "year" else None
+            if span:
+                out.append(FacetValue(_span_text(span), int(counts[_year_codes(columns, *span)].sum()), True))
+            elif filter_key(str(value)) not in shown:
                 out.append(FacetValue(str(value), 0, True))
         if name == "year":
-            out.sort(key=lambda v: (v.value == UNKNOWN, -int(v.value) if _is_year(v.value) else 0))
+            # A selected range first, then years newest first, the unknown bucket last.
+            out.sort(key=lambda v: (v.value == UNKNOWN, -int(v.value) if _is_year(v.value) else -10_000))
         else:
             out.sort(key=lambda v: (v.value == UNKNOWN, -v.count, v.value))
         return out
@@ -456,8 +477,52 @@ def _public_filters(filters: dict[str, list]) -> dict[str, list]:
     out = {}
     for name, values in filters.items():
         if values:
-            out[name] = [int(v) if name == "year" and _is_year(str(v)) else v for v in values]
+            out[name] = [_public_value(name, str(v)) for v in values]
     return out
+
+
+def _public_value(name: str, value: str):
+    """Years as integers, a year range as "2019..2021"; other values as given."""
+    if name != "year":
+        return value
+    if _is_year(value):
+        return int(value)
+    span = year_span(value)
+    return _span_text(span) if span else value
+
+
+def _query_filters(parsed: ParsedQuery) -> dict[str, list]:
+    """The filters typed in q, in the JSON's form."""
+    out = _public_filters(parsed.filters)
+    if parsed.year_range:
+        out.setdefault("year", []).append(_span_text(parsed.year_range))
+    return out
+
+
+def year_span(value: str) -> tuple[int, int] | None:
+    """ "2019..2021" → (2019, 2021), either way round; None for anything else."""
+    match = re.fullmatch(r"\s*([0-9]{1,4})\s*\.\.\s*([0-9]{1,4})\s*", value)
+    if not match:
+        return None
+    low, high = sorted((int(match.group(1)), int(match.group(2))))
+    return low, high
+
+
+def _span_text(span: tuple[int, int]) -> str:
+    return f"{span[0]}..{span[1]}"
+
+
+def _year_codes(columns: Columns, low: int, high: int) -> list[int]:
+    return [code for code, v in enumerate(columns.values["year"]) if v and low <= int(v) <= high]
+
+
+def shortened(request: SearchRequest) -> tuple[SearchRequest, list[str]]:
+    """A query over the length limit is cut to it, and the user is told."""
+    if len(request.q) <= MAX_QUERY_LENGTH:
+        return request, []
+    notice = (f"Câu truy vấn dài hơn {MAX_QUERY_LENGTH} ký tự nên chỉ {MAX_QUERY_LENGTH} ký tự đầu "
+              "được dùng để tìm.")
+    return replace(request, q=request.q[:MAX_QUERY_LENGTH]), [notice]
 
 
 def _is_year(value: str) -> bool:
@@ -476,7 +541,7 @@ def _iso_date(value: str | None, name: str) -> None:
 
 def validate(request: SearchRequest, paging: bool = True) -> None:
     """Raise BadRequest, with a one-line Vietnamese message, for anything out of contract."""
-    if len(request.q) > MAX_QUERY_LENGTH:
+    if len(request.q) > MAX_QUERY_LENGTH:  # callers shorten it first (shortened)
         raise BadRequest(f"Câu truy vấn quá dài (tối đa {MAX_QUERY_LENGTH} ký tự)")
     if request.sort not in SORTS:
         raise BadRequest(f"sort phải là một trong {', '.join(SORTS)}")
@@ -492,7 +557,12 @@ def validate(request: SearchRequest, paging: bool = True) -> None:
             raise BadRequest(f"Không có bộ lọc {name!r}")
         if name == "year":
             for value in values:
-                if filter_key(str(value)) != filter_key(UNKNOWN) and not _is_year(str(value)):
-                    raise BadRequest(f"year phải là số năm hoặc «{UNKNOWN}», không phải {value!r}")
+                if (filter_key(str(value)) != filter_key(UNKNOWN) and not _is_year(str(value))
+                        and not year_span(str(value))):
+                    raise BadRequest(f"year phải là số năm, khoảng năm (2019..2021) hoặc «{UNKNOWN}», "
+                                     f"không phải {value!r}")
     _iso_date(request.date_from, "from")
     _iso_date(request.date_to, "to")
+    if request.date_from and request.date_to and date.fromisoformat(request.date_from) > date.fromisoformat(request.date_to):
+        raise BadRequest(f"Ngày bắt đầu (from={request.date_from}) phải trước hoặc bằng "
+                         f"ngày kết thúc (to={request.date_to})")

@@ -47,6 +47,13 @@ EXTRA_ARTICLES = [
          "2019-11-02", "Cần Thơ", "Báo Cần Thơ"),
     ])
 ]
+# Articles in more provinces (none about "đại hội"), so the province facet needs "Xem thêm".
+EXTRA_ARTICLES += [
+    {"id": f"weather-{n}", "title": f"Dự báo thời tiết {province}", "published": "2024-06-0" + str(n + 1),
+     "text": f"Thời tiết {province} hôm nay có mưa rào và dông rải rác vào chiều tối.", "province": province}
+    for n, province in enumerate(["Nghệ An", "Quảng Nam", "Quảng Ninh", "Lào Cai", "Kiên Giang", "Gia Lai",
+                                  "Thừa Thiên Huế", "Khánh Hòa"])
+]
 QUERY = "dai hoi"
 # Waits end as soon as the page is there; only a hung browser or server waits this long.
 WAIT_SECONDS = 60
@@ -190,3 +197,113 @@ def png_size(path: Path) -> tuple[int, int]:
 def test_screenshots_at_desktop_and_phone_width(browser, base_url, tmp_path):
     paths = take_screenshots(browser, f"{base_url}/search?q=dai+hoi", tmp_path)
     assert [png_size(p) for p in paths] == [(1280, 900), (390, 844)]
+
+
+# ---- by keyboard (SPEC §7) -------------------------------------------------------------------
+
+def active(driver):
+    return driver.switch_to.active_element
+
+
+def press(driver, *keys):
+    active(driver).send_keys(*keys)
+
+
+def tab_stops_to_first_result(driver) -> list:
+    """Tab from the top of the page until the first hit's link has focus; every element passed."""
+    first = driver.find_element(By.CSS_SELECTOR, ".hit-title a")
+    driver.find_element(By.TAG_NAME, "body").send_keys(Keys.TAB)
+    stops = [active(driver)]
+    while stops[-1] != first:
+        assert len(stops) < 200, "the first result is not reachable by Tab"
+        press(driver, Keys.TAB)
+        stops.append(active(driver))
+    return stops
+
+
+def test_the_skip_link_is_the_first_tab_stop_and_reaches_the_first_result(driver, base_url):
+    driver.get(f"{base_url}/search?q=dai+hoi")
+    driver.find_element(By.TAG_NAME, "body").send_keys(Keys.TAB)
+    assert active(driver).text == "Chuyển đến kết quả"
+    assert active(driver).is_displayed()  # it shows itself when focused
+    press(driver, Keys.ENTER)
+    press(driver, Keys.TAB)
+    assert active(driver) == driver.find_element(By.CSS_SELECTOR, ".hit-title a")  # 2 Tabs and Enter
+
+
+def test_each_facet_value_is_one_tab_stop(driver, base_url):
+    driver.get(f"{base_url}/search?q=dai+hoi")
+    stops = tab_stops_to_first_result(driver)
+    in_facet_values = [s for s in stops if s.find_elements(By.XPATH, "ancestor::li[contains(@class, 'facet-value')]")]
+    visible_boxes = [b for b in driver.find_elements(By.CSS_SELECTOR, ".facet-value input") if b.is_displayed()]
+    assert in_facet_values == visible_boxes
+    assert all(s.get_attribute("type") == "checkbox" for s in in_facet_values)
+    assert not [s for s in stops if s.find_elements(By.XPATH, "ancestor::*[local-name()='svg']")]
+    assert len(stops) < 60  # was 84 with two stops per value and every year bar
+
+
+def test_toggling_a_facet_value_by_keyboard_keeps_focus_on_it(driver, base_url):
+    driver.get(f"{base_url}/search?q=dai+hoi")
+    box = driver.find_element(By.CSS_SELECTOR, 'input[name="province"][value="Long An"]')
+    driver.execute_script("arguments[0].focus()", box)
+    press(driver, Keys.SPACE)
+    wait_for(driver, lambda d: url_params(d).get("province") == ["Long An"])
+    wait_for(driver, lambda d: active(d).get_attribute("id") == "f-province-long-an")
+    assert active(driver).is_selected()
+    press(driver, Keys.SPACE)
+    wait_for(driver, lambda d: "province" not in url_params(d))
+    wait_for(driver, lambda d: active(d).get_attribute("id") == "f-province-long-an")
+    assert not active(driver).is_selected()
+
+
+def test_focus_comes_back_inside_xem_them_and_wins_over_autofocus(driver, base_url):
+    driver.get(f"{base_url}/")
+    assert active(driver).get_attribute("id") == "q"  # the home page: ready to type
+    more = driver.find_element(By.CSS_SELECTOR, 'section[data-facet="province"] details.facet-more')
+    more.find_element(By.TAG_NAME, "summary").click()
+    box = more.find_elements(By.CSS_SELECTOR, 'input[type="checkbox"]')[-1]
+    value, ident = box.get_attribute("value"), box.get_attribute("id")
+    driver.execute_script("arguments[0].focus()", box)
+    press(driver, Keys.SPACE)
+    wait_for(driver, lambda d: url_params(d).get("province") == [value])
+    wait_for(driver, lambda d: active(d).get_attribute("id") == ident)
+    press(driver, Keys.SPACE)  # unticked, it may sit in a closed "Xem thêm" again: opened for it
+    wait_for(driver, lambda d: "province" not in url_params(d))
+    wait_for(driver, lambda d: active(d).get_attribute("id") == ident)
+    assert active(driver).is_displayed()
+
+
+def test_only_the_home_page_focuses_the_search_box(driver, base_url):
+    driver.get(f"{base_url}/search?q=dai+hoi")
+    assert active(driver).get_attribute("id") != "q"
+
+
+def test_the_form_leaves_empty_and_default_fields_out_of_the_url(driver, base_url):
+    driver.get(f"{base_url}/")
+    assert driver.find_element(By.CSS_SELECTOR, "#sort option:checked").text == "Mới nhất"
+    press(driver, QUERY, Keys.ENTER)
+    wait_for(driver, lambda d: url_params(d).get("q") == [QUERY])
+    assert urlsplit(driver.current_url).query == "q=dai+hoi"  # no from=&to=&sort=
+    assert driver.find_element(By.CSS_SELECTOR, "#sort option:checked").text == "Liên quan nhất"
+    driver.find_element(By.CSS_SELECTOR, '#sort option[value="newest"]').click()
+    wait_for(driver, lambda d: urlsplit(d.current_url).query == "q=dai+hoi&sort=newest")
+    assert active(driver).get_attribute("id") == "sort"
+    driver.find_element(By.XPATH, '//select[@id="sort"]/option[.="Liên quan nhất"]').click()
+    wait_for(driver, lambda d: urlsplit(d.current_url).query == "q=dai+hoi")
+
+
+def test_the_filter_box_narrows_a_long_facet(driver, base_url):
+    driver.get(f"{base_url}/")
+    section = driver.find_element(By.CSS_SELECTOR, 'section[data-facet="province"]')
+    more = section.find_element(By.CSS_SELECTOR, "details.facet-more")
+    assert not more.get_attribute("open")
+    box = section.find_element(By.CSS_SELECTOR, "input.facet-filter")
+    assert box.is_displayed()
+    box.send_keys("khanh hoa")  # without marks, as filter values match
+    shown = [li.text.split("\n")[0] for li in section.find_elements(By.CSS_SELECTOR, "li.facet-value")
+             if li.is_displayed()]
+    assert shown == ["Khánh Hòa"]
+    for _ in range(len("khanh hoa")):
+        box.send_keys(Keys.BACKSPACE)
+    assert not more.get_attribute("open")
+    assert len([li for li in section.find_elements(By.CSS_SELECTOR, "li.facet-value") if li.is_displayed()]) == 8

@@ -79,6 +79,7 @@ class PageParser(HTMLParser):
         self.total: int | None = None
         self.facets: dict[str, dict[str, int]] = {}
         self.checked: dict[str, set[str]] = {}
+        self.toggles: dict[str, str] = {}  # facet value -> the URL its checkbox leads to
         self.chips: list[dict] = []
         self.links: dict[str, str] = {}  # link text -> href
         self.hit_links: list[str] = []
@@ -100,6 +101,7 @@ class PageParser(HTMLParser):
             self._row = {"value": None, "count": ""}
         if self._row is not None and tag == "input" and a.get("type") == "checkbox":
             self._row["value"] = a["value"]
+            self.toggles.setdefault(a["value"], a["data-toggle-url"])
             if "checked" in a:
                 self.checked.setdefault(a["name"], set()).add(a["value"])
         if self._row is not None and tag == "span" and "count" in classes:
@@ -364,7 +366,7 @@ def test_page_is_vietnamese_and_keeps_the_query_in_a_labelled_box(client):
 def test_home_lists_all_articles_newest_first(facet_client):
     parsed, html = page(facet_client, "/")
     assert parsed.total == api(facet_client, "/api/search")["total"]
-    assert 'value="newest"' in html
+    assert '<option value="" selected>Mới nhất</option>' in html  # the order applied, not "Liên quan nhất"
 
 
 AGREEMENT = [
@@ -410,16 +412,16 @@ def test_clear_filters_keeps_query_and_sort_only(facet_client):
 
 def test_facet_links_toggle_one_value_and_reset_the_page(facet_client):
     parsed, _ = page(facet_client, "/search?province=Long+An&page=1&size=2")
-    add = query_of(parsed.links["Bắc Ninh"])
+    add = query_of(parsed.toggles["Bắc Ninh"])
     assert add["province"] == ["Long An", "Bắc Ninh"] and add["size"] == ["2"] and "page" not in add
-    remove = query_of(parsed.links["Long An"])
+    remove = query_of(parsed.toggles["Long An"])
     assert "province" not in remove
 
 
 def test_facet_toggle_matches_values_case_and_accent_insensitively(facet_client):
     parsed, _ = page(facet_client, "/search?province=long+an")
     assert parsed.checked["province"] == {"Long An"}
-    assert "province" not in query_of(parsed.links["Long An"])
+    assert "province" not in query_of(parsed.toggles["Long An"])
 
 
 def test_year_chart_bars_toggle_years(facet_client):
@@ -436,7 +438,7 @@ def test_year_chart_scales_bars_to_the_busiest_year(facet_client):
     counts = {v["value"]: v["count"] for v in doc["facets"]["year"] if v["value"].isdigit()}
     _, html = page(facet_client, "/search")
     heights = {year: float(h) for year, h in re.findall(
-        r'data-year="(\d{4})">.*?class="bar-fill"[^>]*height="([\d.]+)"', html, re.S)}
+        r'data-year="(\d{4})"[^>]*>.*?class="bar-fill"[^>]*height="([\d.]+)"', html, re.S)}
     assert set(heights) == set(counts)
     busiest = max(counts, key=counts.get)
     assert heights[busiest] == 64.0
@@ -599,3 +601,169 @@ def test_an_article_found_with_marks_ignored_is_highlighted_alike(client):
     assert article_links and all("accents=ignore" in href for href in article_links)
     html = client.get(article_links[0]).get_data(as_text=True)
     assert "<mark>Đại hội</mark>" in html or "<mark>đại hội</mark>" in html
+
+
+# ---- the page by keyboard (SPEC §7) ------------------------------------------------------------
+
+FOCUSABLE = re.compile(r"<(a\s[^>]*href|input\s(?![^>]*type=\"hidden\")|select|button|summary|textarea)[^>]*>")
+
+
+def test_skip_link_is_the_first_tab_stop_and_leads_to_the_results(facet_client):
+    for url in ("/search?q=d%E1%BB%AF+li%E1%BB%87u", "/search?q=zzzz+qqqq"):
+        html = facet_client.get(url).get_data(as_text=True)
+        body = html.split("<body>", 1)[1]
+        first = FOCUSABLE.search(body).group(0)
+        assert first == '<a class="skip-link" href="#results">'
+        assert 'Chuyển đến kết quả</a>' in body
+        assert re.search(r'<(ol|div) class="[^"]*" id="results" tabindex="-1"', body), url
+
+
+def test_each_facet_value_is_one_tab_stop(facet_client):
+    html = facet_client.get("/search").get_data(as_text=True)
+    rows = re.findall(r'<li class="facet-value[^"]*">(.*?)</li>', html, re.S)
+    assert len(rows) >= 8
+    for row in rows:
+        assert [m.group(1).split()[0] for m in FOCUSABLE.finditer(row)] == ["input"], row
+        assert re.search(r"<label>\s*<input type=\"checkbox\"", row), row
+    # The year chart's bars are a mouse shortcut: out of the tab order, the year checkboxes stand for them.
+    bars = re.findall(r'<a href="[^"]*" class="bar[^"]*"[^>]*>', html)
+    assert bars and all('tabindex="-1"' in bar for bar in bars)
+
+
+def test_facet_checkbox_ids_follow_the_value_so_focus_finds_it_again(facet_client):
+    _, before = page(facet_client, "/search")
+    _, after = page(facet_client, "/search?province=Long+An")
+    ident = 'id="f-province-long-an" name="province" value="Long An"'
+    assert ident in before and ident in after
+    ids = re.findall(r'<input type="checkbox" id="([^"]+)"', before)
+    assert len(ids) == len(set(ids))
+
+
+def test_search_box_has_focus_on_the_home_page_only(facet_client):
+    assert re.search(r'<input type="search" id="q"[^>]*autofocus', facet_client.get("/").get_data(as_text=True))
+    for url in ("/search?q=d%E1%BB%AF+li%E1%BB%87u", "/articles/la-2021", "/search?page=0"):
+        html = facet_client.get(url).get_data(as_text=True)
+        assert "autofocus" not in html, url
+
+
+def test_an_empty_query_shows_newest_first_in_the_sort_box(facet_client):
+    html = facet_client.get("/").get_data(as_text=True)
+    options = re.findall(r"<option[^>]*>[^<]*</option>", html)
+    assert options == ['<option value="" selected>Mới nhất</option>', '<option value="oldest">Cũ nhất</option>']
+    assert api(facet_client, "/api/search")["sort"] == "newest"
+
+
+def test_the_default_order_is_left_out_of_the_url_the_form_makes(facet_client):
+    html = facet_client.get("/search?q=d%E1%BB%AF+li%E1%BB%87u").get_data(as_text=True)
+    assert re.findall(r"<option[^>]*>[^<]*</option>", html) == [
+        '<option value="" selected>Liên quan nhất</option>', '<option value="newest">Mới nhất</option>',
+        '<option value="oldest">Cũ nhất</option>']
+    html = facet_client.get("/search?q=d%E1%BB%AF+li%E1%BB%87u&sort=newest").get_data(as_text=True)
+    assert '<option value="newest" selected>Mới nhất</option>' in html
+
+
+def test_long_facets_show_the_top_values_more_on_request_and_a_filter_box(facet_client, monkeypatch):
+    monkeypatch.setattr("web.present.FACET_SHOWN", 2)
+    html = facet_client.get("/search").get_data(as_text=True)
+    section = re.search(r'<section class="facet" data-facet="province".*?</section>', html, re.S).group(0)
+    shown, more = section.split('<details class="facet-more"', 1)
+    assert shown.count('<li class="facet-value') == 2
+    assert re.search(r"<summary>Xem thêm \d+ giá trị</summary>", more)
+    assert re.search(r'<input type="search" class="facet-filter" id="filter-province" hidden[^>]*'
+                     r'aria-label="Lọc danh sách Tỉnh/thành"', shown)
+    # A selected value beyond the top ones keeps its list open.
+    last = re.findall(r'value="([^"]+)" form="search-form"', more)[-1]
+    html = facet_client.get(f"/search?province={last}").get_data(as_text=True)
+    assert '<details class="facet-more" open>' in html
+
+
+def test_the_page_links_a_favicon_that_is_served(client):
+    html = client.get("/").get_data(as_text=True)
+    href = re.search(r'<link rel="icon" href="([^"]+)" type="image/svg\+xml">', html).group(1)
+    response = client.get(href)
+    assert response.status_code == 200 and response.mimetype == "image/svg+xml"
+    assert b"<svg" in response.data
+
+
+def test_each_request_logs_one_line(client, caplog):
+    with caplog.at_level("INFO", logger="vnsearch"):
+        client.get("/search?q=b%C3%A3o")
+        client.get("/api/search?page=0")
+    lines = [r.getMessage() for r in caplog.records if r.name == "vnsearch"]
+    assert len(lines) == 2
+    assert re.fullmatch(r"GET /search\?q=b%C3%A3o 200 \d+\.\dms", lines[0]), lines
+    assert re.fullmatch(r"GET /api/search\?page=0 400 \d+\.\dms", lines[1]), lines
+
+
+# ---- request polish -----------------------------------------------------------------------------
+
+def test_a_query_past_the_limit_is_shortened_with_a_notice(client):
+    from search.results import MAX_QUERY_LENGTH
+    long_q = "đại hội " * 200
+    doc = api(client, f"/api/search?q={long_q}")
+    assert doc["query"] == long_q[:MAX_QUERY_LENGTH]
+    assert doc["total"] > 0
+    assert any(f"{MAX_QUERY_LENGTH} ký tự" in n for n in doc["notices"])
+    response = client.get("/search", query_string={"q": long_q})
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert f'maxlength="{MAX_QUERY_LENGTH}"' in html
+    assert "được dùng để tìm" in html
+
+
+def test_a_year_range_parameter_selects_like_the_query_field(facet_client):
+    param = api(facet_client, "/api/search?year=2019..2020")
+    typed = api(facet_client, "/api/search?q=year%3A2019..2020")
+    by_year = {v["value"]: v["count"] for v in api(facet_client, "/api/search")["facets"]["year"]}
+    expected = by_year["2019"] + by_year["2020"]
+    assert param["total"] == typed["total"] == expected
+    assert {h["year"] for h in param["hits"]} == {2019, 2020}
+    assert param["filters"] == {"year": ["2019..2020"]} == typed["filters"]
+    assert {"value": "2019..2020", "count": expected, "selected": True} in param["facets"]["year"]
+    parsed, _ = page(facet_client, "/search?year=2019..2020")
+    assert parsed.total == expected
+    chip = next(c for c in parsed.chips if c["text"] == "Năm: 2019..2020 ×")
+    assert "year" not in query_of(chip["remove"])
+
+
+def test_from_after_to_is_a_bad_request(facet_client):
+    response = facet_client.get("/api/search?from=2021-01-01&to=2020-01-01")
+    assert response.status_code == 400
+    error = response.get_json()["error"]
+    assert error["code"] == "bad_request" and "from" in error["message"] and "\n" not in error["message"]
+    assert facet_client.get("/search?from=2021-01-01&to=2020-01-01").status_code == 400
+    assert api(facet_client, "/api/search?from=2020-09-15&to=2020-09-15")["total"] == 1
+
+
+def test_an_unknown_filter_value_is_said_and_stays_removable(facet_client):
+    doc = api(facet_client, "/api/search?province=Atlantis&year=2020")
+    assert doc["total"] == 0
+    assert doc["notices"] == ["Không có giá trị «Atlantis» cho bộ lọc Tỉnh/thành."]
+    parsed, html = page(facet_client, "/search?province=Atlantis&year=2020")
+    assert "Không có giá trị «Atlantis» cho bộ lọc Tỉnh/thành." in html
+    chip = next(c for c in parsed.chips if c["text"] == "Tỉnh/thành: Atlantis ×")
+    assert query_of(chip["remove"]) == {"year": ["2020"]}
+    assert api(facet_client, "/api/search?q=province%3AAtlantis")["notices"] == \
+        ["Không có giá trị «Atlantis» cho bộ lọc Tỉnh/thành."]
+    assert api(facet_client, "/api/search?province=long+an")["notices"] == []
+
+
+def test_filters_echo_the_date_range_and_the_filters_typed_in_q(facet_client):
+    doc = api(facet_client, "/api/search?q=d%E1%BB%AF+li%E1%BB%87u+province%3A%22Long+An%22+year%3A2021"
+                            "&category=C%C3%B4ng+ngh%E1%BB%87&from=2020-01-01&to=2021-12-31")
+    assert doc["filters"] == {"province": ["Long An"], "year": [2021], "category": ["Công nghệ"],
+                              "from": "2020-01-01", "to": "2021-12-31"}
+    assert [h["id"] for h in doc["hits"]] == ["la-2021"]
+    # Typed in q and given as a parameter: echoed once.
+    assert api(facet_client, "/api/search?q=province%3A%22Long+An%22&province=Long+An")["filters"] == \
+        {"province": ["Long An"]}
+
+
+def test_openapi_documents_year_ranges_and_the_filters_echo(client):
+    spec = client.get("/api/openapi.json").get_json()
+    params = {p["name"]: p for p in spec["paths"]["/api/search"]["get"]["parameters"]}
+    assert "2019..2021" in params["year"]["description"]
+    assert "rút gọn" in params["q"]["description"]
+    filters = spec["components"]["schemas"]["SearchResult"]["properties"]["filters"]
+    assert {"from", "to"} <= set(filters["properties"])
+    assert "from" in spec["paths"]["/api/search"]["get"]["responses"]["400"]["description"]

@@ -5,14 +5,21 @@
 """
 from __future__ import annotations
 
+import logging
 import os
+import sys
 import threading
+import time
 from pathlib import Path
+from urllib.parse import quote
 
-from flask import Flask
+from flask import Flask, g, request
 
 from search import SearchIndex, open_index
 from search.config import Config
+from search.results import MAX_QUERY_LENGTH
+
+log = logging.getLogger("vnsearch")
 
 # Every response: no inline script or style, no framing, no MIME sniffing.
 SECURITY_HEADERS = {
@@ -54,10 +61,16 @@ def create_app(index_dir: str | os.PathLike | None = None, **config) -> Flask:
     app.json.ensure_ascii = False
     app.json.sort_keys = False
     app.extensions["vnsearch_index"] = LazyIndex(Path(index_dir or Config.from_env().index_dir))
+    app.jinja_env.globals["max_query_length"] = MAX_QUERY_LENGTH
+    _log_to_stderr_unless_configured()
 
     from . import views
 
     app.register_blueprint(views.bp)
+
+    @app.before_request
+    def start_clock():
+        g.started = time.perf_counter()
 
     @app.after_request
     def add_security_headers(response):
@@ -65,4 +78,29 @@ def create_app(index_dir: str | os.PathLike | None = None, **config) -> Flask:
             response.headers.setdefault(name, value)
         return response
 
+    @app.after_request
+    def log_request(response):
+        log.info("%s", request_line(response.status_code))
+        return response
+
     return app
+
+
+def request_line(status: int) -> str:
+    """"GET /search?q=b%C3%A3o 200 12.3ms": one line per request, the query string as sent."""
+    elapsed = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
+    path = quote(request.path, safe="/:@!$&'()*+,;=~")  # as sent: a %0A in the path cannot break the line
+    query = request.query_string.decode("latin-1")
+    if query:
+        path = f"{path}?{query}"
+    return f"{request.method} {path} {status} {elapsed:.1f}ms"
+
+
+def _log_to_stderr_unless_configured() -> None:
+    """Request lines reach stderr under `serve`; an embedding app's own logging config wins."""
+    if log.handlers or logging.getLogger().handlers:
+        return
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(message)s"))
+    log.addHandler(handler)
+    log.setLevel(logging.INFO)

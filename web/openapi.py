@@ -16,14 +16,16 @@ def _facet_param(name: str, description: str) -> dict:
 SEARCH_PARAMETERS = [
     {"name": "q", "in": "query", "required": False,
      "description": "Câu truy vấn: từ, \"cụm từ\", -loại_trừ, OR, title:, province:, year:2019..2021. "
-                    "Để trống: mọi bài, mới nhất trước.",
+                    f"Để trống: mọi bài, mới nhất trước. Dài hơn {MAX_QUERY_LENGTH} ký tự thì được rút gọn "
+                    "(kèm thông báo trong notices).",
      "schema": {"type": "string", "maxLength": MAX_QUERY_LENGTH}},
     _facet_param("province", f"Tỉnh/thành (63 đơn vị trước 1/7/2025); lặp lại để chọn nhiều (OR); «{UNKNOWN}» chọn bài không rõ."),
     _facet_param("province_2025", "Tỉnh/thành theo 34 đơn vị từ 1/7/2025; lặp lại để chọn nhiều."),
-    _facet_param("year", f"Năm (số nguyên) hoặc «{UNKNOWN}»; lặp lại để chọn nhiều."),
+    _facet_param("year", f"Năm (số nguyên), khoảng năm (2019..2021) hoặc «{UNKNOWN}»; lặp lại để chọn nhiều."),
     _facet_param("category", "Chuyên mục; lặp lại để chọn nhiều."),
     _facet_param("source", "Nguồn; lặp lại để chọn nhiều."),
-    {"name": "from", "in": "query", "required": False, "description": "Từ ngày (bao gồm), YYYY-MM-DD.",
+    {"name": "from", "in": "query", "required": False,
+     "description": "Từ ngày (bao gồm), YYYY-MM-DD; không được sau to.",
      "schema": {"type": "string", "format": "date"}},
     {"name": "to", "in": "query", "required": False, "description": "Đến ngày (bao gồm), YYYY-MM-DD.",
      "schema": {"type": "string", "format": "date"}},
@@ -92,14 +94,24 @@ SCHEMAS = {
         "properties": {
             "query": {"type": "string"}, "total": {"type": "integer"},
             "page": {"type": "integer"}, "size": {"type": "integer"}, "took_ms": {"type": "number"},
-            "sort": {"type": "string", "enum": list(SORTS)},
+            "sort": {"type": "string", "enum": list(SORTS),
+                     "description": "Thứ tự đã áp dụng: truy vấn rỗng luôn là newest"},
             "matching": {"type": "string", "enum": ["all", "any"],
                          "description": "any: không bài nào chứa mọi từ, kết quả chứa một số từ"},
             "accents": {"type": "string", "enum": ["exact", "ignored"],
                         "description": "ignored: dấu đã bị bỏ qua (theo yêu cầu, hoặc vì tìm đúng dấu không có kết quả)"},
             "notices": {"type": "array", "items": {"type": "string"},
-                        "description": "Những điều người dùng cần biết về cách đọc câu truy vấn"},
-            "filters": {"type": "object", "additionalProperties": {"type": "array"}},
+                        "description": "Những điều người dùng cần biết về cách đọc câu truy vấn: bỏ qua dấu, "
+                                       "tìm theo một số từ, câu truy vấn bị rút gọn, giá trị lọc không có"},
+            "filters": {
+                "type": "object",
+                "description": "Mọi bộ lọc đang áp dụng: tham số và bộ lọc gõ trong q (province:…, year:…), "
+                               "cùng khoảng ngày",
+                "properties": {
+                    **{name: {"type": "array", "items": {"type": ["string", "integer"]}} for name in FACET_FIELDS},
+                    "from": {"type": "string", "format": "date"}, "to": {"type": "string", "format": "date"},
+                },
+            },
             "from": _nullable("string"), "to": _nullable("string"),
             "hits": {"type": "array", "items": {"$ref": "#/components/schemas/Hit"}},
             "facets": {
@@ -139,7 +151,8 @@ def document() -> dict:
                 "responses": {
                     "200": {"description": "Kết quả tìm kiếm",
                             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/SearchResult"}}}},
-                    "400": _error_response("Tham số không hợp lệ (page=0, size=100000, year=abc, from=yesterday…)"),
+                    "400": _error_response("Tham số không hợp lệ (page=0, size=100000, year=abc, from=yesterday, "
+                                           "from sau to…)"),
                     "503": _error_response("Chưa có chỉ mục"),
                 },
             }},

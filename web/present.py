@@ -4,20 +4,15 @@ Datasette style: every link is computed here, in Python, so templates only rende
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass
 
 from search.articles import FACET_FIELDS, UNKNOWN
-from search.results import SORTS, Hit, SearchResult
+from search.results import FACET_TITLES, Hit, SearchResult
+from search.text import fold_accents
 
 from .params import Pairs, UNFILTERED_KEYS, link, only, toggled, with_value, without
 
-FACET_TITLES = {
-    "province": "Tỉnh/thành",
-    "province_2025": "Tỉnh/thành (từ 1/7/2025)",
-    "year": "Năm",
-    "category": "Chuyên mục",
-    "source": "Nguồn",
-}
 SORT_LABELS = {"relevance": "Liên quan nhất", "newest": "Mới nhất", "oldest": "Cũ nhất"}
 FACET_SHOWN = 8  # values listed before "Xem thêm"
 PAGE_WINDOW = 2  # page numbers shown either side of the current page
@@ -58,6 +53,7 @@ class FacetItem:
     count: int
     selected: bool
     toggle_url: str
+    id: str  # the checkbox's: from the value, so focus finds the same value after the page reloads
 
 
 @dataclass
@@ -128,6 +124,13 @@ class YearChart:
 
 
 @dataclass
+class SortOption:
+    value: str  # "" for the order this query gets anyway, so it stays out of the URL
+    label: str
+    selected: bool
+
+
+@dataclass
 class SearchPage:
     result: SearchResult
     total_text: str  # "1.234"
@@ -142,7 +145,7 @@ class SearchPage:
     suggestion_url: str | None
     export_urls: dict[str, str]
     year_chart: YearChart | None
-    sorts: list[tuple[str, str]] = field(default_factory=lambda: [(s, SORT_LABELS[s]) for s in SORTS])
+    sorts: list[SortOption]
 
 
 def search_page(result: SearchResult, pairs: Pairs) -> SearchPage:
@@ -167,6 +170,7 @@ def search_page(result: SearchResult, pairs: Pairs) -> SearchPage:
         export_urls={fmt: link("web.export", with_value(without(pairs, "page", "size"), "format", fmt))
                      for fmt in ("csv", "jsonl")},
         year_chart=_year_chart(next(f for f in facets if f.name == "year")),
+        sorts=_sorts(result, pairs),
     )
 
 
@@ -176,9 +180,35 @@ def article_url(article_id: str, pairs: Pairs) -> str:
 
 
 def _facet(name: str, result: SearchResult, pairs: Pairs) -> Facet:
-    items = [FacetItem(v.value, v.count, v.selected, link("web.search", toggled(pairs, name, v.value)))
-             for v in result.facets.get(name, [])]
+    items, ids = [], set()
+    for v in result.facets.get(name, []):
+        items.append(FacetItem(v.value, v.count, v.selected, link("web.search", toggled(pairs, name, v.value)),
+                               _unique(f"f-{name}-{slug(v.value)}", ids)))
     return Facet(name, FACET_TITLES[name], items)
+
+
+def slug(value: str) -> str:
+    """"Bà Rịa - Vũng Tàu" → "ba-ria-vung-tau": an id-safe form of a facet value."""
+    return re.sub(r"[^a-z0-9]+", "-", fold_accents(value).lower()).strip("-") or "x"
+
+
+def _unique(candidate: str, taken: set[str]) -> str:
+    out, n = candidate, 1
+    while out in taken:
+        n += 1
+        out = f"{candidate}-{n}"
+    taken.add(out)
+    return out
+
+
+def _sorts(result: SearchResult, pairs: Pairs) -> list[SortOption]:
+    """The sort box shows the order applied. The order a query gets without asking submits "", so
+    it stays out of the URL and a new query typed into the form gets its own default. An empty
+    query (no words to be relevant to) lists newest first, and is not offered relevance."""
+    asked = dict(pairs).get("sort", "relevance")
+    default = "newest" if result.sort == "newest" and asked == "relevance" else "relevance"
+    orders = [s for s in SORT_LABELS if not (default == "newest" and s == "relevance")]
+    return [SortOption("" if s == default else s, SORT_LABELS[s], s == result.sort) for s in orders]
 
 
 def _chips(result: SearchResult, pairs: Pairs) -> list[Chip]:
