@@ -197,7 +197,7 @@ def clean_text(raw: str) -> tuple[str | None, list[str], list[str]]:
     index = find_title(lines)
     if index is None:
         top = [line for line in lines[:TITLE_WINDOW] if not is_boilerplate(line)]
-        return None, strip_boilerplate(lines), top
+        return None, keep_only_line(lines, strip_boilerplate(lines)), top
     title = lines[index]
     rest = lines[index + 1:]
     top = [line for line in lines[:index] + rest[:3] if not is_boilerplate(line)]
@@ -206,4 +206,12 @@ def clean_text(raw: str) -> tuple[str | None, list[str], list[str]]:
 
 def clean_record_text(text: str, title: str | None) -> list[str]:
     """Body lines of a JSON record's text: same rules, minus title finding."""
-    return strip_boilerplate(split_lines(text), title)
+    lines = split_lines(text)
+    body = strip_boilerplate(lines, title)
+    return body if title else keep_only_line(lines, body)
+
+
+def keep_only_line(lines: list[str], body: list[str]) -> list[str]:
+    """A text of one line with no title beside it is the article itself, whatever it looks like
+    ("Chủ đề : …" reads like a tag line): it is kept, never cleaned away to nothing."""
+    return lines if not body and len(lines) == 1 else body
