@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from search.articles import FACET_FIELDS, UNKNOWN
+from search.labels import filter_value
 from search.results import SORTS, Hit, SearchResult
 
 from .params import Pairs, UNFILTERED_KEYS, link, only, toggled, with_value, without
@@ -183,7 +184,8 @@ def _chips(result: SearchResult, pairs: Pairs) -> list[Chip]:
     chips = []
     for name in FACET_FIELDS:
         for value in result.filters.get(name, []):
-            chips.append(Chip(FACET_TITLES[name], str(value), link("web.search", toggled(pairs, name, str(value)))))
+            shown = filter_value(name, str(value))  # a code typed in the URL shows as its label
+            chips.append(Chip(FACET_TITLES[name], shown, link("web.search", toggled(pairs, name, str(value)))))
     for key, title in (("from", "Từ ngày"), ("to", "Đến ngày")):
         value = result.date_from if key == "from" else result.date_to
         if value:
