@@ -1,10 +1,19 @@
 """The Article: what ingest produces, the index stores and queries return."""
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
 
 FACET_FIELDS = ("province", "province_2025", "year", "category", "source")
 UNKNOWN = "Không rõ"
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def published_date(published: str | None) -> str | None:
+    """The day of a `published` value, `YYYY-MM-DD`, whether it holds a time or not (None when undated)."""
+    if not published or not _ISO_DATE.match(published):
+        return None
+    return published[:10]
 
 
 @dataclass
@@ -21,8 +30,18 @@ class Article:
     author: str | None = None
     url: str | None = None
 
+    @property
+    def published_date(self) -> str | None:
+        return published_date(self.published)
+
     def to_dict(self) -> dict:
-        return asdict(self)
+        """The article JSON: its fields, with `published_date` beside `published`."""
+        doc = {}
+        for name, value in asdict(self).items():
+            doc[name] = value
+            if name == "published":
+                doc["published_date"] = self.published_date
+        return doc
 
 
 @dataclass

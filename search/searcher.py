@@ -389,7 +389,7 @@ class SearchIndex:
             id=article.id, title=article.title,
             title_html=highlight.mark(article.title, forms),
             snippet_html=highlight.snippet(article.text, forms),
-            published=article.published, year=article.year, province=article.province,
+            published=article.published, published_date=article.published_date, year=article.year, province=article.province,
             province_2025=article.province_2025, source=article.source, author=article.author,
             url=article.url, score=score, category=article.category,
         )
