@@ -1,6 +1,7 @@
 """The Article: what ingest produces, the index stores and queries return."""
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
 
 FACET_FIELDS = ("province", "province_2025", "year", "category", "source")
@@ -11,6 +12,16 @@ FIELD_LABELS = {
     "province_2025": "Tỉnh/thành (từ 1/7/2025)", "category": "Chuyên mục", "source": "Nguồn",
     "author": "Tác giả", "url": "Liên kết",
 }
+
+
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def published_date(published: str | None) -> str | None:
+    """The day of a `published` value, `YYYY-MM-DD`, whether it holds a time or not (None when undated)."""
+    if not published or not _ISO_DATE.match(published):
+        return None
+    return published[:10]
 
 
 @dataclass
@@ -27,8 +38,18 @@ class Article:
     author: str | None = None
     url: str | None = None
 
+    @property
+    def published_date(self) -> str | None:
+        return published_date(self.published)
+
     def to_dict(self) -> dict:
-        return asdict(self)
+        """The article JSON: its fields, with `published_date` beside `published`."""
+        doc = {}
+        for name, value in asdict(self).items():
+            doc[name] = value
+            if name == "published":
+                doc["published_date"] = self.published_date
+        return doc
 
 
 @dataclass

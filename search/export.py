@@ -1,4 +1,8 @@
-"""Export every result of a query as CSV or JSON Lines, streamed one article at a time."""
+"""Export every result of a query as CSV or JSON Lines, streamed one article at a time.
+
+The one writer behind both `manage.py search --export` and `/api/export`. The CSV opens in
+Excel with Vietnamese intact (a UTF-8 BOM first) and no cell starts a formula (OWASP CSV
+injection: a cell starting with =, +, -, @, a tab or a carriage return gets a leading ')."""
 from __future__ import annotations
 
 import csv
@@ -9,9 +13,20 @@ from typing import Iterable, Iterator
 from .articles import Article
 
 FORMATS = ("csv", "jsonl")
-CSV_COLUMNS = ("id", "title", "published", "year", "province", "province_2025", "category",
+CSV_COLUMNS = ("id", "title", "published", "published_date", "year", "province", "province_2025", "category",
                "source", "author", "url", "text")
 MEDIA_TYPES = {"csv": "text/csv; charset=utf-8", "jsonl": "application/x-ndjson; charset=utf-8"}
+BOM = "\ufeff"
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value) -> str:
+    """A value as a CSV cell that a spreadsheet shows as text, never runs as a formula."""
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        return str(value)
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
 
 
 def csv_lines(articles: Iterable[Article]) -> Iterator[str]:
@@ -25,10 +40,10 @@ def csv_lines(articles: Iterable[Article]) -> Iterator[str]:
         return value
 
     writer.writerow(CSV_COLUMNS)
-    yield flush()
+    yield BOM + flush()
     for article in articles:
         row = article.to_dict()
-        writer.writerow(["" if row[c] is None else row[c] for c in CSV_COLUMNS])
+        writer.writerow([csv_cell(row[c]) for c in CSV_COLUMNS])
         yield flush()
 
 

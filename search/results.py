@@ -40,7 +40,8 @@ class Hit:
     title: str
     title_html: str
     snippet_html: str
-    published: str | None
+    published: str | None  # ISO date or local datetime, as stated
+    published_date: str | None  # YYYY-MM-DD, the day of `published`
     year: int | None
     province: str | None
     province_2025: str | None

@@ -18,7 +18,7 @@ from typing import Iterator
 
 import numpy as np
 
-from . import highlight
+from . import highlight, labels
 from .analysis import syllables
 from .articles import FACET_FIELDS, UNKNOWN, Article
 from .errors import ArticleNotFound, BadRequest
@@ -51,7 +51,7 @@ class Columns:
     live: np.ndarray  # bool per docnum: not deleted
     codes: dict[str, np.ndarray]  # facet -> int32 code per docnum; code 0 = unknown
     values: dict[str, list[str]]  # facet -> code -> value ("" at 0)
-    keys: dict[str, dict[str, int]]  # facet -> filter_key(value) -> code
+    keys: dict[str, dict[str, list[int]]]  # facet -> filter_key(value) -> codes ("Sức khỏe", "Sức khoẻ")
     dates: list[str]  # docnum -> ISO datekey or ""
     date_rank: np.ndarray  # int per docnum: order by date; -1 when undated
 
@@ -69,7 +69,10 @@ class Columns:
             index = {v: i for i, v in enumerate(vocab)}
             codes[name] = np.fromiter((index[v] for v in column), dtype=np.int32, count=size)
             values[name] = vocab
-            keys[name] = {filter_key(v): i for i, v in enumerate(vocab) if v}
+            keys[name] = {}
+            for i, v in enumerate(vocab):
+                if v:
+                    keys[name].setdefault(filter_key(v), []).append(i)
         dates = _column_values(reader, "datekey", size)
         ordered = sorted({d for d in dates if d})
         rank = {d: i for i, d in enumerate(ordered)}
@@ -324,14 +327,14 @@ class SearchIndex:
     def _facet_mask(self, columns: Columns, name: str, values: list[str]) -> np.ndarray:
         wanted = []
         for value in values:
-            key = filter_key(str(value))
+            key = filter_key(labels.filter_value(name, str(value)))
             span = year_span(str(value)) if name == "year" else None
             if key == filter_key(UNKNOWN):
                 wanted.append(0)
             elif span:
                 wanted.extend(_year_codes(columns, *span))
             elif key in columns.keys[name]:
-                wanted.append(columns.keys[name][key])
+                wanted.extend(columns.keys[name][key])
         return np.isin(columns.codes[name], np.array(wanted, dtype=np.int32))
 
     def _query_masks(self, parsed: ParsedQuery, columns: Columns) -> list[np.ndarray]:
@@ -350,7 +353,8 @@ class SearchIndex:
 
     def _facet_values(self, columns: Columns, name: str, base: np.ndarray, selected: list) -> list[FacetValue]:
         counts = np.bincount(columns.codes[name][base], minlength=len(columns.values[name]))
-        selected_keys = {filter_key(str(v)) for v in selected}
+        selected = [labels.filter_value(name, str(v)) for v in selected]
+        selected_keys = {filter_key(v) for v in selected}
         out = []
         for code in np.flatnonzero(counts):
             value = columns.values[name][code] or UNKNOWN
@@ -410,7 +414,7 @@ class SearchIndex:
             id=article.id, title=article.title,
             title_html=highlight.mark(article.title, forms),
             snippet_html=highlight.snippet(article.text, forms),
-            published=article.published, year=article.year, province=article.province,
+            published=article.published, published_date=article.published_date, year=article.year, province=article.province,
             province_2025=article.province_2025, source=article.source, author=article.author,
             url=article.url, score=score, category=article.category,
         )

@@ -92,3 +92,50 @@ def test_drop_repeats_is_idempotent(lines):
 @given(st.text(alphabet="ab \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f\x85\xa0\u2028\u2029"))
 def test_lines_are_iterated_as_splitlines_makes_them(text):
     assert list(iter_lines(text)) == text.splitlines()
+
+
+# Lines of the 24h, Dân trí, VNTC and Báo Mới corpora (shortened), each with what must remain.
+@pytest.mark.parametrize("raw, kept", [
+    ("Lưu bài viết thành công Bạn có thể xem lại bài viết đã lưu ở trangTin bài đã lưu 8 đối tượng bị khởi tố.",
+     "8 đối tượng bị khởi tố."),
+    ("Lưu bài viết thành công Bạn có thể xem lại bài viết đã lưu ở trang Giá vàng tăng.", "Giá vàng tăng."),
+    ("Các luống hoa ly bị kẻ xấu chặt nham nhở. (Ảnh: NVCC) “Tôi gần như không đứng vững”.",
+     "Các luống hoa ly bị kẻ xấu chặt nham nhở. “Tôi gần như không đứng vững”."),
+    ("8 đối tượng liên quan đường dây xăng giả ở TP.HCM bị khởi tố. Ảnh: CACC Ngày 3/2, Nguyễn Văn Yên bị bắt.",
+     "8 đối tượng liên quan đường dây xăng giả ở TP.HCM bị khởi tố. Ngày 3/2, Nguyễn Văn Yên bị bắt."),
+    ("Khách xếp hàng chờ mua vàng. Ảnh: Thái Nguyễn Còn theo ông Văn Nam, giá vàng tăng.",
+     "Khách xếp hàng chờ mua vàng. Còn theo ông Văn Nam, giá vàng tăng."),
+    ("Công an khám nghiệm hiện trường. Ảnh: Công an tỉnh Phú Thọ. Cú va chạm bất ngờ.",
+     "Công an khám nghiệm hiện trường. Cú va chạm bất ngờ."),
+    ("Chappell Roan trên thảm đỏ Grammy. Ảnh: Instagram Chappell Roan cũng chia sẻ.",
+     "Chappell Roan trên thảm đỏ Grammy. Chappell Roan cũng chia sẻ."),
+    ("Bà Kim tại cuộc họp báo ngày 24/4 (Ảnh: Reuters).", "Bà Kim tại cuộc họp báo ngày 24/4."),
+    ("Thanh Bình ăn mừng bàn mở tỷ số. Ảnh: Nguyễn Tuấn", "Thanh Bình ăn mừng bàn mở tỷ số."),
+    ("Đỏ: Cầu thủ xuất sắc nhất trận Liverpool - Man City 08.02 Dự đoán tỷ số trận đấu.Cơ hội trúng ngay "
+     "500.000 đồng!!! Dortmund và Heidenheim có 5 bàn thắng. Nguồn: [Link nguồn]Nguồn: [Link nguồn]",
+     "Đỏ: Cầu thủ xuất sắc nhất trận"),
+    # The related article's lead before the link placeholders: cut with "...", or whole.
+    ("Hiện 6 ngôi mộ đã được giải tỏa, ông Thắng thông tin. Ngôi mộ cổ ở phường An Sơn, TP. Tam Kỳ (Quảng Nam) "
+     "được cho là liên quan đến phần mộ của nữ sĩ Hồ Xuân Hương. Ngành chức năng đã tiến... "
+     "Nguồn: [Link nguồn]Nguồn: [Link nguồn]",
+     "Hiện 6 ngôi mộ đã được giải tỏa, ông Thắng thông tin."),
+    ("Tiền Phong sẽ tiếp tục thông tin về vụ việc. Vụ cháy xảy ra lúc 1 giờ sáng 5/2 (NLĐO) - Khi dập tắt đám "
+     "cháy, cảnh sát phát hiện 3 mẹ con đã tử vong trong nhà. Nguồn: [Link nguồn]Nguồn: [Link nguồn]",
+     "Tiền Phong sẽ tiếp tục thông tin về vụ việc."),
+])
+def test_save_notices_photo_credits_promotions_and_related_leads_are_cut(raw, kept):
+    assert split_lines(raw) == [kept]
+
+
+@pytest.mark.parametrize("line", [
+    # A last sentence longer than a related lead can be is the article's own.
+    "Giới quan sát nhận định như vậy. Các quan chức Iran tuyên bố nước này không có kế hoạch chuyển vật liệu hạt "
+    "nhân đã được làm giàu sang quốc gia thứ 3 và ưu tiên trong các cuộc đàm phán là dỡ bỏ toàn bộ lệnh trừng phạt.",
+    "Ảnh hưởng của bão số 3: nhiều nhà bị tốc mái ở Quảng Ninh.",
+    "Triển lãm ảnh: Hà Nội xưa và nay thu hút đông đảo người xem.",
+    "Đối tượng Trần Quốc Dũng. Ảnh: Công an xã Gio Linh Sau hơn 2 tuần theo dõi, công an bắt giữ.",
+    "Ông nói: “Nguồn: cán bộ xã cung cấp” là chưa đủ.",
+    "Ca sĩ Thanh Thảo. Ảnh: Weibo Lương Vân Phi cho biết cô vẫn khỏe.",
+])
+def test_article_sentences_are_never_cut(line):
+    assert split_lines(line) == [line]

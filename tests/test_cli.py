@@ -61,7 +61,7 @@ def test_export_writes_every_result(cli_index):
     result = run("search", "đại hội", "--size", "1", "--export", "jsonl", "--index", cli_index)
     assert len(result.output.strip().splitlines()) == 5
     result = run("search", "đại hội", "--export", "csv", "--index", cli_index)
-    assert result.output.splitlines()[0].startswith("id,title,published")
+    assert result.output.splitlines()[0].startswith("\ufeffid,title,published")
 
 
 def test_show_and_stats(cli_index):

@@ -57,15 +57,15 @@ EXPECTED_SKIPS = {
     "whitespace.txt": "khoảng trắng",
     "truncated.jsonl.gz": "cắt cụt",
     "mixed.jsonl#L2": "JSON không hợp lệ",
-    "mixed.jsonl#L4 (id m-notext)": "không có nội dung",
+    "mixed.jsonl#L4 (id m-nothing)": "không có tiêu đề và nội dung",
     "mixed.jsonl#L5": "không phải một đối tượng JSON",
-    "notext.json (id only-title)": "không có nội dung",
+    "notext.json (id blank)": "không có tiêu đề và nội dung",
     "deep_array.json": "lồng nhau quá sâu",
     "deep_object.json": "lồng nhau quá sâu",
     "deep_lines.jsonl#L1": "lồng nhau quá sâu",
     "array.json#1": "không phải một đối tượng JSON",
-    "array.json#2 (id arr-notext)": "không có nội dung",
-    "array.json#4": "không phải một đối tượng JSON",
+    "array.json#2 (id arr-nothing)": "không có tiêu đề và nội dung",
+    "array.json#5": "không phải một đối tượng JSON",
 }
 
 # id -> (title as it must be stored, a word to search it by)
@@ -83,6 +83,13 @@ EXPECTED_ARTICLES = {
     "dl": ("Dòng sau dòng lồng sâu vẫn được đọc ở Kon Tum", "kon tum"),
     "arr-1": ("Cầu mới ở Vĩnh Long thông xe", "vĩnh long"),
     "arr-3": ("Hợp tác xã ở Bến Tre phát triển", "bến tre"),
+    # A headline without a body (a photo or video item) is an article, found by its title.
+    "m-headline": ("Chùm ảnh lũ dâng ở Quảng Trị", "quảng trị"),
+    "only-title": ("Tiêu đề thôi về Yên Bái", "yên bái"),
+    "arr-headline": ("Video cháy chợ ở Hải Dương", "hải dương"),
+    "noise-only": ("Cà phê Buôn Ma Thuột vào mùa thu hoạch", "buôn ma thuột"),
+    # A one-line text without a title keeps its line as its text (it also becomes the title).
+    "one-line": ("Chủ đề : AI LÀ ÔNG TỔ NGHỀ GỐM BÁT TRÀNG ? ( Đọc 816 lần )", "bát tràng"),
 }
 GZIP_LINES_BEFORE_CUT = 40
 
@@ -119,19 +126,26 @@ def write_bad_source(source: Path) -> None:
         record("m1", "Mưa đá tại Lào Cai"),
         '{"id": "m-bad", "title": "thiếu ngoặc"',
         "",
-        {"id": "m-notext", "title": "Chỉ có tiêu đề, không có nội dung"},
+        {"id": "m-nothing", "title": "  ", "text": "Chia sẻ\nIn bài"},
         '["một mảng", "không phải bài viết"]',
         record("m3", "Giá lúa tăng ở Sóc Trăng"),
     ), encoding="utf-8")
-    (source / "notext.json").write_text(json.dumps({"id": "only-title", "title": "Tiêu đề thôi", "text": "  "}),
-                                        encoding="utf-8")
+    (source / "notext.json").write_text(json.dumps({"id": "blank", "title": "", "text": "  "}), encoding="utf-8")
+    (source / "headlines.jsonl").write_text(jsonl(
+        {"id": "m-headline", "title": "Chùm ảnh lũ dâng ở Quảng Trị"},
+        {"id": "only-title", "title": "Tiêu đề thôi về Yên Bái", "text": "  "},
+        {"id": "noise-only", "title": "Cà phê Buôn Ma Thuột vào mùa thu hoạch",
+         "text": "Lưu bài viết thành công Bạn có thể xem lại bài viết đã lưu ở trangTin bài đã lưu"},
+        {"id": "one-line", "title": "", "text": "Chủ đề : AI LÀ ÔNG TỔ NGHỀ GỐM BÁT TRÀNG ? ( Đọc 816 lần )"},
+    ), encoding="utf-8")
     (source / "deep_array.json").write_text("[" * 100_000 + "]" * 100_000)
     (source / "deep_object.json").write_text('{"a":' * 100_000 + "1" + "}" * 100_000)
     (source / "deep_lines.jsonl").write_text(
         "[" * 100_000 + "]" * 100_000 + "\n" + jsonl(record("dl", "Dòng sau dòng lồng sâu vẫn được đọc ở Kon Tum")),
         encoding="utf-8")
     (source / "array.json").write_text(json.dumps([
-        record("arr-1", "Cầu mới ở Vĩnh Long thông xe"), 5, {"id": "arr-notext", "title": "Không có thân bài"},
+        record("arr-1", "Cầu mới ở Vĩnh Long thông xe"), 5, {"id": "arr-nothing"},
+        {"id": "arr-headline", "title": "Video cháy chợ ở Hải Dương"},
         record("arr-3", "Hợp tác xã ở Bến Tre phát triển"), None,
     ], ensure_ascii=False), encoding="utf-8")
     (source / "deep.html").write_text("<div>" * 100_000 + f"<p>{BODY}</p>" + "</div>" * 100_000)
@@ -195,6 +209,22 @@ def test_encodings_and_broken_markup_are_read_with_vietnamese_intact(built, arti
     assert unicodedata.is_normalized("NFC", article.text) and "\ufffd" not in article.text
     hits = index.search(SearchRequest(q=word, size=100)).hits
     assert article_id in [h.id for h in hits]
+
+
+def test_a_headline_without_a_body_is_found_by_its_title(built):
+    _, index_dir = built
+    index = open_index(index_dir)
+    for article_id in ("m-headline", "only-title", "arr-headline", "noise-only"):
+        article = index.get(article_id)
+        assert article.text == ""
+        query = f"title:{EXPECTED_ARTICLES[article_id][1]}"
+        assert article_id in [h.id for h in index.search(SearchRequest(q=query)).hits], article_id
+
+
+def test_a_one_line_text_keeps_its_line_as_its_text(built):
+    _, index_dir = built
+    article = open_index(index_dir).get("one-line")
+    assert article.text == article.title == EXPECTED_ARTICLES["one-line"][0]
 
 
 def test_decomposed_text_searches_like_precomposed(built):

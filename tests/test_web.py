@@ -277,10 +277,18 @@ def test_post_is_refused_without_500(client):
 
 def test_api_article_returns_the_article_dict(client):
     doc = api(client, "/api/articles/001_4a7d02fcda62732a.txt")
-    assert set(doc) == {"id", "title", "text", "published", "year", "province", "province_2025",
+    assert set(doc) == {"id", "title", "text", "published", "published_date", "year", "province", "province_2025",
                         "category", "source", "author", "url"}
     assert doc["id"] == "001_4a7d02fcda62732a.txt"
+    assert (doc["published"], doc["published_date"]) == ("2020-05-31T08:49:00+07:00", "2020-05-31")
     assert doc["title"].startswith("Đại hội Đảng bộ")
+
+
+def test_every_hit_has_the_day_of_its_publication_or_null(client):
+    hits = api(client, "/api/search?size=100")["hits"]
+    assert {h["id"]: h["published_date"] for h in hits}["001_4a7d02fcda62732a.txt"] == "2020-05-31"
+    for hit in hits:
+        assert hit["published_date"] == (hit["published"][:10] if hit["published"] else None)
 
 
 def test_ids_with_folders_and_hash_round_trip_through_links(facet_client):
@@ -321,9 +329,9 @@ def test_csv_export_contains_every_result(facet_client, params):
     assert response.status_code == 200
     assert response.mimetype == "text/csv"
     assert response.headers["Content-Disposition"].startswith("attachment; filename=")
-    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
-    assert rows[0] == ["id", "title", "published", "year", "province", "province_2025", "category",
-                       "source", "author", "url", "text"]
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).removeprefix("\ufeff"))))
+    assert rows[0] == ["id", "title", "published", "published_date", "year", "province", "province_2025",
+                       "category", "source", "author", "url", "text"]
     assert [r[0] for r in rows[1:]] == all_ids(facet_client, params)
 
 

@@ -56,6 +56,9 @@ def _error_response(description: str) -> dict:
             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
 
 
+PUBLISHED_DATE = {**_nullable("string"), "format": "date",
+                  "description": "Ngày đăng, luôn dạng YYYY-MM-DD (null khi không rõ ngày), kể cả khi published có giờ"}
+
 SCHEMAS = {
     "Article": {
         "type": "object",
@@ -63,6 +66,7 @@ SCHEMAS = {
         "properties": {
             "id": {"type": "string"}, "title": {"type": "string"}, "text": {"type": "string"},
             "published": {**_nullable("string"), "description": "Ngày (YYYY-MM-DD) hoặc ngày giờ ISO 8601"},
+            "published_date": PUBLISHED_DATE,
             "year": _nullable("integer"), "province": _nullable("string"), "province_2025": _nullable("string"),
             "category": _nullable("string"), "source": _nullable("string"), "author": _nullable("string"),
             "url": _nullable("string"),
@@ -75,7 +79,8 @@ SCHEMAS = {
             "id": {"type": "string"}, "title": {"type": "string"},
             "title_html": {"type": "string", "description": "Tiêu đề đã thoát HTML, từ khóa trong <mark>"},
             "snippet_html": {"type": "string", "description": "Đoạn trích đã thoát HTML, từ khóa trong <mark>"},
-            "published": _nullable("string"), "year": _nullable("integer"),
+            "published": {**_nullable("string"), "description": "Ngày (YYYY-MM-DD) hoặc ngày giờ ISO 8601"},
+            "published_date": PUBLISHED_DATE, "year": _nullable("integer"),
             "province": _nullable("string"), "province_2025": _nullable("string"),
             "source": _nullable("string"), "author": _nullable("string"), "url": _nullable("string"),
             "score": {**_nullable("number"), "description": "Điểm liên quan; null khi sắp xếp theo ngày"},
@@ -176,8 +181,11 @@ def document() -> dict:
                 "responses": {
                     "200": {"description": "Tệp đính kèm (Content-Disposition)",
                             "content": {
-                                "text/csv": {"schema": {"type": "string"},
-                                             "example": "id,title,published,year,province,province_2025,"
+                                "text/csv": {"schema": {"type": "string",
+                                                        "description": "UTF-8 có BOM (mở đúng tiếng Việt trong Excel); "
+                                                                       "ô bắt đầu bằng =, +, -, @, tab hoặc CR được "
+                                                                       "thêm dấu ' ở đầu để không thành công thức"},
+                                             "example": "id,title,published,published_date,year,province,province_2025,"
                                                         "category,source,author,url,text"},
                                 "application/x-ndjson": {"schema": {"$ref": "#/components/schemas/Article"}},
                             }},

@@ -12,6 +12,7 @@ from werkzeug.datastructures import MultiDict
 
 from search.articles import FACET_FIELDS
 from search.errors import BadRequest
+from search.labels import filter_value
 from search.results import DEFAULT_SIZE, SearchRequest
 from search.searcher import filter_key
 
@@ -66,9 +67,10 @@ def state_pairs(args: MultiDict) -> Pairs:
 
 
 def toggled(pairs: Pairs, name: str, value: str) -> Pairs:
-    """The state with one filter value added, or removed when present; back to page 1."""
-    key = filter_key(str(value))
-    kept = [(k, v) for k, v in pairs if not (k == name and filter_key(v) == key)]
+    """The state with one filter value added, or removed when present (as its label or its
+    code: "Dân trí" removes `source=dantri`); back to page 1."""
+    key = filter_key(filter_value(name, str(value)))
+    kept = [(k, v) for k, v in pairs if not (k == name and filter_key(filter_value(name, v)) == key)]
     if len(kept) == len(pairs):
         kept.append((name, str(value)))
     return without(kept, "page")

@@ -8,7 +8,8 @@ import re
 from dataclasses import dataclass
 
 from search.articles import FACET_FIELDS, UNKNOWN
-from search.results import FACET_TITLES, Hit, SearchResult
+from search.labels import filter_value
+from search.results import FACET_TITLES, SORTS, Hit, SearchResult
 from search.text import fold_accents
 
 from .params import Pairs, UNFILTERED_KEYS, link, only, toggled, with_value, without
@@ -215,7 +216,8 @@ def _chips(result: SearchResult, pairs: Pairs) -> list[Chip]:
     chips = []
     for name in FACET_FIELDS:
         for value in result.filters.get(name, []):
-            chips.append(Chip(FACET_TITLES[name], str(value), link("web.search", toggled(pairs, name, str(value)))))
+            shown = filter_value(name, str(value))  # a code typed in the URL shows as its label
+            chips.append(Chip(FACET_TITLES[name], shown, link("web.search", toggled(pairs, name, str(value)))))
     for key, title in (("from", "Từ ngày"), ("to", "Đến ngày")):
         value = result.date_from if key == "from" else result.date_to
         if value:

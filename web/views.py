@@ -4,19 +4,15 @@ Each route turns the request into one library call and renders its result.
 """
 from __future__ import annotations
 
-import csv
-import io
 import itertools
-import json
 import re
-from typing import Iterable, Iterator
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from search import SearchIndex
-from search.articles import Article
 from search.errors import VnsearchError
+from search.export import MEDIA_TYPES, export_lines
 from search.text import fold_accents
 
 from . import openapi
@@ -25,9 +21,6 @@ from .present import safe_external_url, search_page, vn_date
 
 bp = Blueprint("web", __name__)
 
-CSV_COLUMNS = ("id", "title", "published", "year", "province", "province_2025",
-               "category", "source", "author", "url", "text")
-EXPORT_TYPES = {"csv": "text/csv; charset=utf-8", "jsonl": "application/x-ndjson; charset=utf-8"}
 # Status → (error code, Vietnamese message) for errors raised by routing rather than the library.
 HTTP_ERRORS = {
     400: ("bad_request", "Yêu cầu không hợp lệ."),
@@ -80,9 +73,8 @@ def export():
     # The library validates when the generator starts: start it before the response does.
     first = next(articles, None)
     rows = itertools.chain([first] if first else [], articles)
-    body = csv_lines(rows) if fmt == "csv" else jsonl_lines(rows)
     filename = f"{export_name(wanted.q)}.{fmt}"
-    return Response(body, content_type=EXPORT_TYPES[fmt],
+    return Response(export_lines(rows, fmt), content_type=MEDIA_TYPES[fmt],
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
@@ -94,24 +86,6 @@ def api_openapi():
 @bp.get("/healthz")
 def healthz():
     return jsonify(status="ok", articles=search_index().count())
-
-
-def csv_lines(articles: Iterable[Article]) -> Iterator[str]:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(CSV_COLUMNS)
-    for article in articles:
-        record = article.to_dict()
-        writer.writerow(["" if record[c] is None else record[c] for c in CSV_COLUMNS])
-        yield buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
-    yield buffer.getvalue()
-
-
-def jsonl_lines(articles: Iterable[Article]) -> Iterator[str]:
-    for article in articles:
-        yield json.dumps(article.to_dict(), ensure_ascii=False) + "\n"
 
 
 def export_name(q: str) -> str:

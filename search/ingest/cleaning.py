@@ -1,8 +1,10 @@
 """Boilerplate removal and title finding for article text pasted from web pages.
 
 Works line by line: navigation and share lines, view counters, language switchers,
-breadcrumbs, "null" artefacts, captions repeated twice in a row, and related-article
-lists ("Tin cùng chuyên mục" and everything after it) are dropped; the title is the
+breadcrumbs, "null" artefacts, captions repeated twice in a row, related-article
+lists ("Tin cùng chuyên mục" and everything after it), save notices, photo credits
+("Ảnh: CACC"), 24h's link placeholders ("Nguồn: [Link nguồn]") with the related lead
+before them, and its betting promotion are dropped; the title is the
 line the page repeats near the top, else the first line that reads like a headline.
 """
 from __future__ import annotations
@@ -23,7 +25,7 @@ MAX_BOILERPLATE_CHARS = 200
 _INVISIBLE = re.compile(r"[\u200b-\u200f\u2060\ufeff\u00ad]")
 _NULL_PREFIX = re.compile(r"^(?:null|undefined|none|nan)(?:\s+|$)", re.IGNORECASE)
 _INLINE_NOISE = re.compile(
-    r"lưu bài viết thành công\s*bạn có thể xem lại bài viết đã lưu ở\s*trang\s*tin bài đã lưu"
+    r"lưu bài viết thành công\s*(?:bạn có thể xem lại bài viết đã lưu ở\s*trang(?:\s*tin bài đã lưu)?)?"
     r"|(?:số\s+)?lượt\s+(?:xem|đọc|truy cập)\s*:\s*[\d.,]+"
     r"|\|?\s*views?\s*:\s*[\d.,]+",
     re.IGNORECASE,
@@ -89,12 +91,81 @@ def iter_lines(text: str) -> Iterator[str]:
         yield text[start:]
 
 
+# 24h ends a text with its related-article box: that article's lead (cut at about 160 characters,
+# then "...") and the placeholder of its link, "Nguồn: [Link nguồn]", once or more.
+_SOURCE_LINK = re.compile(r"\s*Nguồn\s*:\s*\[\s*Link nguồn\s*\]", re.IGNORECASE)
+_SOURCE_LINKS_AT_END = re.compile(r"(?:\s*Nguồn\s*:\s*\[\s*Link nguồn\s*\])+\s*$", re.IGNORECASE)
+TEASER_CHARS = 165
+_SENTENCE_START = re.compile(r"(?:(?<=[.!?…])|(?<=[.!?…][”\"»)]))\s+(?=[(“\"«]?[^\W\d_])")
+# A photo credit after a caption: "… bị khởi tố. Ảnh: CACC Ngày 3/2, …", "(Ảnh: NVCC)".
+_CREDIT_LEAD = r"(?:(?<=^)|(?<=[.!?…”\"]\s)|(?<=[.!?…”\"]))\s*(?:Ảnh|Nguồn ảnh|Hình|Photo)\s*:\s*"
+_KNOWN_CREDITS = ("Nhân vật cung cấp|NVCC|Quốc hội|Internet|Instagram|Facebook|Getty Images|Reuters|AFP|AP|"
+                  "Shutterstock|Minh họa|Minh hoạ|minh họa|minh hoạ|Tư liệu|tư liệu|Chụp màn hình|Cắt từ clip")
+_NAME_WORD = r"[^\W\d_a-zà-ỹđ][a-zà-ỹđ]{0,6}"
+_PHOTO_CREDIT = re.compile(
+    r"\s*\(\s*(?:Ảnh|Nguồn ảnh|Photo)\s*:[^()]{1,60}\)"  # "(Ảnh: Thanh Lam)"
+    + "|" + _CREDIT_LEAD + "(?:"
+    + rf"(?:{_KNOWN_CREDITS}|[A-ZĐ][A-ZĐ.]{{1,9}})(?=\s+[^\W\d_a-zà-ỹđ]|\s*$)"  # "Ảnh: CACC Ngày 3/2"
+    + rf"|{_NAME_WORD} {_NAME_WORD}(?= {_NAME_WORD} [a-zà-ỹđ])"  # "Ảnh: Thái Nguyễn Còn theo …"
+    + r"|[^.!?()\n]{2,40}(?:\.(?=\s|$)|$)"  # "Ảnh: Công an tỉnh Phú Thọ." or at the end
+    + ")"
+)
+MAX_CREDIT_WORDS = 6
+# 24h's betting promotion between paragraphs.
+_PROMO = re.compile(r"(?:[^\W\d_]\w* - [^\W\d_]\w*(?: [^\W\d_]\w*)? )?\d{1,2}\.\d{1,2}\s+Dự đoán tỷ số trận đấu\."
+                    r"\s*Cơ hội trúng ngay [\d.,]+ (?:triệu )?đồng!*")
+
+
+def drop_source_teaser(line: str) -> str:
+    """Without the related-article lead and link placeholders that end a 24h text. A lead cut
+    with "..." starts at the farthest sentence start within its length; a whole one is the last
+    sentence, when that is no longer than a lead can be."""
+    found = _SOURCE_LINKS_AT_END.search(line)
+    if not found:
+        return line
+    body = line[:found.start()].rstrip()
+    window = max(0, len(body) - TEASER_CHARS)
+    starts = [m.end() for m in _SENTENCE_START.finditer(body, window)]
+    if body.endswith(("...", "…")):
+        if starts:
+            body = body[:starts[0]]
+    elif starts:
+        body = body[:starts[-1]]
+    return body.rstrip()
+
+
+def _credit(match: re.Match) -> str:
+    credit = match.group()
+    if len(credit.split()) > MAX_CREDIT_WORDS + 1:
+        return credit
+    after = match.string[match.end():match.end() + 1]
+    return "" if after in ".,;:!?" else " "  # "ngày 24/4 (Ảnh: AP)." → "ngày 24/4."
+
+
+def drop_photo_credits(line: str) -> str:
+    """Without photo credits such as "Ảnh: CACC" or "(Ảnh: NVCC)" after a caption."""
+    return _PHOTO_CREDIT.sub(_credit, line)
+
+
+def _inline_cleaned(line: str) -> str:
+    """A line without the boilerplate pasted inside it (save notices, counters, credits, links)."""
+    if "lượt" in line or "ưu bài" in line or "iew" in line:
+        line = _INLINE_NOISE.sub(" ", line)
+    if "ink nguồn" in line:
+        line = _SOURCE_LINK.sub(" ", drop_source_teaser(line))
+    if ":" in line and ("Ảnh" in line or "ảnh" in line or "Hình" in line or "Photo" in line):
+        line = drop_photo_credits(line)
+    if "Dự đoán tỷ số" in line:
+        line = _PROMO.sub(" ", line)
+    return line
+
+
 def split_lines(raw: str) -> list[str]:
-    """Non-empty lines, whitespace-normalised, with 'null' artefacts and counters removed."""
+    """Non-empty lines, whitespace-normalised, with 'null' artefacts, counters, photo credits
+    and link placeholders removed."""
     lines = []
     for line in iter_lines(raw):
-        line = normalize_line(_INLINE_NOISE.sub(" ", line) if "lượt" in line or "ưu bài" in line
-                              or "iew" in line else line)
+        line = normalize_line(_inline_cleaned(line))
         if line:
             lines.append(line)
     return lines
@@ -197,7 +268,7 @@ def clean_text(raw: str) -> tuple[str | None, list[str], list[str]]:
     index = find_title(lines)
     if index is None:
         top = [line for line in lines[:TITLE_WINDOW] if not is_boilerplate(line)]
-        return None, strip_boilerplate(lines), top
+        return None, keep_only_line(lines, strip_boilerplate(lines)), top
     title = lines[index]
     rest = lines[index + 1:]
     top = [line for line in lines[:index] + rest[:3] if not is_boilerplate(line)]
@@ -206,4 +277,12 @@ def clean_text(raw: str) -> tuple[str | None, list[str], list[str]]:
 
 def clean_record_text(text: str, title: str | None) -> list[str]:
     """Body lines of a JSON record's text: same rules, minus title finding."""
-    return strip_boilerplate(split_lines(text), title)
+    lines = split_lines(text)
+    body = strip_boilerplate(lines, title)
+    return body if title else keep_only_line(lines, body)
+
+
+def keep_only_line(lines: list[str], body: list[str]) -> list[str]:
+    """A text of one line with no title beside it is the article itself, whatever it looks like
+    ("Chủ đề : …" reads like a tag line): it is kept, never cleaned away to nothing."""
+    return lines if not body and len(lines) == 1 else body

@@ -7,12 +7,14 @@ are None, never guessed. The pipeline is the same for all three inputs:
           → publication date from the top lines (dates)
           → byline and dateline source (bylines)
           → province from outlet, title and text (provinces) → province_2025
+          → category and source codes as Vietnamese labels (labels)
 """
 from __future__ import annotations
 
 import re
 import unicodedata
 
+from .. import labels
 from . import bylines, cleaning, dates, provinces
 from .html import extract_html
 from .provinces import canonical_province, province_2025_of
@@ -47,7 +49,9 @@ def _short_text(value: object, limit: int = MAX_FIELD_CHARS) -> str | None:
 
 
 def _finish(fields: dict, body: list[str]) -> dict:
-    """Byline, dateline source, province and year: the steps every input shares."""
+    """Byline, dateline source, province, year and labels: the steps every input shares."""
+    fields["category"] = labels.label("category", fields["category"])
+    fields["source"] = labels.label("source", fields["source"])
     body, author = bylines.split_byline(body)
     fields["author"] = fields["author"] or author
     if body and not fields["source"]:

@@ -48,6 +48,7 @@ MAX_CANDIDATES = 6
 MIN_FALLBACK_SHARE = 0.5
 # JSON and HTML nest at most this deep before Python's recursion limit; deeper is refused.
 DEEPLY_NESTED = "lồng nhau quá sâu"
+NO_TEXT = "không có tiêu đề và nội dung văn bản"
 
 
 class UnreadableFile(Exception):
@@ -205,10 +206,15 @@ def _parse_json_or_skip(text: str, item: str):
 
 
 def _article(article_id: str, fields: dict, location: str | None = None) -> Article | Skipped:
-    """An Article, or Skipped naming where it came from (`location`: file and line) when it has no text."""
-    if is_blank(fields.get("text") or ""):
+    """An Article, or Skipped naming where it came from (`location`: file and line) when it has
+    neither a title nor a text. A headline without a body (a photo or video item) is an article,
+    found by its title."""
+    fields["text"] = fields.get("text") or ""
+    if is_blank(fields["text"]) and is_blank(fields.get("title") or ""):
         where = article_id if location in (None, article_id) else f"{location} (id {article_id})"
-        return Skipped(where, "không có nội dung văn bản")
+        return Skipped(where, NO_TEXT)
+    if is_blank(fields["text"]):
+        fields["text"] = ""
     if is_blank(fields.get("title") or ""):
         fields["title"] = derived_title(fields["text"])
     return Article(id=article_id, **fields)
