@@ -375,7 +375,7 @@ class SearchIndex:
 
     def _page(self, sel: "_Selection", page: int, size: int) -> tuple[list[int], list]:
         """Document numbers and scores of one page of the selection, in its sort order."""
-        searcher, parsed, mode, allowed, sort = sel.searcher, sel.parsed, sel.mode, sel.allowed, sel.sort
+        parsed, mode, allowed, sort = sel.parsed, sel.mode, sel.allowed, sel.sort
         columns = sel.view.columns
         start = (page - 1) * size
         candidates = np.flatnonzero(allowed)

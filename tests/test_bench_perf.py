@@ -3,10 +3,8 @@ bench/loadgen.py): percentiles, sampling, the query set, baseline query strings,
 load client against a tiny local WSGI server."""
 from __future__ import annotations
 
-import importlib.util
 import math
 import os
-import sys
 import threading
 import time
 from pathlib import Path
@@ -15,22 +13,16 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import pytest
 
+from conftest import load_bench
+
 BENCH = Path(__file__).resolve().parent.parent / "bench"
 
 
-def _load(name: str):
-    if str(BENCH) not in sys.path:
-        sys.path.insert(0, str(BENCH))
-    spec = importlib.util.spec_from_file_location(f"bench_{name}", BENCH / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
 
 
-common = _load("common")
-loadgen = _load("loadgen")
-perf = _load("perf")
+common = load_bench("common")
+loadgen = load_bench("loadgen")
+perf = load_bench("perf")
 
 
 # ---------------------------------------------------------------- percentiles

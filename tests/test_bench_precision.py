@@ -2,25 +2,19 @@
 articles a query's syllables and words select, without any index or engine."""
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from pathlib import Path
 
 import pytest
 
+from conftest import load_bench
+
 BENCH = Path(__file__).resolve().parent.parent / "bench"
 
 
-def _load(name: str):
-    spec = importlib.util.spec_from_file_location(f"bench_{name}", BENCH / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
 
 
-precision = _load("precision")
+precision = load_bench("precision")
 
 ARTICLES = [
     ("storm", "Cơn bão số 9 đổ bộ", "Mưa lớn kéo dài ở miền Trung."),

@@ -2,25 +2,19 @@
 the accent stripper, the BM25 and FTS5 baselines on toy documents, segmentation scoring."""
 from __future__ import annotations
 
-import importlib.util
 import math
-import sys
 from pathlib import Path
 
 import pytest
 
+from conftest import load_bench
+
 BENCH = Path(__file__).resolve().parent.parent / "bench"
 
 
-def _load(name: str):
-    spec = importlib.util.spec_from_file_location(f"bench_{name}", BENCH / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
 
 
-relevance = _load("relevance")
+relevance = load_bench("relevance")
 
 TOY = relevance.RetrievalSet(
     name="toy",

@@ -10,9 +10,8 @@ import pytest
 from click.testing import CliRunner
 
 import manage
-from search import rebuild
 from search.export import CSV_COLUMNS, csv_cell
-from tests.conftest import write_articles
+from conftest import index_of
 from web import create_app
 
 BODY = "Người dân Quảng Nam chuẩn bị ứng phó với bão số 5, chính quyền sơ tán các hộ ven biển."
@@ -30,11 +29,7 @@ ARTICLES = [{"id": i, "title": t, "text": BODY, "date": "2024-09-20"} for i, t i
 
 @pytest.fixture(scope="module")
 def export_index(tmp_path_factory):
-    source = tmp_path_factory.mktemp("export-source")
-    write_articles(source, "hostile.jsonl", ARTICLES)
-    index_dir = tmp_path_factory.mktemp("export-index")
-    rebuild(source, index_dir)
-    return index_dir
+    return index_of(tmp_path_factory, ARTICLES, "export")
 
 
 @pytest.mark.parametrize("value, cell", [

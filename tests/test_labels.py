@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from search import open_index, rebuild
+from search import open_index
 from search.ingest.metadata import article_fields_from_record
 from search.labels import filter_value, label
 from search.results import SearchRequest
-from tests.conftest import write_articles
+from conftest import index_of
 from web.params import toggled
 
 BODY = "Nội dung bài viết về học tập và đời sống của học sinh, sinh viên trong năm học mới."
@@ -81,11 +81,7 @@ ARTICLES = [
 
 @pytest.fixture(scope="module")
 def labelled(tmp_path_factory):
-    source = tmp_path_factory.mktemp("labels-source")
-    write_articles(source, "codes.jsonl", ARTICLES)
-    index_dir = tmp_path_factory.mktemp("labels-index")
-    rebuild(source, index_dir)
-    return index_dir
+    return index_of(tmp_path_factory, ARTICLES, "labels")
 
 
 def facet(result, name):

@@ -5,7 +5,7 @@ import unicodedata
 
 import pytest
 
-from conftest import write_articles
+from conftest import index_of, write_articles
 from search import open_index, rebuild, update
 from search.index import current_generation
 from search.positions import MARKS
@@ -42,11 +42,7 @@ ARTICLES = [
 
 @pytest.fixture(scope="module")
 def marks_index(tmp_path_factory):
-    source = tmp_path_factory.mktemp("marks-src")
-    write_articles(source, "a.jsonl", ARTICLES)
-    index_dir = tmp_path_factory.mktemp("marks-index")
-    rebuild(source, index_dir)
-    return open_index(index_dir)
+    return open_index(index_of(tmp_path_factory, ARTICLES, "marks"))
 
 
 def found(index, q, **kwargs):

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from search.articles import FACET_FIELDS, UNKNOWN
 from search.labels import filter_value
-from search.results import FACET_TITLES, SORTS, Hit, SearchResult
+from search.results import FACET_TITLES, Hit, SearchResult
 from search.text import fold_accents
 
 from .params import Pairs, UNFILTERED_KEYS, link, only, toggled, with_value, without
