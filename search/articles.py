@@ -4,6 +4,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 
 FACET_FIELDS = ("province", "province_2025", "year", "category", "source")
+# Facets whose filter and counts use every value of an article's list (SPEC §5): facet -> list field.
+MULTI_VALUED = {"province": "provinces", "province_2025": "provinces_2025"}
 UNKNOWN = "Không rõ"
 
 
@@ -16,10 +18,20 @@ class Article:
     year: int | None = None
     province: str | None = None  # one of the 63 pre-2025 units, short name
     province_2025: str | None = None  # one of the 34 units since 1 July 2025
+    provinces: list[str] = field(default_factory=list)  # every province it is about, main first
+    provinces_2025: list[str] = field(default_factory=list)  # the same among the 34
     category: str | None = None
     source: str | None = None
     author: str | None = None
     url: str | None = None
+
+    def __post_init__(self) -> None:
+        # The main province is always in its list, first (an index built before lists had none).
+        for main, many in (("province", "provinces"), ("province_2025", "provinces_2025")):
+            value, values = getattr(self, main), list(getattr(self, many) or [])
+            if value and (not values or values[0] != value):
+                values = [value] + [v for v in values if v != value]
+            setattr(self, many, values)
 
     def to_dict(self) -> dict:
         return asdict(self)
