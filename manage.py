@@ -163,6 +163,10 @@ def search(query, province, province_2025, year, category, source, date_from, da
         click.echo(f"   {_plain(hit.snippet_html)}")
 
 
+def _shown(value) -> str:
+    return ", ".join(value) if isinstance(value, list) else str(value)
+
+
 @cli.command(help="In một bài viết theo id.")
 @click.argument("article_id")
 @click.option("--json", "as_json", is_flag=True)
@@ -173,8 +177,9 @@ def show(article_id, as_json, index):
         click.echo(json.dumps(article.to_dict(), ensure_ascii=False, indent=2))
         return
     click.echo(article.title)
-    facts = [f"{name}: {getattr(article, name)}" for name in
-             ("published", "province", "province_2025", "category", "source", "author", "url")
+    facts = [f"{name}: {_shown(getattr(article, name))}" for name in
+             ("published", "province", "province_2025", "provinces", "provinces_2025", "category", "source",
+              "author", "url")
              if getattr(article, name)]
     if facts:
         click.echo("; ".join(facts))

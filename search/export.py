@@ -9,9 +9,16 @@ from typing import Iterable, Iterator
 from .articles import Article
 
 FORMATS = ("csv", "jsonl")
-CSV_COLUMNS = ("id", "title", "published", "year", "province", "province_2025", "category",
-               "source", "author", "url", "text")
+CSV_COLUMNS = ("id", "title", "published", "year", "province", "province_2025", "provinces",
+               "provinces_2025", "category", "source", "author", "url", "text")
+LIST_SEPARATOR = "; "  # a list field in one CSV cell: "Ninh Thuận; Bình Thuận"
 MEDIA_TYPES = {"csv": "text/csv; charset=utf-8", "jsonl": "application/x-ndjson; charset=utf-8"}
+
+
+def csv_cell(value) -> object:
+    if value is None:
+        return ""
+    return LIST_SEPARATOR.join(value) if isinstance(value, list) else value
 
 
 def csv_lines(articles: Iterable[Article]) -> Iterator[str]:
@@ -28,7 +35,7 @@ def csv_lines(articles: Iterable[Article]) -> Iterator[str]:
     yield flush()
     for article in articles:
         row = article.to_dict()
-        writer.writerow(["" if row[c] is None else row[c] for c in CSV_COLUMNS])
+        writer.writerow([csv_cell(row[c]) for c in CSV_COLUMNS])
         yield flush()
 
 

@@ -18,8 +18,10 @@ SEARCH_PARAMETERS = [
      "description": "Câu truy vấn: từ, \"cụm từ\", -loại_trừ, OR, title:, province:, year:2019..2021. "
                     "Để trống: mọi bài, mới nhất trước.",
      "schema": {"type": "string", "maxLength": MAX_QUERY_LENGTH}},
-    _facet_param("province", f"Tỉnh/thành (63 đơn vị trước 1/7/2025); lặp lại để chọn nhiều (OR); «{UNKNOWN}» chọn bài không rõ."),
-    _facet_param("province_2025", "Tỉnh/thành theo 34 đơn vị từ 1/7/2025; lặp lại để chọn nhiều."),
+    _facet_param("province", "Tỉnh/thành (63 đơn vị trước 1/7/2025), khớp với bất kỳ tỉnh nào trong provinces của bài; "
+                             f"lặp lại để chọn nhiều (OR); «{UNKNOWN}» chọn bài không rõ."),
+    _facet_param("province_2025", "Tỉnh/thành theo 34 đơn vị từ 1/7/2025, khớp với bất kỳ tỉnh nào trong provinces_2025; "
+                                  "lặp lại để chọn nhiều."),
     _facet_param("year", f"Năm (số nguyên) hoặc «{UNKNOWN}»; lặp lại để chọn nhiều."),
     _facet_param("category", "Chuyên mục; lặp lại để chọn nhiều."),
     _facet_param("source", "Nguồn; lặp lại để chọn nhiều."),
@@ -62,6 +64,10 @@ SCHEMAS = {
             "id": {"type": "string"}, "title": {"type": "string"}, "text": {"type": "string"},
             "published": {**_nullable("string"), "description": "Ngày (YYYY-MM-DD) hoặc ngày giờ ISO 8601"},
             "year": _nullable("integer"), "province": _nullable("string"), "province_2025": _nullable("string"),
+            "provinces": {"type": "array", "items": {"type": "string"},
+                          "description": "Mọi tỉnh/thành bài viết nói đến, tỉnh chính đứng đầu; [] khi không rõ"},
+            "provinces_2025": {"type": "array", "items": {"type": "string"},
+                               "description": "Như provinces, theo 34 đơn vị từ 1/7/2025"},
             "category": _nullable("string"), "source": _nullable("string"), "author": _nullable("string"),
             "url": _nullable("string"),
         },
@@ -75,6 +81,10 @@ SCHEMAS = {
             "snippet_html": {"type": "string", "description": "Đoạn trích đã thoát HTML, từ khóa trong <mark>"},
             "published": _nullable("string"), "year": _nullable("integer"),
             "province": _nullable("string"), "province_2025": _nullable("string"),
+            "provinces": {"type": "array", "items": {"type": "string"},
+                          "description": "Mọi tỉnh/thành bài viết nói đến, tỉnh chính đứng đầu; [] khi không rõ"},
+            "provinces_2025": {"type": "array", "items": {"type": "string"},
+                               "description": "Như provinces, theo 34 đơn vị từ 1/7/2025"},
             "source": _nullable("string"), "author": _nullable("string"), "url": _nullable("string"),
             "score": {**_nullable("number"), "description": "Điểm liên quan; null khi sắp xếp theo ngày"},
             "category": _nullable("string"),
@@ -164,7 +174,7 @@ def document() -> dict:
                     "200": {"description": "Tệp đính kèm (Content-Disposition)",
                             "content": {
                                 "text/csv": {"schema": {"type": "string"},
-                                             "example": "id,title,published,year,province,province_2025,"
+                                             "example": "id,title,published,year,province,province_2025,provinces,provinces_2025,"
                                                         "category,source,author,url,text"},
                                 "application/x-ndjson": {"schema": {"$ref": "#/components/schemas/Article"}},
                             }},

@@ -17,6 +17,7 @@ from werkzeug.exceptions import HTTPException
 from search import SearchIndex
 from search.articles import Article
 from search.errors import VnsearchError
+from search.export import CSV_COLUMNS, csv_cell
 from search.text import fold_accents
 
 from . import openapi
@@ -25,8 +26,6 @@ from .present import safe_external_url, search_page, vn_date
 
 bp = Blueprint("web", __name__)
 
-CSV_COLUMNS = ("id", "title", "published", "year", "province", "province_2025",
-               "category", "source", "author", "url", "text")
 EXPORT_TYPES = {"csv": "text/csv; charset=utf-8", "jsonl": "application/x-ndjson; charset=utf-8"}
 # Status → (error code, Vietnamese message) for errors raised by routing rather than the library.
 HTTP_ERRORS = {
@@ -101,7 +100,7 @@ def csv_lines(articles: Iterable[Article]) -> Iterator[str]:
     writer.writerow(CSV_COLUMNS)
     for article in articles:
         record = article.to_dict()
-        writer.writerow(["" if record[c] is None else record[c] for c in CSV_COLUMNS])
+        writer.writerow([csv_cell(record[c]) for c in CSV_COLUMNS])
         yield buffer.getvalue()
         buffer.seek(0)
         buffer.truncate()
