@@ -1,0 +1,119 @@
+"""Every province an article is about (SPEC §2 `provinces`), and the province facets over those lists (§5)."""
+import json
+
+import pytest
+
+from conftest import write_articles
+from search import open_index, rebuild
+from search.ingest.metadata import article_fields_from_record
+from search.ingest.provinces import infer_provinces
+from search.results import SearchRequest
+
+
+@pytest.mark.parametrize("title, text, expected", [
+    ("Ninh Thuận, Bình Thuận đói do hạn hán", "Người dân nhiều nơi thiếu ăn vì hạn hán kéo dài.",
+     ["Ninh Thuận", "Bình Thuận"]),
+    ("Dịch cúm tấn công Cao Bằng, Thái Nguyên", "Dịch bùng phát ở nhiều xã.", ["Cao Bằng", "Thái Nguyên"]),
+    ("Mất xe SH ở Hà Nội, được tìm thấy ở Quảng Ninh",
+     "Đồn Biên phòng Bắc Sơn (TP Móng Cái, tỉnh Quảng Ninh) bàn giao chiếc xe. Biên phòng Quảng Ninh cho biết.",
+     ["Quảng Ninh", "Hà Nội"]),
+    ("Khai mạc lễ hội", "HÀ NỘI - Sáng nay lễ hội khai mạc.", ["Hà Nội"]),
+])
+def test_every_province_named_in_the_title_or_dateline_is_listed(title, text, expected):
+    assert infer_provinces(title, text) == expected
+
+
+def test_a_province_named_twice_in_the_body_joins_the_main_one():
+    text = ("Công an tỉnh Gia Lai triệt phá nhóm cướp ngân hàng. Nhóm này từng gây án ở Kon Tum. "
+            "Chúng mang theo dao, súng tự chế và xe máy không biển số. Tại Kon Tum, chúng thuê nhà trọ.")
+    assert infer_provinces("Triệt phá nhóm cướp ngân hàng ở Gia Lai", text) == ["Gia Lai", "Kon Tum"]
+
+
+def test_a_province_named_once_in_the_body_or_as_a_residence_is_not_listed():
+    text = ("Vụ việc xảy ra tại xã Kim Xuyên, huyện Kim Thành, tỉnh Hải Dương. "
+            "Nạn nhân trú tại huyện Mai Sơn, tỉnh Sơn La. Trước đó nạn nhân trú tại Sơn La.")
+    assert infer_provinces("Nữ công nhân ở Hải Dương tử vong", text) == ["Hải Dương"]
+
+
+@pytest.mark.parametrize("title, text", [
+    ("Cảnh sát chặn xe buýt của Tôn Ngộ Không",
+     "Cảnh sát tại thành phố Tế Nguyên (tỉnh Hà Nam, Trung Quốc) dừng xe. Ở Hà Nam, chuyện lạ được chia sẻ."),
+    ("Điện thoại bốc cháy trong túi xách",
+     "Sự việc xảy ra tại tỉnh Hà Nam, Trung Quốc. Người dân Hà Nam rất hoảng sợ. Hà Nam vừa có mưa lớn."),
+    ("Lúa mì lai lập kỷ lục", "Các nhà khoa học Trung Quốc thử nghiệm tại Bắc Kinh, Hà Nam và Giang Tô. "
+                              "Năng suất gần 10 tấn ở Hà Nam."),
+])
+def test_a_foreign_homonym_is_not_our_province(title, text):
+    assert infer_provinces(title, text) == []
+    assert article_fields_from_record({"title": title, "text": text})["province"] is None
+
+
+def test_ha_nam_among_our_provinces_stays_ours_in_an_article_mentioning_china():
+    text = ("Dịch cúm gia cầm lan từ Trung Quốc. Ổ dịch xuất hiện ở xã Đạo Lý, huyện Lý Nhân, tỉnh Hà Nam. "
+            "Tỉnh Hà Nam đã tiêu hủy gia cầm.")
+    assert infer_provinces("Cúm gia cầm ở Hà Nam", text) == ["Hà Nam"]
+
+
+@pytest.mark.parametrize("title, text", [
+    ("Kỷ niệm ngày sinh Chủ tịch Hồ Chí Minh",
+     "Chủ tịch Hồ Chí Minh kính yêu. Học tập tư tưởng, đạo đức, phong cách Hồ Chí Minh. Chủ tịch Hồ Chí Minh."),
+    ("Cổ phiếu tăng trần", "Công ty Bến Thành Long An báo lãi. Công ty Bến Thành Long An chia cổ tức."),
+    ("Thị trường thép", "Các công ty lớn như gang thép Thái Nguyên dù lỗ vẫn phải làm. Công ty thép Thái Nguyên cho biết."),
+])
+def test_a_person_or_organisation_name_is_no_province(title, text):
+    assert infer_provinces(title, text) == []
+
+
+def test_record_fields_hold_both_lists_main_first_and_2025_units_once():
+    fields = article_fields_from_record({"title": "Long An và Tây Ninh hợp tác phát triển",
+                                         "text": "Lãnh đạo tỉnh Long An và tỉnh Tây Ninh ký kết hợp tác."})
+    assert fields["provinces"] == ["Long An", "Tây Ninh"]
+    assert fields["provinces_2025"] == ["Tây Ninh"]  # both merged into Tây Ninh since 1 July 2025
+
+
+def test_a_given_province_leads_the_list():
+    fields = article_fields_from_record({"title": "Hạn hán ở Ninh Thuận, Bình Thuận", "text": "Thiếu nước.",
+                                         "province": "Bình Thuận"})
+    assert fields["province"] == "Bình Thuận" and fields["provinces"] == ["Bình Thuận", "Ninh Thuận"]
+
+
+ARTICLES = [
+    {"id": "two", "title": "Ninh Thuận, Bình Thuận đói do hạn hán", "text": "Hạn hán kéo dài, người dân thiếu ăn."},
+    {"id": "one", "title": "Hạn hán ở Bình Thuận", "text": "Tỉnh Bình Thuận thiếu nước, hạn hán kéo dài."},
+    {"id": "none", "title": "Hạn hán trên thế giới", "text": "Hạn hán kéo dài ở nhiều nước."},
+]
+
+
+@pytest.fixture(scope="module")
+def multi_index(tmp_path_factory):
+    root = tmp_path_factory.mktemp("multi")
+    write_articles(root / "src", "a.jsonl", ARTICLES)
+    rebuild(root / "src", root / "index")
+    return open_index(root / "index")
+
+
+def test_filter_on_a_secondary_province_selects_the_article(multi_index):
+    result = multi_index.search(SearchRequest(q="hạn hán", filters={"province": ["ninh thuan"]}))
+    assert [h.id for h in result.hits] == ["two"]
+    # Since 1 July 2025 Ninh Thuận is part of Khánh Hòa and Bình Thuận of Lâm Đồng.
+    khanh_hoa = multi_index.search(SearchRequest(q="hạn hán", filters={"province_2025": ["Khánh Hòa"]}))
+    assert [h.id for h in khanh_hoa.hits] == ["two"]
+    lam_dong = multi_index.search(SearchRequest(q="hạn hán", filters={"province_2025": ["Lâm Đồng"]}))
+    assert sorted(h.id for h in lam_dong.hits) == ["one", "two"]
+
+
+def test_facets_count_an_article_under_each_of_its_provinces(multi_index):
+    result = multi_index.search(SearchRequest(q="hạn hán", filters={"province": ["Ninh Thuận"]}))
+    counts = {v.value: v.count for v in result.facets["province"]}
+    assert counts == {"Bình Thuận": 2, "Ninh Thuận": 1, "Không rõ": 1}  # its own filter ignored
+    unknown = multi_index.search(SearchRequest(q="hạn hán", filters={"province": ["Không rõ"]}))
+    assert [h.id for h in unknown.hits] == ["none"]
+
+
+def test_hits_and_json_carry_both_lists(multi_index):
+    result = multi_index.search(SearchRequest(q="Ninh Thuận"))
+    doc = json.loads(json.dumps(result.to_dict(), ensure_ascii=False))
+    hit = next(h for h in doc["hits"] if h["id"] == "two")
+    assert hit["provinces"] == ["Ninh Thuận", "Bình Thuận"]
+    assert hit["provinces_2025"] == ["Khánh Hòa", "Lâm Đồng"]
+    assert multi_index.get("two").provinces == ["Ninh Thuận", "Bình Thuận"]
