@@ -11,16 +11,28 @@ from search.results import SearchRequest
 
 
 @pytest.mark.parametrize("title, text, expected", [
-    ("Ninh Thuận, Bình Thuận đói do hạn hán", "Người dân nhiều nơi thiếu ăn vì hạn hán kéo dài.",
+    ("Ninh Thuận, Bình Thuận đói do hạn hán", "Tỉnh Ninh Thuận có hàng nghìn hộ thiếu ăn. Nông dân Ninh Thuận chờ mưa.",
      ["Ninh Thuận", "Bình Thuận"]),
-    ("Dịch cúm tấn công Cao Bằng, Thái Nguyên", "Dịch bùng phát ở nhiều xã.", ["Cao Bằng", "Thái Nguyên"]),
+    ("Dịch cúm tấn công Cao Bằng, Thái Nguyên", "Dịch bùng phát ở tỉnh Cao Bằng. Người chăn nuôi đã tiêu hủy hàng nghìn con gà vịt. Cao Bằng lập chốt kiểm dịch.",
+     ["Cao Bằng", "Thái Nguyên"]),
     ("Mất xe SH ở Hà Nội, được tìm thấy ở Quảng Ninh",
      "Đồn Biên phòng Bắc Sơn (TP Móng Cái, tỉnh Quảng Ninh) bàn giao chiếc xe. Biên phòng Quảng Ninh cho biết.",
      ["Quảng Ninh", "Hà Nội"]),
-    ("Khai mạc lễ hội", "HÀ NỘI - Sáng nay lễ hội khai mạc.", ["Hà Nội"]),
+    ("Khai mạc lễ hội", "HÀ NỘI - Sáng nay lễ hội mùa xuân khai mạc với hàng nghìn người dự. Người dân Hà Nội đổ về.", ["Hà Nội"]),
 ])
 def test_every_province_named_in_the_title_or_dateline_is_listed(title, text, expected):
     assert infer_provinces(title, text) == expected
+
+
+@pytest.mark.parametrize("title, text", [
+    ("Ninh Thuận, Bình Thuận đói do hạn hán", "Người dân nhiều nơi thiếu ăn vì hạn hán kéo dài."),
+    ("Giá vàng hôm nay", "Giá vàng tại Hà Nội tăng. Tại TP.HCM giá vàng cũng tăng. Hà Nội và TP.HCM đông khách."),
+])
+def test_without_a_main_province_the_list_is_empty(title, text):
+    # SPEC §2: `provinces` is `[province]` or longer; places named with none main make a national story.
+    assert infer_provinces(title, text) == []
+    fields = article_fields_from_record({"title": title, "text": text})
+    assert fields["province"] is None and fields["provinces"] == [] and fields["provinces_2025"] == []
 
 
 def test_a_province_named_twice_in_the_body_joins_the_main_one():
@@ -66,7 +78,8 @@ def test_a_person_or_organisation_name_is_no_province(title, text):
 
 def test_record_fields_hold_both_lists_main_first_and_2025_units_once():
     fields = article_fields_from_record({"title": "Long An và Tây Ninh hợp tác phát triển",
-                                         "text": "Lãnh đạo tỉnh Long An và tỉnh Tây Ninh ký kết hợp tác."})
+                                         "text": "Lãnh đạo tỉnh Long An và tỉnh Tây Ninh ký kết hợp tác.",
+                                         "province": "Long An"})
     assert fields["provinces"] == ["Long An", "Tây Ninh"]
     assert fields["provinces_2025"] == ["Tây Ninh"]  # both merged into Tây Ninh since 1 July 2025
 
@@ -78,7 +91,8 @@ def test_a_given_province_leads_the_list():
 
 
 ARTICLES = [
-    {"id": "two", "title": "Ninh Thuận, Bình Thuận đói do hạn hán", "text": "Hạn hán kéo dài, người dân thiếu ăn."},
+    {"id": "two", "title": "Ninh Thuận, Bình Thuận đói do hạn hán",
+     "text": "Tỉnh Ninh Thuận hạn hán kéo dài. Nông dân Ninh Thuận thiếu ăn."},
     {"id": "one", "title": "Hạn hán ở Bình Thuận", "text": "Tỉnh Bình Thuận thiếu nước, hạn hán kéo dài."},
     {"id": "none", "title": "Hạn hán trên thế giới", "text": "Hạn hán kéo dài ở nhiều nước."},
 ]

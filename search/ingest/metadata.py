@@ -63,11 +63,11 @@ def _finish(fields: dict, body: list[str]) -> dict:
     outlet = provinces.outlet_province(fields["source"], fields["url"])
     if body and not outlet:
         outlet = provinces.outlet_province(bylines.dateline_source(body[0]))
-    # The main province stays the given or clearly dominant one; without one the list may still name
-    # several ("Ninh Thuận, Bình Thuận đói do hạn hán"), none of them main.
+    # The main province stays the given or clearly dominant one, first in the list; without one
+    # the list is empty too (SPEC §2: `provinces` is `[province]` or longer).
     fields["province"], named = provinces.infer_places(fields["title"], text, outlet, given=fields["province"])
-    fields["provinces"] = list(dict.fromkeys(([fields["province"]] if fields["province"] else [])
-                                             + fields["provinces"] + named))
+    fields["provinces"] = (list(dict.fromkeys([fields["province"]] + fields["provinces"] + named))
+                           if fields["province"] else [])
     fields["province_2025"] = province_2025_of(fields["province"])
     fields["provinces_2025"] = provinces_2025_of(fields["provinces"])
     fields["year"] = dates.year_of(fields["published"])
