@@ -6,7 +6,7 @@ import pytest
 from conftest import write_articles
 from search import open_index, rebuild
 from search.ingest.metadata import article_fields_from_record
-from search.ingest.provinces import infer_provinces
+from search.ingest.provinces import infer_places, infer_provinces
 from search.results import SearchRequest
 
 
@@ -131,3 +131,41 @@ def test_hits_and_json_carry_both_lists(multi_index):
     assert hit["provinces"] == ["Ninh Thuận", "Bình Thuận"]
     assert hit["provinces_2025"] == ["Khánh Hòa", "Lâm Đồng"]
     assert multi_index.get("two").provinces == ["Ninh Thuận", "Bình Thuận"]
+
+
+@pytest.mark.parametrize("title, text, expected", [
+    # A facility, school, exchange or club named after a province is no place of the story.
+    ("Hà Nội cắt điện luân phiên", "Hà Nội thiếu điện vì thủy điện Hòa Bình cạn nước. Thủy điện Hòa Bình chỉ chạy một tổ máy.",
+     ["Hà Nội"]),
+    ("Cổ phiếu mới ở Đà Nẵng", "Công ty ở TP Đà Nẵng sẽ chào sàn Hà Nội. Ngày đầu trên sàn Hà Nội giá tăng.",
+     ["Đà Nẵng"]),
+    ("Học sinh Vĩnh Phúc lo lắng", "Trường ở thị xã Phúc Yên, tỉnh Vĩnh Phúc bị sáp nhập. Phụ huynh Vĩnh Phúc lo lắng. "
+                                   "Em từng đỗ Sư phạm Hà Nội và Đại học Huế. Em bỏ Sư phạm Hà Nội, rồi bỏ cả Đại học Huế.",
+     ["Vĩnh Phúc"]),
+    ("Bóng đá Gia Lai sôi động", "Tỉnh Gia Lai đón CLB Hà Nội. Người dân Gia Lai chờ câu lạc bộ Hà Nội từ sáng.",
+     ["Gia Lai"]),
+])
+def test_a_facility_school_exchange_or_club_named_after_a_province_is_not_listed(title, text, expected):
+    assert infer_provinces(title, text) == expected
+
+
+def test_local_authorities_name_their_province():
+    text = ("Công an tỉnh Quảng Nam bắt nhóm trộm. Nhóm này gây án ở Đà Nẵng nhiều lần. "
+            "Công an tỉnh Quảng Nam phối hợp với Công an Đà Nẵng truy bắt.")
+    assert infer_provinces("Bắt nhóm trộm liên tỉnh ở Quảng Nam", text) == ["Quảng Nam", "Đà Nẵng"]
+
+
+def test_football_clubs_named_after_provinces_are_teams_not_places():
+    text = ("Tỉnh Long An đón đội khách. Trận đấu vòng 5 V-League diễn ra trên sân nhà. "
+            "Hải Phòng thắng Long An 2-0 mùa trước. HLV của Hải Phòng tự tin, Hải Phòng có đội hình mạnh.")
+    assert infer_places("Long An – Hải Phòng: thách thức cho á quân", text, given="Long An") == ("Long An", ["Long An"])
+    assert infer_provinces("Long An – Hải Phòng: thách thức cho á quân", text) == []
+
+
+@pytest.mark.parametrize("text", [
+    "Vụ việc xảy ra tại tỉnh Phú Thọ. Bệnh nhân tên Thúy, sinh năm 1991, ở thành phố Tuyên Quang. "
+    "Người nhà của Thúy, sinh năm 1986, ở huyện Yên Sơn, tỉnh Tuyên Quang, bị triệu tập.",
+    "Vụ việc xảy ra tại tỉnh Phú Thọ. Anh Tuấn (SN 1990, Tuyên Quang) và chị Lan (ở huyện Yên Sơn, Tuyên Quang) bị triệu tập.",
+])
+def test_where_a_person_was_born_or_lives_is_a_residence(text):
+    assert infer_provinces("Phú Thọ: làm rõ vụ hành hung bác sĩ", text) == ["Phú Thọ"]

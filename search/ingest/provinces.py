@@ -266,7 +266,7 @@ class Evidence:
     kind: str  # "outlet" | "province" | "qualified" | "district" | "town" | "weak"
     start: int = 0
     end: int = 0  # where the name ends, in the same text as start
-    context: str = ""  # "" | "residence" | "enumeration" | "foreign": why it says less
+    context: str = ""  # "" | "residence" | "enumeration" | "organisation" | "team" | "foreign": why it says less
 
 
 _ZONE_WEIGHT = {"title": 4.0, "lead": 2.0, "body": 1.0}
@@ -282,6 +282,13 @@ _BLOCKING_PREVIOUS = frozenset(
     """ông bà anh chị em cô chú bác cụ cháu bé thầy cậu dì mợ con vợ chồng
     đường phố ngõ ngách hẻm lộ kiệt xã phường ấp thôn bản xóm trấn khóm tàu thép bia""".split()
 )
+# Facilities, schools and teams named after a province: "thủy điện Hòa Bình", "nhiệt điện Quảng Ninh",
+# "chào sàn Hà Nội" (the stock exchange), "Đại học Huế", "Sư phạm Hà Nội", "đội Long An", "sân vận
+# động Hà Nội". Local authorities ("Công an tỉnh Quảng Nam", "UBND Hà Nội", "Sở Y tế TP.HCM") are not
+# among them: they act in their province. Such a mention still weighs for the main province as before
+# (its evidence is kept) but is no place for the list.
+_ORGANISATION_PREVIOUS = frozenset("điện sàn học phạm khoa đội động".split())
+_CLUB_BEFORE = re.compile(r"(?:câu\s+lạc\s+bộ|đội\s+bóng|đội\s+tuyển|CLB|FC)\s*$", re.IGNORECASE)
 # Capitalised words that may precede a place name without making it part of a longer name.
 _ALLOWED_CAPITALISED_PREVIOUS = frozenset(
     """báo đài cổng sở công tỉnh thành tp ubnd hđnd ở tại về từ đến và cho của
@@ -292,7 +299,9 @@ _ADMIN_ACRONYMS = frozenset(
     mt tn ptnt nn dl vh tt kh cn gtvt tttt csgt pccc bhxh ktxh kt yt sở dt""".split()
 )
 # Words before a place that make it where a person lives or a vehicle is registered.
-_RESIDENCE = re.compile(r"(?:trú|ngụ|quê|đến từ|biển số|biển kiểm soát|bks|bksx|sinh ra|xuất thân|có địa chỉ)[^.;!?]{0,40}$",
+# "sinh năm 1991, ở thành phố Tuyên Quang", "(SN 1989, TP. Hồ Chí Minh)", "chị Anh (ở huyện Sóc Sơn, Hà Nội)".
+_RESIDENCE = re.compile(r"(?:trú|ngụ|quê|đến từ|biển số|biển kiểm soát|bks|bksx|sinh ra|xuất thân|có địa chỉ"
+                        r"|sinh năm\s*\d{4}|(?<!\w)sn\s*\d{4}|\(\s*ở\s)[^.;!?]{0,40}$",
                         re.IGNORECASE)
 _RESIDENCE_FACTOR = 0.3
 _SAME_PLACE_SPAN = 40
@@ -407,6 +416,15 @@ def _is_part_of_longer_name(tokens: _Tokens, i: int, length: int) -> bool:
     return False
 
 
+def _names_an_organisation(tokens: _Tokens, i: int) -> bool:
+    """The name at word i follows a facility, school or team word: "thủy điện Hòa Bình", "CLB Hà Nội"."""
+    if i == 0:
+        return False
+    if _CLUB_BEFORE.search(tokens.text[max(0, tokens.spans[i][0] - 16):tokens.spans[i][0]]):
+        return True
+    return tokens.norm[i - 1] in _ORGANISATION_PREVIOUS and bool(_PHRASE_SEPARATOR.fullmatch(tokens.gap(i)))
+
+
 def _district_province(types: dict[str, set[str]], qualifier: str) -> str | None:
     if qualifier == "thành phố":
         owners = types.get("Thành phố", set()) | types.get("Thị xã", set())
@@ -434,7 +452,24 @@ def scan_evidence(title: str, text: str) -> tuple[list[Evidence], int]:
     for start, end in _candidate_windows(text, gaz.candidates):
         local += _scan_window(text[start:end], start, "text", gaz, text_evidence)
     evidence = _weigh_in_context(title_evidence, title) + _weigh_in_context(text_evidence, text)
-    return _drop_foreign_homonyms(evidence, title, text), local
+    return _mark_teams(_drop_foreign_homonyms(evidence, title, text), title, text), local
+
+
+# A football story names clubs by their province ("Long An – Hải Phòng", "Hải Phòng thắng Hà Nội"):
+# there a bare name is a team unless a qualifier ("tỉnh", "TP.") or a unit of ours makes it a place.
+_FOOTBALL = re.compile(r"V-?League|đội bóng|bàn thắng|ghi bàn|thủ môn|tiền đạo|hậu vệ|tiền vệ|HLV|huấn luyện viên"
+                       r"|sân nhà|vòng \d+|lượt trận|trận đấu|hạng Nhất|Cúp Quốc gia|CĐV|cổ động viên", re.IGNORECASE)
+_FOOTBALL_CUES = 2
+
+
+def _mark_teams(evidence: list[Evidence], title: str, text: str) -> list[Evidence]:
+    if not any(item.kind == "province" for item in evidence):
+        return evidence
+    cues = {match.group().lower() for source in (title, text[:SCAN_LIMIT]) for match in _FOOTBALL.finditer(source)}
+    if len(cues) < _FOOTBALL_CUES:
+        return evidence
+    return [Evidence(item.province, item.weight, item.zone, item.kind, item.start, item.end, "team")
+            if item.kind == "province" and not item.context else item for item in evidence]
 
 
 def _candidate_windows(text: str, candidates: frozenset[str]) -> list[tuple[int, int]]:
@@ -527,7 +562,8 @@ def _scan_window(window: str, offset: int, zone: str, gaz: Gazetteer, evidence: 
         if all(tokens.capitalised(k) for k in range(i, i + length)) and not _is_part_of_longer_name(
                 tokens, i, length):
             evidence.append(Evidence(entry.province, _ZONE_WEIGHT[where] * _KIND_FACTOR[entry.kind],
-                                     where, entry.kind, position, tokens.spans[i + length - 1][1] + offset))
+                                     where, entry.kind, position, tokens.spans[i + length - 1][1] + offset,
+                                     "organisation" if _names_an_organisation(tokens, i) else ""))
         i += length
     return local
 
@@ -559,7 +595,7 @@ def _weigh_in_context(evidence: list[Evidence], text: str) -> list[Evidence]:
             continue
         factor, context = 1.0, ""
         nearby = {other.province for other in merged
-                  if abs(other.start - item.start) <= _ENUMERATION_SPAN}
+                  if abs(other.start - item.start) <= _ENUMERATION_SPAN and other.context != "organisation"}
         if len(nearby) >= 3:
             factor, context = factor * _ENUMERATION_FACTOR, "enumeration"
         if _RESIDENCE.search(text[max(0, item.start - 45):item.start]):
@@ -705,7 +741,7 @@ def named_provinces(evidence: list[Evidence], text: str, main: str | None = None
     mentions: dict[str, float] = defaultdict(float)
     upfront: set[str] = set()
     for item in evidence:
-        if item.kind == "weak" or item.context in ("foreign", "residence"):
+        if item.kind == "weak" or item.context in ("foreign", "residence", "organisation", "team"):
             continue
         if item.zone == "title" or (item.zone != "title" and item.start < dateline):
             upfront.add(item.province)
