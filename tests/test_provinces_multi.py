@@ -169,3 +169,25 @@ def test_football_clubs_named_after_provinces_are_teams_not_places():
 ])
 def test_where_a_person_was_born_or_lives_is_a_residence(text):
     assert infer_provinces("Phú Thọ: làm rõ vụ hành hung bác sĩ", text) == ["Phú Thọ"]
+
+
+def test_a_title_opening_with_a_province_and_a_colon_names_the_main_province():
+    text = ("Ca sĩ ở Hà Nội nộp thuế ít. Tại TP.HCM, thị trường ca nhạc sôi động hơn nhiều nơi khác trong cả "
+            "nước. Ca sĩ ở TP.HCM nộp nhiều hơn.")
+    assert infer_places("Hà Nội: ca sĩ nộp thuế thu nhập", text)[0] == "Hà Nội"
+    assert infer_places("Ca sĩ Hà Nội nộp thuế thu nhập", text)[0] is None  # without it, a tie
+
+
+def test_a_facility_in_the_title_does_not_share_the_title():
+    text = ("Hà Nội bắt đầu cắt điện luân phiên từ hôm nay. Người dân nhiều quận nội thành mua quạt tích điện. "
+            "Điện lực Hà Nội cho biết sẽ cắt điện theo lịch. Nhiều nhà máy ở Hà Nội phải nghỉ. "
+            "Do hồ Hòa Bình cạn nước, cả miền Bắc thiếu điện.")
+    assert infer_places("Hà Nội trở lại thời chưa có thủy điện Hòa Bình", text) == ("Hà Nội", ["Hà Nội"])
+
+
+def test_a_long_list_of_provinces_is_background_not_competitors():
+    others = ("Sơn La, Lai Châu, Lào Cai, Điện Biên, Yên Bái, Quảng Bình, Quảng Trị, Quảng Nam, Thanh Hóa, "
+              "Nghệ An, Hà Tĩnh, Quảng Ninh, Bắc Giang, Lạng Sơn, Cao Bằng, Tuyên Quang, Thái Nguyên")
+    text = ("Sở TT&TT TP. Đà Nẵng cho biết thuê bao đã chuyển mã vùng. Đà Nẵng là một trong nhiều tỉnh thành "
+            f"chuyển mã vùng đầu tiên. Các tỉnh chuyển trong giai đoạn này gồm {others}.")
+    assert infer_places("Thuê bao chuyển đổi mã vùng", text) == ("Đà Nẵng", ["Đà Nẵng"])

@@ -276,6 +276,7 @@ _OUTLET_WEIGHT = 8.0
 _MIN_SCORE = 2.5
 _MIN_BODY_ONLY_SCORE = 4.0
 _DOMINANCE = 2.0
+_NATIONWIDE_LIST = 10
 
 # Words after which a capitalised name is not a province: people, streets, sub-units.
 _BLOCKING_PREVIOUS = frozenset(
@@ -451,7 +452,11 @@ def scan_evidence(title: str, text: str) -> tuple[list[Evidence], int]:
     text_evidence: list[Evidence] = []
     for start, end in _candidate_windows(text, gaz.candidates):
         local += _scan_window(text[start:end], start, "text", gaz, text_evidence)
-    evidence = _weigh_in_context(title_evidence, title) + _weigh_in_context(text_evidence, text)
+    title_evidence = _weigh_in_context(title_evidence, title)
+    title_evidence = [Evidence(item.province, item.weight, item.zone, item.kind, item.start, item.end, "dateline")
+                      if not item.context and _TITLE_DATELINE.fullmatch(title, 0, item.start)
+                      and _TITLE_DATELINE_END.match(title, item.end) else item for item in title_evidence]
+    evidence = title_evidence + _weigh_in_context(text_evidence, text)
     return _mark_teams(_drop_foreign_homonyms(evidence, title, text), title, text), local
 
 
@@ -470,6 +475,11 @@ def _mark_teams(evidence: list[Evidence], title: str, text: str) -> list[Evidenc
         return evidence
     return [Evidence(item.province, item.weight, item.zone, item.kind, item.start, item.end, "team")
             if item.kind == "province" and not item.context else item for item in evidence]
+
+
+# "Hà Nội: ca sĩ … nộp thuế", "TP.HCM: …": a title opening with a place and a colon says where the story is.
+_TITLE_DATELINE = re.compile(r"\s*")
+_TITLE_DATELINE_END = re.compile(r"\s*:")
 
 
 def _candidate_windows(text: str, candidates: frozenset[str]) -> list[tuple[int, int]]:
@@ -705,8 +715,18 @@ def _main_province(evidence: list[Evidence], local: int, outlet: str | None) -> 
     second_score = ranked[1][1] if len(ranked) > 1 else 0.0
     if outlet and best == outlet:
         return best
-    others = sum(scores.values()) - best_score
-    in_title = {item.province for item in evidence if item.zone == "title"}
+    # The title's own dateline ("Hà Nội: …") names the main province unless another one outweighs it.
+    for item in evidence:
+        if item.context == "dateline" and scores.get(item.province, 0.0) >= best_score:
+            return item.province
+    # A long list of provinces ("13 tỉnh thành đầu tiên: Sơn La, Lai Châu, …") is background, not
+    # competitors: those named only in such lists are left out when they are many.
+    listed_only = {item.province for item in evidence} - {
+        item.province for item in evidence if item.context != "enumeration"}
+    ignored = listed_only if len(listed_only) >= _NATIONWIDE_LIST else set()
+    others = sum(score for province, score in ranked[1:] if province not in ignored)
+    # A facility in the title ("thủy điện Hòa Bình") still competes but does not share the title.
+    in_title = {item.province for item in evidence if item.zone == "title" and item.context != "organisation"}
     dominance = _TITLE_DOMINANCE if in_title == {best} else _DOMINANCE
     # An article states its subject in the title or lead; body-only mentions are often incidental
     # (a person's hometown, a past event), so they need to be many.
