@@ -191,3 +191,9 @@ def test_a_long_list_of_provinces_is_background_not_competitors():
     text = ("Sở TT&TT TP. Đà Nẵng cho biết thuê bao đã chuyển mã vùng. Đà Nẵng là một trong nhiều tỉnh thành "
             f"chuyển mã vùng đầu tiên. Các tỉnh chuyển trong giai đoạn này gồm {others}.")
     assert infer_places("Thuê bao chuyển đổi mã vùng", text) == ("Đà Nẵng", ["Đà Nẵng"])
+
+
+def test_the_long_xuyen_quadrangle_is_a_region_not_the_city():
+    text = "Lửa cháy tại huyện Kiên Lương, tỉnh Kiên Giang. Kiên Giang huy động lực lượng."
+    assert infer_places("Rừng ở tứ giác Long Xuyên vẫn cháy", text) == ("Kiên Giang", ["Kiên Giang"])
+    assert infer_places("Mưa lớn ở Long Xuyên", "Nước ngập nhiều tuyến đường.")[0] == "An Giang"
