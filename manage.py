@@ -314,6 +314,10 @@ def search(query, province, province_2025, year, category, source, date_from, da
         click.echo(f"   {_plain(hit.snippet_html)}")
 
 
+def _shown(value) -> str:
+    return ", ".join(value) if isinstance(value, list) else str(value)
+
+
 @cli.command(help="In một bài viết theo id.")
 @click.argument("article_id", metavar="ID")
 @click.option("--json", "as_json", is_flag=True, help="In bài viết dạng JSON.")
@@ -324,9 +328,11 @@ def show(article_id, as_json, index):
         click.echo(json.dumps(article.to_dict(), ensure_ascii=False, indent=2))
         return
     click.echo(article.title)
-    for name in ("published", "province", "province_2025", "category", "source", "author", "url"):
-        if getattr(article, name):
-            click.echo(f"{FIELD_LABELS[name]}: {getattr(article, name)}")
+    for name in ("published", "province", "province_2025", "provinces", "provinces_2025", "category", "source",
+                 "author", "url"):
+        value = getattr(article, name)
+        if value and not (isinstance(value, list) and len(value) < 2):  # a list only when it adds places
+            click.echo(f"{FIELD_LABELS[name]}: {_shown(value)}")
     click.echo()
     click.echo(article.text)
 

@@ -5,11 +5,14 @@ import re
 from dataclasses import asdict, dataclass, field
 
 FACET_FIELDS = ("province", "province_2025", "year", "category", "source")
+# Facets whose filter and counts use every value of an article's list (SPEC §5): facet -> list field.
+MULTI_VALUED = {"province": "provinces", "province_2025": "provinces_2025"}
 UNKNOWN = "Không rõ"
 # What a reader calls each field of an article (CLI `show` and `stats`).
 FIELD_LABELS = {
     "published": "Ngày đăng", "year": "Năm", "province": "Tỉnh/thành",
-    "province_2025": "Tỉnh/thành (từ 1/7/2025)", "category": "Chuyên mục", "source": "Nguồn",
+    "province_2025": "Tỉnh/thành (từ 1/7/2025)", "provinces": "Các tỉnh/thành",
+    "provinces_2025": "Các tỉnh/thành (từ 1/7/2025)", "category": "Chuyên mục", "source": "Nguồn",
     "author": "Tác giả", "url": "Liên kết",
 }
 
@@ -33,6 +36,8 @@ class Article:
     year: int | None = None
     province: str | None = None  # one of the 63 pre-2025 units, short name
     province_2025: str | None = None  # one of the 34 units since 1 July 2025
+    provinces: list[str] = field(default_factory=list)  # every province it is about, main first
+    provinces_2025: list[str] = field(default_factory=list)  # the same among the 34
     category: str | None = None
     source: str | None = None
     author: str | None = None
@@ -41,6 +46,14 @@ class Article:
     @property
     def published_date(self) -> str | None:
         return published_date(self.published)
+
+    def __post_init__(self) -> None:
+        # The main province is always in its list, first (an index built before lists had none).
+        for main, many in (("province", "provinces"), ("province_2025", "provinces_2025")):
+            value, values = getattr(self, main), list(getattr(self, many) or [])
+            if value and (not values or values[0] != value):
+                values = [value] + [v for v in values if v != value]
+            setattr(self, many, values)
 
     def to_dict(self) -> dict:
         """The article JSON: its fields, with `published_date` beside `published`."""

@@ -13,17 +13,21 @@ from typing import Iterable, Iterator
 from .articles import Article
 
 FORMATS = ("csv", "jsonl")
-CSV_COLUMNS = ("id", "title", "published", "published_date", "year", "province", "province_2025", "category",
-               "source", "author", "url", "text")
+CSV_COLUMNS = ("id", "title", "published", "published_date", "year", "province", "province_2025", "provinces",
+               "provinces_2025", "category", "source", "author", "url", "text")
+LIST_SEPARATOR = "; "  # a list field in one CSV cell: "Ninh Thuận; Bình Thuận"
 MEDIA_TYPES = {"csv": "text/csv; charset=utf-8", "jsonl": "application/x-ndjson; charset=utf-8"}
 BOM = "\ufeff"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def csv_cell(value) -> str:
-    """A value as a CSV cell that a spreadsheet shows as text, never runs as a formula."""
+    """A value as a CSV cell that a spreadsheet shows as text, never runs as a formula; a list
+    as its values in one cell."""
     if value is None:
         return ""
+    if isinstance(value, list):
+        value = LIST_SEPARATOR.join(map(str, value))
     if not isinstance(value, str):
         return str(value)
     return "'" + value if value.startswith(FORMULA_STARTS) else value

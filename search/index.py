@@ -32,7 +32,7 @@ from whoosh.fields import COLUMN, ID, STORED, TEXT, Schema
 from whoosh.system import pack_uint
 
 from .analysis import ANY_MARK, UNMARKED, PreAnalyzed, VietnameseAnalyzer, pre_analyze, term_counts
-from .articles import FACET_FIELDS, Article, RebuildSummary, Skipped
+from .articles import FACET_FIELDS, MULTI_VALUED, Article, RebuildSummary, Skipped
 from .checkpoints import checkpoint
 from .errors import IndexBusy, IndexMissing, SourceMissing
 from .ingest import Pending, content_key, iter_pending
@@ -45,8 +45,11 @@ LOCK = "lock"
 REPORT = "report.json"
 FORWARD = "forward.u32"  # per article: title hashes, 0, text hashes, 0 (see analysis.forward_hash)
 GENERATION_PREFIX = "gen-"
-# Missing values are stored as "" in the facet columns and shown as "Không rõ".
-META_FIELDS = ("published", "year", "province", "province_2025", "category", "source", "author", "url")
+# Missing values are stored as "" in the facet columns and shown as "Không rõ". The province facets'
+# columns hold the whole list, joined by LIST_SEPARATOR (main first); the searcher splits it.
+META_FIELDS = ("published", "year", "province", "province_2025", "provinces", "provinces_2025",
+               "category", "source", "author", "url")
+LIST_SEPARATOR = "|"
 
 
 
@@ -183,6 +186,9 @@ def article_document(article: Article, origin: str, fingerprint: str, key: str) 
         "origin": origin, "fingerprint": fingerprint, "content": key,
     }
     for name in FACET_FIELDS:
+        if name in MULTI_VALUED:
+            doc[name] = LIST_SEPARATOR.join(getattr(article, MULTI_VALUED[name]))
+            continue
         value = getattr(article, name)
         doc[name] = "" if value is None else str(value)
     return doc

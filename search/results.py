@@ -45,6 +45,8 @@ class Hit:
     year: int | None
     province: str | None
     province_2025: str | None
+    provinces: list[str]  # every province it is about, main first ([] when unknown)
+    provinces_2025: list[str]
     source: str | None
     author: str | None
     url: str | None

@@ -11,7 +11,7 @@ import os
 import re
 import threading
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Iterator
@@ -20,10 +20,10 @@ import numpy as np
 
 from . import highlight, labels
 from .analysis import syllables
-from .articles import FACET_FIELDS, UNKNOWN, Article
+from .articles import FACET_FIELDS, MULTI_VALUED, UNKNOWN, Article
 from .errors import ArticleNotFound, BadRequest
 from .engine import Engine, Forward
-from .index import FORWARD, article_from_stored, current_generation, open_whoosh, read_report
+from .index import FORWARD, LIST_SEPARATOR, article_from_stored, current_generation, open_whoosh, read_report
 from .ranking import WEIGHTING
 from .query import ParsedQuery, matching_mode, parse, sequence_queries, whoosh_query
 from .results import (ACCENTS, FACET_TITLES, MAX_QUERY_LENGTH, MAX_SIZE, SORTS, FacetValue, Hit, SearchRequest,
@@ -44,16 +44,26 @@ def filter_key(value: str) -> str:
 
 
 @dataclass
+class CodeLists:
+    """Every code of a multi-valued facet, flattened: entry k is code `flat[k]` of document
+    `owner[k]`; a document without a value has one entry, code 0 (unknown)."""
+
+    owner: np.ndarray  # int64 per entry: its docnum, ascending
+    flat: np.ndarray  # int32 per entry: a code
+
+
+@dataclass
 class Columns:
     """Per-document facet codes and date ranks of one index version."""
 
     size: int
     live: np.ndarray  # bool per docnum: not deleted
-    codes: dict[str, np.ndarray]  # facet -> int32 code per docnum; code 0 = unknown
+    codes: dict[str, np.ndarray]  # facet -> int32 code per docnum (of the main value); code 0 = unknown
     values: dict[str, list[str]]  # facet -> code -> value ("" at 0)
     keys: dict[str, dict[str, list[int]]]  # facet -> filter_key(value) -> codes ("Sức khỏe", "Sức khoẻ")
     dates: list[str]  # docnum -> ISO datekey or ""
     date_rank: np.ndarray  # int per docnum: order by date; -1 when undated
+    lists: dict[str, CodeLists] = field(default_factory=dict)  # multi-valued facets (MULTI_VALUED): every code of each document
 
     @classmethod
     def load(cls, reader) -> "Columns":
@@ -62,12 +72,21 @@ class Columns:
         if reader.has_deletions():
             for docnum in range(size):
                 live[docnum] = not reader.is_deleted(docnum)
-        codes, values, keys = {}, {}, {}
+        codes, values, keys, lists = {}, {}, {}, {}
         for name in FACET_FIELDS:
             column = _column_values(reader, name, size)
-            vocab = [""] + sorted({v for v in column if v})
+            split = [v.split(LIST_SEPARATOR) if v else [] for v in column] if name in MULTI_VALUED else None
+            present = {v for parts in split for v in parts} if split is not None else set(column)
+            vocab = [""] + sorted(v for v in present if v)
             index = {v: i for i, v in enumerate(vocab)}
-            codes[name] = np.fromiter((index[v] for v in column), dtype=np.int32, count=size)
+            if split is not None:
+                per_doc = [[index[v] for v in parts if v] or [0] for parts in split]
+                lengths = np.fromiter(map(len, per_doc), dtype=np.int64, count=size)
+                flat = np.fromiter((c for doc in per_doc for c in doc), dtype=np.int32, count=int(lengths.sum()))
+                lists[name] = CodeLists(np.repeat(np.arange(size, dtype=np.int64), lengths), flat)
+                codes[name] = np.fromiter((doc[0] for doc in per_doc), dtype=np.int32, count=size)
+            else:
+                codes[name] = np.fromiter((index[v] for v in column), dtype=np.int32, count=size)
             values[name] = vocab
             keys[name] = {}
             for i, v in enumerate(vocab):
@@ -77,7 +96,23 @@ class Columns:
         ordered = sorted({d for d in dates if d})
         rank = {d: i for i, d in enumerate(ordered)}
         date_rank = np.fromiter((rank.get(d, -1) for d in dates), dtype=np.int64, count=size)
-        return cls(size, live, codes, values, keys, dates, date_rank)
+        return cls(size, live, codes, values, keys, dates, date_rank, lists)
+
+    def having(self, name: str, wanted: np.ndarray) -> np.ndarray:
+        """Bool per docnum: the document has one of the `wanted` codes of facet `name`."""
+        lists = self.lists.get(name)
+        if lists is None:
+            return np.isin(self.codes[name], wanted)
+        mask = np.zeros(self.size, dtype=bool)
+        mask[lists.owner[np.isin(lists.flat, wanted)]] = True
+        return mask
+
+    def counts(self, name: str, selected: np.ndarray) -> np.ndarray:
+        """Documents per code of facet `name` among the selected ones, each under every value it has."""
+        lists = self.lists.get(name)
+        if lists is None:
+            return np.bincount(self.codes[name][selected], minlength=len(self.values[name]))
+        return np.bincount(lists.flat[selected[lists.owner]], minlength=len(self.values[name]))
 
 
 def _column_values(reader, name: str, size: int) -> list[str]:
@@ -335,7 +370,7 @@ class SearchIndex:
                 wanted.extend(_year_codes(columns, *span))
             elif key in columns.keys[name]:
                 wanted.extend(columns.keys[name][key])
-        return np.isin(columns.codes[name], np.array(wanted, dtype=np.int32))
+        return columns.having(name, np.array(wanted, dtype=np.int32))
 
     def _query_masks(self, parsed: ParsedQuery, columns: Columns) -> list[np.ndarray]:
         masks = [self._facet_mask(columns, name, values) for name, values in parsed.filters.items()]
@@ -352,7 +387,7 @@ class SearchIndex:
                            dtype=bool, count=columns.size)
 
     def _facet_values(self, columns: Columns, name: str, base: np.ndarray, selected: list) -> list[FacetValue]:
-        counts = np.bincount(columns.codes[name][base], minlength=len(columns.values[name]))
+        counts = columns.counts(name, base)
         selected = [labels.filter_value(name, str(v)) for v in selected]
         selected_keys = {filter_key(v) for v in selected}
         out = []
@@ -414,8 +449,9 @@ class SearchIndex:
             id=article.id, title=article.title,
             title_html=highlight.mark(article.title, forms),
             snippet_html=highlight.snippet(article.text, forms),
-            published=article.published, published_date=article.published_date, year=article.year, province=article.province,
-            province_2025=article.province_2025, source=article.source, author=article.author,
+            published=article.published, published_date=article.published_date, year=article.year,
+            province=article.province, province_2025=article.province_2025, provinces=article.provinces,
+            provinces_2025=article.provinces_2025, source=article.source, author=article.author,
             url=article.url, score=score, category=article.category,
         )
 

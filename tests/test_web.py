@@ -278,7 +278,8 @@ def test_post_is_refused_without_500(client):
 def test_api_article_returns_the_article_dict(client):
     doc = api(client, "/api/articles/001_4a7d02fcda62732a.txt")
     assert set(doc) == {"id", "title", "text", "published", "published_date", "year", "province", "province_2025",
-                        "category", "source", "author", "url"}
+                        "provinces", "provinces_2025", "category", "source", "author", "url"}
+    assert doc["provinces"] == ["Bắc Ninh"] and doc["provinces_2025"] == ["Bắc Ninh"]
     assert doc["id"] == "001_4a7d02fcda62732a.txt"
     assert (doc["published"], doc["published_date"]) == ("2020-05-31T08:49:00+07:00", "2020-05-31")
     assert doc["title"].startswith("Đại hội Đảng bộ")
@@ -331,7 +332,7 @@ def test_csv_export_contains_every_result(facet_client, params):
     assert response.headers["Content-Disposition"].startswith("attachment; filename=")
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).removeprefix("\ufeff"))))
     assert rows[0] == ["id", "title", "published", "published_date", "year", "province", "province_2025",
-                       "category", "source", "author", "url", "text"]
+                       "provinces", "provinces_2025", "category", "source", "author", "url", "text"]
     assert [r[0] for r in rows[1:]] == all_ids(facet_client, params)
 
 

@@ -19,8 +19,10 @@ SEARCH_PARAMETERS = [
                     f"Để trống: mọi bài, mới nhất trước. Dài hơn {MAX_QUERY_LENGTH} ký tự thì được rút gọn "
                     "(kèm thông báo trong notices).",
      "schema": {"type": "string", "maxLength": MAX_QUERY_LENGTH}},
-    _facet_param("province", f"Tỉnh/thành (63 đơn vị trước 1/7/2025); lặp lại để chọn nhiều (OR); «{UNKNOWN}» chọn bài không rõ."),
-    _facet_param("province_2025", "Tỉnh/thành theo 34 đơn vị từ 1/7/2025; lặp lại để chọn nhiều."),
+    _facet_param("province", "Tỉnh/thành (63 đơn vị trước 1/7/2025), khớp với bất kỳ tỉnh nào trong provinces của bài; "
+                             f"lặp lại để chọn nhiều (OR); «{UNKNOWN}» chọn bài không rõ."),
+    _facet_param("province_2025", "Tỉnh/thành theo 34 đơn vị từ 1/7/2025, khớp với bất kỳ tỉnh nào trong provinces_2025; "
+                                  "lặp lại để chọn nhiều."),
     _facet_param("year", f"Năm (số nguyên), khoảng năm (2019..2021) hoặc «{UNKNOWN}»; lặp lại để chọn nhiều."),
     _facet_param("category", "Chuyên mục; lặp lại để chọn nhiều."),
     _facet_param("source", "Nguồn; lặp lại để chọn nhiều."),
@@ -68,6 +70,10 @@ SCHEMAS = {
             "published": {**_nullable("string"), "description": "Ngày (YYYY-MM-DD) hoặc ngày giờ ISO 8601"},
             "published_date": PUBLISHED_DATE,
             "year": _nullable("integer"), "province": _nullable("string"), "province_2025": _nullable("string"),
+            "provinces": {"type": "array", "items": {"type": "string"},
+                          "description": "Mọi tỉnh/thành bài viết nói đến, tỉnh chính đứng đầu; [] khi không rõ"},
+            "provinces_2025": {"type": "array", "items": {"type": "string"},
+                               "description": "Như provinces, theo 34 đơn vị từ 1/7/2025"},
             "category": _nullable("string"), "source": _nullable("string"), "author": _nullable("string"),
             "url": _nullable("string"),
         },
@@ -82,6 +88,10 @@ SCHEMAS = {
             "published": {**_nullable("string"), "description": "Ngày (YYYY-MM-DD) hoặc ngày giờ ISO 8601"},
             "published_date": PUBLISHED_DATE, "year": _nullable("integer"),
             "province": _nullable("string"), "province_2025": _nullable("string"),
+            "provinces": {"type": "array", "items": {"type": "string"},
+                          "description": "Mọi tỉnh/thành bài viết nói đến, tỉnh chính đứng đầu; [] khi không rõ"},
+            "provinces_2025": {"type": "array", "items": {"type": "string"},
+                               "description": "Như provinces, theo 34 đơn vị từ 1/7/2025"},
             "source": _nullable("string"), "author": _nullable("string"), "url": _nullable("string"),
             "score": {**_nullable("number"), "description": "Điểm liên quan; null khi sắp xếp theo ngày"},
             "category": _nullable("string"),
@@ -186,6 +196,7 @@ def document() -> dict:
                                                                        "ô bắt đầu bằng =, +, -, @, tab hoặc CR được "
                                                                        "thêm dấu ' ở đầu để không thành công thức"},
                                              "example": "id,title,published,published_date,year,province,province_2025,"
+                                                        "provinces,provinces_2025,"
                                                         "category,source,author,url,text"},
                                 "application/x-ndjson": {"schema": {"$ref": "#/components/schemas/Article"}},
                             }},

@@ -6,7 +6,7 @@ are None, never guessed. The pipeline is the same for all three inputs:
     lines → boilerplate removed, title found (cleaning)
           → publication date from the top lines (dates)
           → byline and dateline source (bylines)
-          → province from outlet, title and text (provinces) → province_2025
+          → provinces from outlet, title and text (provinces), main first → provinces_2025
           → category and source codes as Vietnamese labels (labels)
 """
 from __future__ import annotations
@@ -19,7 +19,7 @@ from . import bylines, cleaning, dates, provinces
 from .html import extract_html
 from .provinces import canonical_province, province_2025_of
 
-FIELDS = ("title", "text", "published", "year", "province", "province_2025",
+FIELDS = ("title", "text", "published", "year", "province", "province_2025", "provinces", "provinces_2025",
           "category", "source", "author", "url")
 
 PROVINCES_63: tuple[str, ...] = provinces.provinces_63()
@@ -27,7 +27,7 @@ PROVINCES_34: tuple[str, ...] = provinces.provinces_34()
 
 __all__ = [
     "FIELDS", "PROVINCES_63", "PROVINCES_34", "article_fields_from_text", "article_fields_from_record",
-    "article_fields_from_html", "canonical_province", "province_2025_of",
+    "article_fields_from_html", "canonical_province", "province_2025_of", "provinces_2025_of",
 ]
 
 MAX_FIELD_CHARS = 500
@@ -35,7 +35,14 @@ _SPACES = re.compile(r"\s+")
 
 
 def _empty() -> dict:
-    return dict.fromkeys(FIELDS)
+    fields = dict.fromkeys(FIELDS)
+    fields["provinces"], fields["provinces_2025"] = [], []
+    return fields
+
+
+def provinces_2025_of(provinces: list[str]) -> list[str]:
+    """The 34-unit list of a 63-unit list: same order, merged units once."""
+    return list(dict.fromkeys(p for p in map(province_2025_of, provinces) if p))
 
 
 def _short_text(value: object, limit: int = MAX_FIELD_CHARS) -> str | None:
@@ -60,9 +67,13 @@ def _finish(fields: dict, body: list[str]) -> dict:
     outlet = provinces.outlet_province(fields["source"], fields["url"])
     if body and not outlet:
         outlet = provinces.outlet_province(bylines.dateline_source(body[0]))
-    if not fields["province"]:
-        fields["province"] = provinces.infer_province(fields["title"], text, outlet)
+    # The main province stays the given or clearly dominant one, first in the list; without one
+    # the list is empty too (SPEC §2: `provinces` is `[province]` or longer).
+    fields["province"], named = provinces.infer_places(fields["title"], text, outlet, given=fields["province"])
+    fields["provinces"] = (list(dict.fromkeys([fields["province"]] + fields["provinces"] + named))
+                           if fields["province"] else [])
     fields["province_2025"] = province_2025_of(fields["province"])
+    fields["provinces_2025"] = provinces_2025_of(fields["provinces"])
     fields["year"] = dates.year_of(fields["published"])
     fields["text"] = text
     return fields
@@ -99,6 +110,11 @@ def article_fields_from_record(record: dict) -> dict:
             break
     given_province = record.get("province")
     fields["province"] = canonical_province(given_province) if isinstance(given_province, str) else None
+    given_list = record.get("provinces")
+    if isinstance(given_list, list):
+        named = [canonical_province(p) for p in given_list if isinstance(p, str)]
+        fields["provinces"] = list(dict.fromkeys(p for p in [fields["province"], *named] if p))
+        fields["province"] = fields["province"] or (fields["provinces"][0] if fields["provinces"] else None)
 
     text = record.get("text")
     text = unicodedata.normalize("NFC", text) if isinstance(text, str) else ""

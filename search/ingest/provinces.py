@@ -265,6 +265,8 @@ class Evidence:
     zone: str  # "outlet" | "title" | "lead" | "body"
     kind: str  # "outlet" | "province" | "qualified" | "district" | "town" | "weak"
     start: int = 0
+    end: int = 0  # where the name ends, in the same text as start
+    context: str = ""  # "" | "residence" | "enumeration" | "organisation" | "team" | "foreign": why it says less
 
 
 _ZONE_WEIGHT = {"title": 4.0, "lead": 2.0, "body": 1.0}
@@ -274,12 +276,20 @@ _OUTLET_WEIGHT = 8.0
 _MIN_SCORE = 2.5
 _MIN_BODY_ONLY_SCORE = 4.0
 _DOMINANCE = 2.0
+_NATIONWIDE_LIST = 10
 
 # Words after which a capitalised name is not a province: people, streets, sub-units.
 _BLOCKING_PREVIOUS = frozenset(
     """ông bà anh chị em cô chú bác cụ cháu bé thầy cậu dì mợ con vợ chồng
-    đường phố ngõ ngách hẻm lộ kiệt xã phường ấp thôn bản xóm trấn khóm tàu""".split()
+    đường phố ngõ ngách hẻm lộ kiệt xã phường ấp thôn bản xóm trấn khóm tàu thép bia""".split()
 )
+# Facilities, schools and teams named after a province: "thủy điện Hòa Bình", "nhiệt điện Quảng Ninh",
+# "chào sàn Hà Nội" (the stock exchange), "Đại học Huế", "Sư phạm Hà Nội", "đội Long An", "sân vận
+# động Hà Nội". Local authorities ("Công an tỉnh Quảng Nam", "UBND Hà Nội", "Sở Y tế TP.HCM") are not
+# among them: they act in their province. Such a mention still weighs for the main province as before
+# (its evidence is kept) but is no place for the list.
+_ORGANISATION_PREVIOUS = frozenset("điện sàn học phạm khoa đội động".split())
+_CLUB_BEFORE = re.compile(r"(?:câu\s+lạc\s+bộ|đội\s+bóng|đội\s+tuyển|CLB|FC)\s*$", re.IGNORECASE)
 # Capitalised words that may precede a place name without making it part of a longer name.
 _ALLOWED_CAPITALISED_PREVIOUS = frozenset(
     """báo đài cổng sở công tỉnh thành tp ubnd hđnd ở tại về từ đến và cho của
@@ -290,7 +300,9 @@ _ADMIN_ACRONYMS = frozenset(
     mt tn ptnt nn dl vh tt kh cn gtvt tttt csgt pccc bhxh ktxh kt yt sở dt""".split()
 )
 # Words before a place that make it where a person lives or a vehicle is registered.
-_RESIDENCE = re.compile(r"(?:trú|ngụ|quê|đến từ|biển số|biển kiểm soát|bks|bksx|sinh ra|xuất thân)[^.;!?]{0,40}$",
+# "sinh năm 1991, ở thành phố Tuyên Quang", "(SN 1989, TP. Hồ Chí Minh)", "chị Anh (ở huyện Sóc Sơn, Hà Nội)".
+_RESIDENCE = re.compile(r"(?:trú|ngụ|quê|đến từ|biển số|biển kiểm soát|bks|bksx|sinh ra|xuất thân|có địa chỉ"
+                        r"|sinh năm\s*\d{4}|(?<!\w)sn\s*\d{4}|\(\s*ở\s)[^.;!?]{0,40}$",
                         re.IGNORECASE)
 _RESIDENCE_FACTOR = 0.3
 _SAME_PLACE_SPAN = 40
@@ -405,6 +417,15 @@ def _is_part_of_longer_name(tokens: _Tokens, i: int, length: int) -> bool:
     return False
 
 
+def _names_an_organisation(tokens: _Tokens, i: int) -> bool:
+    """The name at word i follows a facility, school or team word: "thủy điện Hòa Bình", "CLB Hà Nội"."""
+    if i == 0:
+        return False
+    if _CLUB_BEFORE.search(tokens.text[max(0, tokens.spans[i][0] - 16):tokens.spans[i][0]]):
+        return True
+    return tokens.norm[i - 1] in _ORGANISATION_PREVIOUS and bool(_PHRASE_SEPARATOR.fullmatch(tokens.gap(i)))
+
+
 def _district_province(types: dict[str, set[str]], qualifier: str) -> str | None:
     if qualifier == "thành phố":
         owners = types.get("Thành phố", set()) | types.get("Thị xã", set())
@@ -431,7 +452,34 @@ def scan_evidence(title: str, text: str) -> tuple[list[Evidence], int]:
     text_evidence: list[Evidence] = []
     for start, end in _candidate_windows(text, gaz.candidates):
         local += _scan_window(text[start:end], start, "text", gaz, text_evidence)
-    return _weigh_in_context(title_evidence, title) + _weigh_in_context(text_evidence, text), local
+    title_evidence = _weigh_in_context(title_evidence, title)
+    title_evidence = [Evidence(item.province, item.weight, item.zone, item.kind, item.start, item.end, "dateline")
+                      if not item.context and _TITLE_DATELINE.fullmatch(title, 0, item.start)
+                      and _TITLE_DATELINE_END.match(title, item.end) else item for item in title_evidence]
+    evidence = title_evidence + _weigh_in_context(text_evidence, text)
+    return _mark_teams(_drop_foreign_homonyms(evidence, title, text), title, text), local
+
+
+# A football story names clubs by their province ("Long An – Hải Phòng", "Hải Phòng thắng Hà Nội"):
+# there a bare name is a team unless a qualifier ("tỉnh", "TP.") or a unit of ours makes it a place.
+_FOOTBALL = re.compile(r"V-?League|đội bóng|bàn thắng|ghi bàn|thủ môn|tiền đạo|hậu vệ|tiền vệ|HLV|huấn luyện viên"
+                       r"|sân nhà|vòng \d+|lượt trận|trận đấu|hạng Nhất|Cúp Quốc gia|CĐV|cổ động viên", re.IGNORECASE)
+_FOOTBALL_CUES = 2
+
+
+def _mark_teams(evidence: list[Evidence], title: str, text: str) -> list[Evidence]:
+    if not any(item.kind == "province" for item in evidence):
+        return evidence
+    cues = {match.group().lower() for source in (title, text[:SCAN_LIMIT]) for match in _FOOTBALL.finditer(source)}
+    if len(cues) < _FOOTBALL_CUES:
+        return evidence
+    return [Evidence(item.province, item.weight, item.zone, item.kind, item.start, item.end, "team")
+            if item.kind == "province" and not item.context else item for item in evidence]
+
+
+# "Hà Nội: ca sĩ … nộp thuế", "TP.HCM: …": a title opening with a place and a colon says where the story is.
+_TITLE_DATELINE = re.compile(r"\s*")
+_TITLE_DATELINE_END = re.compile(r"\s*:")
 
 
 def _candidate_windows(text: str, candidates: frozenset[str]) -> list[tuple[int, int]]:
@@ -490,7 +538,7 @@ def _scan_window(window: str, offset: int, zone: str, gaz: Gazetteer, evidence: 
             if found:
                 length, province, kind = found
                 evidence.append(Evidence(province, _ZONE_WEIGHT[where] * _KIND_FACTOR[kind],
-                                         where, kind, position))
+                                         where, kind, position, tokens.spans[j + length - 1][1] + offset))
                 i = j + length
                 continue
             if (norm[i:i + qualifier_len] and tuple(norm[i:i + qualifier_len]) in _LOCAL_WORDS
@@ -518,13 +566,14 @@ def _scan_window(window: str, offset: int, zone: str, gaz: Gazetteer, evidence: 
             continue
         if entry.kind == "weak":
             evidence.append(Evidence(entry.province, _ZONE_WEIGHT[where] * _KIND_FACTOR["weak"],
-                                     where, "weak", position))
+                                     where, "weak", position, tokens.spans[i + length - 1][1] + offset))
             i += length
             continue
         if all(tokens.capitalised(k) for k in range(i, i + length)) and not _is_part_of_longer_name(
                 tokens, i, length):
             evidence.append(Evidence(entry.province, _ZONE_WEIGHT[where] * _KIND_FACTOR[entry.kind],
-                                     where, entry.kind, position))
+                                     where, entry.kind, position, tokens.spans[i + length - 1][1] + offset,
+                                     "organisation" if _names_an_organisation(tokens, i) else ""))
         i += length
     return local
 
@@ -534,26 +583,85 @@ def _weigh_in_context(evidence: list[Evidence], text: str) -> list[Evidence]:
     plate or a list of several provinces says little about what the article is about."""
     merged: list[Evidence] = []
     for item in evidence:
+        if _is_foreign(item, text):
+            merged.append(Evidence(item.province, 0.0, item.zone, item.kind, item.start, item.end, "foreign"))
+            continue
         previous = merged[-1] if merged else None
-        if previous and previous.province == item.province and item.start - previous.start <= _SAME_PLACE_SPAN:
+        if (previous and not previous.context and previous.province == item.province
+                and item.start - previous.start <= _SAME_PLACE_SPAN):
             # A unit and its province named together is a full address: the most explicit evidence.
             weight = max(item.weight, previous.weight)
+            kind = previous.kind
             if item.kind != previous.kind:
                 weight *= _ADDRESS_BONUS
-            merged[-1] = Evidence(item.province, weight, item.zone, "address", previous.start)
+                kind = "address"
+            merged[-1] = Evidence(item.province, weight, item.zone, kind, previous.start, item.end)
             continue
         merged.append(item)
     weighed = []
-    for index, item in enumerate(merged):
-        factor = 1.0
-        if _RESIDENCE.search(text[max(0, item.start - 45):item.start]):
-            factor *= _RESIDENCE_FACTOR
+    for item in merged:
+        if item.context:
+            weighed.append(item)
+            continue
+        factor, context = 1.0, ""
         nearby = {other.province for other in merged
-                  if abs(other.start - item.start) <= _ENUMERATION_SPAN}
+                  if abs(other.start - item.start) <= _ENUMERATION_SPAN and other.context != "organisation"}
         if len(nearby) >= 3:
-            factor *= _ENUMERATION_FACTOR
-        weighed.append(Evidence(item.province, item.weight * factor, item.zone, item.kind, item.start))
+            factor, context = factor * _ENUMERATION_FACTOR, "enumeration"
+        if _RESIDENCE.search(text[max(0, item.start - 45):item.start]):
+            factor, context = factor * _RESIDENCE_FACTOR, "residence"
+        weighed.append(Evidence(item.province, item.weight * factor, item.zone, item.kind, item.start, item.end,
+                                context))
     return weighed
+
+
+_FOREIGN_COUNTRIES = r"(?:Trung Quốc|Đài Loan|Hàn Quốc|Triều Tiên|Nhật Bản)"
+# "tỉnh Hà Nam, Trung Quốc", "Hà Nam (Trung Quốc)", "Hà Nam của Trung Quốc", "Thái Nguyên, tỉnh Sơn Tây,
+# Trung Quốc", "Hà Nam, miền trung Trung Quốc": the name is placed in another country.
+_FOREIGN_AFTER = re.compile(
+    r"\s*(?:,|\(|-|–|của|thuộc)\s*(?:(?:tỉnh|thành phố|TP\.?)\s+[^\n,.;()]{1,20},\s*)?"
+    r"(?:(?:ở\s+)?(?:miền|vùng|phía|khu vực)\s+\w+\s+)?(?:nước\s+)?" + _FOREIGN_COUNTRIES)
+# Names of Chinese provinces and cities written in Vietnamese, and provinces of ours that share a name
+# with one of them (Henan, Taiyuan, Laizhou, Haiyang, Taiping, Long'an).
+_CHINESE_PLACES = re.compile(
+    r"\b(?:Bắc Kinh|Thượng Hải|Thiên Tân|Trùng Khánh|Quảng Đông|Quảng Tây|Phúc Kiến|Chiết Giang|Giang Tô|"
+    r"An Huy|Sơn Đông|Hồ Bắc|Hồ Nam|Hà Bắc|Giang Tây|Tứ Xuyên|Vân Nam|Quý Châu|Thiểm Tây|Cam Túc|Thanh Hải|"
+    r"Liêu Ninh|Cát Lâm|Hắc Long Giang|Nội Mông|Tân Cương|Tây Tạng|Ninh Hạ|Hải Nam|Hồng Kông|Trịnh Châu|"
+    r"Lạc Dương|Khai Phong|An Dương|Tín Dương|Hứa Xương|Tế Nguyên|Đăng Phong|Thiếu Lâm|Nam Dương|Tân Hương)\b")
+_FOREIGN_HOMONYMS = frozenset({"Hà Nam", "Thái Nguyên", "Lai Châu", "Hải Dương", "Thái Bình", "Long An"})
+_CHINESE_NEIGHBOUR_SPAN = 40
+# An article set in China naming "Hà Nam" means Henan unless a district of ours anchors it.
+_CHINA = re.compile(r"Trung Quốc|\bTQ\b")
+_HENAN = "Hà Nam"
+_ANCHORS = ("district", "town", "address")  # evidence of a unit of ours inside the province
+
+
+def _is_foreign(item: Evidence, text: str) -> bool:
+    """The name is placed in another country right after it, or, for a homonym, beside Chinese places."""
+    if _FOREIGN_AFTER.match(text, item.end, item.end + 60):
+        return True
+    if item.province in _FOREIGN_HOMONYMS and item.kind not in _ANCHORS:
+        around = text[max(0, item.start - _CHINESE_NEIGHBOUR_SPAN):item.end + _CHINESE_NEIGHBOUR_SPAN]
+        return bool(_CHINESE_PLACES.search(around))
+    return False
+
+
+def _drop_foreign_homonyms(evidence: list[Evidence], title: str, text: str) -> list[Evidence]:
+    """In an article set in China, "Hà Nam" is Henan unless a unit of ours anchors it or it stands
+    among other provinces of ours ("Thái Bình, Hà Nam, Nghệ An")."""
+    anchored = any(item.province == _HENAN and item.kind in _ANCHORS and not item.context
+                   for item in evidence)
+    if anchored or not any(item.province == _HENAN for item in evidence):
+        return evidence
+    if not (_CHINA.search(title) or _CHINA.search(text)):
+        return evidence
+
+    def among_ours(item: Evidence) -> bool:
+        return any(other.province != _HENAN and other.context != "foreign" and other.zone == item.zone
+                   and abs(other.start - item.start) <= _CHINESE_NEIGHBOUR_SPAN for other in evidence)
+
+    return [Evidence(item.province, 0.0, item.zone, item.kind, item.start, item.end, "foreign")
+            if item.province == _HENAN and not among_ours(item) else item for item in evidence]
 
 
 def _resolve_qualified(tokens: _Tokens, j: int, qualifier: str, gaz: Gazetteer):
@@ -578,6 +686,8 @@ def score_provinces(evidence: list[Evidence], outlet: str | None = None) -> dict
     scores: dict[str, float] = defaultdict(float)
     body: dict[str, float] = defaultdict(float)
     for item in evidence:
+        if item.context == "foreign":
+            continue
         if item.zone == "body":
             body[item.province] += item.weight
         else:
@@ -592,6 +702,11 @@ def score_provinces(evidence: list[Evidence], outlet: str | None = None) -> dict
 def infer_province(title: str | None, text: str | None, outlet: str | None = None) -> str | None:
     """The province an article is about (or, for a provincial outlet, published by), or None."""
     evidence, local = scan_evidence(title or "", text or "")
+    return _main_province(evidence, local, outlet)
+
+
+def _main_province(evidence: list[Evidence], local: int, outlet: str | None) -> str | None:
+    evidence = [item for item in evidence if item.context != "foreign"]
     scores = score_provinces(evidence, outlet)
     if not scores:
         return None
@@ -600,8 +715,18 @@ def infer_province(title: str | None, text: str | None, outlet: str | None = Non
     second_score = ranked[1][1] if len(ranked) > 1 else 0.0
     if outlet and best == outlet:
         return best
-    others = sum(scores.values()) - best_score
-    in_title = {item.province for item in evidence if item.zone == "title"}
+    # The title's own dateline ("Hà Nội: …") names the main province unless another one outweighs it.
+    for item in evidence:
+        if item.context == "dateline" and scores.get(item.province, 0.0) >= best_score:
+            return item.province
+    # A long list of provinces ("13 tỉnh thành đầu tiên: Sơn La, Lai Châu, …") is background, not
+    # competitors: those named only in such lists are left out when they are many.
+    listed_only = {item.province for item in evidence} - {
+        item.province for item in evidence if item.context != "enumeration"}
+    ignored = listed_only if len(listed_only) >= _NATIONWIDE_LIST else set()
+    others = sum(score for province, score in ranked[1:] if province not in ignored)
+    # A facility in the title ("thủy điện Hòa Bình") still competes but does not share the title.
+    in_title = {item.province for item in evidence if item.zone == "title" and item.context != "organisation"}
     dominance = _TITLE_DOMINANCE if in_title == {best} else _DOMINANCE
     # An article states its subject in the title or lead; body-only mentions are often incidental
     # (a person's hometown, a past event), so they need to be many.
@@ -613,6 +738,63 @@ def infer_province(title: str | None, text: str | None, outlet: str | None = Non
     if second_score == 0.0 and local >= 3 and best_score >= 1.0:
         return best
     return None
+
+
+# "HÀ NỘI - ", "(Dân trí) - Quảng Nam:", "TP.HCM – ": a dateline names where the story was filed.
+_DATELINE = re.compile(r"\s*(?:\([^()\n]{1,40}\)\s*[-–—:]?\s*)?([^\n.!?()]{2,40}?)\s*(?:[-–—]+|:)\s")
+_ENUMERATED_MENTION = 0.5
+_LIST_MENTIONS = 2.0  # "a place in the body more than once"
+_LIST_MENTIONS_NATIONAL = 3.0
+
+
+def dateline_end(text: str) -> int:
+    """Where the dateline of a text ends (0 when there is none)."""
+    match = _DATELINE.match(text or "")
+    return match.end(1) if match and len(match.group(1).split()) <= 5 else 0
+
+
+def named_provinces(evidence: list[Evidence], text: str, main: str | None = None) -> dict[str, float]:
+    """Every province the evidence names as a place the article is about, with its score: in the
+    title or the dateline, or more than once in the body. A residence, a plate, an organisation's
+    name ("ĐHQG Hà Nội") or a foreign homonym is no such evidence; a list of provinces counts half."""
+    dateline = dateline_end(text)
+    mentions: dict[str, float] = defaultdict(float)
+    upfront: set[str] = set()
+    for item in evidence:
+        if item.kind == "weak" or item.context in ("foreign", "residence", "organisation", "team"):
+            continue
+        if item.zone == "title" or (item.zone != "title" and item.start < dateline):
+            upfront.add(item.province)
+        else:
+            mentions[item.province] += _ENUMERATED_MENTION if item.context == "enumeration" else 1.0
+    # Without a main province (a national story), a place named in passing needs more mentions.
+    needed = _LIST_MENTIONS if main else _LIST_MENTIONS_NATIONAL
+    named = upfront | {province for province, count in mentions.items() if count >= needed}
+    scores = score_provinces([item for item in evidence if item.context != "foreign"])
+    return {province: scores.get(province, 0.0) for province in named}
+
+
+def infer_provinces(title: str | None, text: str | None, outlet: str | None = None) -> list[str]:
+    """Every province an article is about, the main one (`infer_province`) first; [] when none."""
+    return infer_places(title, text, outlet)[1]
+
+
+def infer_places(title: str | None, text: str | None, outlet: str | None = None,
+                 given: str | None = None) -> tuple[str | None, list[str]]:
+    """(the main province, every province the article is about): the main one is `given` or as
+    `infer_province` decides, and first in the list. Without a main province the list is empty
+    (SPEC §2: `[province]` or longer): a story naming places but about none of them is national."""
+    title, text = title or "", text or ""
+    evidence, local = scan_evidence(title, text)
+    main = given or _main_province(evidence, local, outlet)
+    if not main:
+        return None, []
+    named = named_provinces(evidence, text[:SCAN_LIMIT], main)
+    first = {}
+    for item in evidence:
+        first.setdefault(item.province, (item.zone != "title", item.start))
+    others = sorted((p for p in named if p != main), key=lambda p: (-round(named[p], 6), first[p]))
+    return main, ([main] if main else []) + others
 
 
 def provinces_63() -> tuple[str, ...]:
