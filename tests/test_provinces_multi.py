@@ -197,3 +197,13 @@ def test_the_long_xuyen_quadrangle_is_a_region_not_the_city():
     text = "Lửa cháy tại huyện Kiên Lương, tỉnh Kiên Giang. Kiên Giang huy động lực lượng."
     assert infer_places("Rừng ở tứ giác Long Xuyên vẫn cháy", text) == ("Kiên Giang", ["Kiên Giang"])
     assert infer_places("Mưa lớn ở Long Xuyên", "Nước ngập nhiều tuyến đường.")[0] == "An Giang"
+
+
+def test_the_page_shows_every_province_of_a_hit_and_of_the_article(multi_index):
+    from web import create_app
+
+    client = create_app(index_dir=multi_index.index_dir, TESTING=True).test_client()
+    html = client.get("/search?q=h%E1%BA%A1n+h%C3%A1n").get_data(as_text=True)
+    assert '<span class="province">Ninh Thuận, Bình Thuận</span>' in html
+    article = client.get("/articles/two").get_data(as_text=True)
+    assert "<dt>Cũng nói về</dt><dd>Bình Thuận</dd>" in article
