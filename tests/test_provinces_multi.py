@@ -197,3 +197,23 @@ def test_the_long_xuyen_quadrangle_is_a_region_not_the_city():
     text = "Lửa cháy tại huyện Kiên Lương, tỉnh Kiên Giang. Kiên Giang huy động lực lượng."
     assert infer_places("Rừng ở tứ giác Long Xuyên vẫn cháy", text) == ("Kiên Giang", ["Kiên Giang"])
     assert infer_places("Mưa lớn ở Long Xuyên", "Nước ngập nhiều tuyến đường.")[0] == "An Giang"
+
+
+@pytest.mark.parametrize("title, text, main", [
+    ("Bão số 8 hướng vào Quảng Bình",
+     "Bão đi sát bờ biển Thừa Thiên Huế, Quảng Trị. Ban chỉ đạo tỉnh Quảng Bình cho biết mưa rất to. "
+     "Tại Quảng Trị, gió giật mạnh. Đà Nẵng và Quảng Nam đã dừng học. Ở Quảng Trị nhiều nhà tốc mái. "
+     "Huế mưa to. Người dân Quảng Bình đã đi tránh bão.", "Quảng Bình"),
+    ("Tiền Giang thu mua gà bệnh",
+     "Tỉnh ủy Tiền Giang thông qua phương án hỗ trợ. Trước đó, Long An đã áp dụng biện pháp này. "
+     "Dịch cúm gà ở Tiền Giang lan rộng. Tại Long An, dịch đã lan ra nhiều huyện.", "Tiền Giang"),
+])
+def test_the_one_province_of_the_title_confirmed_by_the_text_is_main(title, text, main):
+    # Nothing outweighs it (a tie goes to the title), even if the others together do.
+    assert infer_places(title, text)[0] == main
+
+
+def test_a_province_only_in_the_title_is_not_main_against_another_in_the_lead():
+    title = "Giá vàng SJC tại Hà Nội ở mức 55,1 triệu đồng/lượng"
+    text = "Tại TP.HCM, giá vàng SJC niêm yết ở mức 55,1 triệu đồng/lượng. Giá vàng thế giới giảm."
+    assert infer_places(title, text) == (None, [])

@@ -734,6 +734,15 @@ def _main_province(evidence: list[Evidence], local: int, outlet: str | None) -> 
     needed = _MIN_SCORE if upfront else _MIN_BODY_ONLY_SCORE
     if best_score >= needed and best_score >= dominance * second_score and best_score >= others:
         return best
+    # The title names one province and no other, the text confirms it, and nothing outweighs it (a
+    # tie goes to the title): the story is about it even when the body goes on to several other places
+    # ("Bão số 8 hướng vào Quảng Bình" passing Huế and Quảng Trị). A title alone is not enough ("giá vàng
+    # tại Hà Nội" with TP.HCM in the lead is a national story).
+    if len(in_title) == 1:
+        named = next(iter(in_title))
+        confirmed = sum(item.weight for item in evidence if item.province == named and item.zone != "title")
+        if scores[named] >= best_score and confirmed >= _MIN_SCORE:
+            return named
     # A local article ("của tỉnh", "Tỉnh ủy") naming one province and no other.
     if second_score == 0.0 and local >= 3 and best_score >= 1.0:
         return best
