@@ -217,3 +217,17 @@ def test_a_province_only_in_the_title_is_not_main_against_another_in_the_lead():
     title = "Giá vàng SJC tại Hà Nội ở mức 55,1 triệu đồng/lượng"
     text = "Tại TP.HCM, giá vàng SJC niêm yết ở mức 55,1 triệu đồng/lượng. Giá vàng thế giới giảm."
     assert infer_places(title, text) == (None, [])
+
+
+_FILLER = "Hàng nghìn du khách trong và ngoài nước đã đến tham quan, trải nghiệm văn hóa các dân tộc. "
+
+
+def test_a_province_weighing_three_times_any_other_is_main_among_many():
+    text = ("Năm Du lịch quốc gia do tỉnh Lào Cai đăng cai. Các hoạt động do tỉnh Lào Cai chủ trì. "
+            "Lễ hội tại huyện Sa Pa, tỉnh Lào Cai. Hội chợ ở TP. Lào Cai, tỉnh Lào Cai. "
+            "Đua ngựa ở huyện Bắc Hà, tỉnh Lào Cai. " + _FILLER * 5
+            + "".join(f"Lễ hội tại tỉnh {name}. {_FILLER}Chợ phiên ở tỉnh {name}. {_FILLER}"
+                      for name in ("Điện Biên", "Hòa Bình", "Sơn La", "Lai Châu", "Yên Bái")))
+    main, listed = infer_places("Chương trình hoạt động trong Năm Du lịch quốc gia", text)
+    assert main == "Lào Cai"
+    assert set(listed) == {"Lào Cai", "Điện Biên", "Hòa Bình", "Sơn La", "Lai Châu", "Yên Bái"}

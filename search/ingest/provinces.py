@@ -277,6 +277,7 @@ _MIN_SCORE = 2.5
 _MIN_BODY_ONLY_SCORE = 4.0
 _DOMINANCE = 2.0
 _NATIONWIDE_LIST = 10
+_WIDE_DOMINANCE = 3.0
 
 # Words after which a capitalised name is not a province: people, streets, sub-units.
 _BLOCKING_PREVIOUS = frozenset(
@@ -733,6 +734,10 @@ def _main_province(evidence: list[Evidence], local: int, outlet: str | None) -> 
     upfront = any(item.province == best and item.zone != "body" for item in evidence)
     needed = _MIN_SCORE if upfront else _MIN_BODY_ONLY_SCORE
     if best_score >= needed and best_score >= dominance * second_score and best_score >= others:
+        return best
+    # A province named up front that weighs three times any other is main even when the many others
+    # together outweigh it (the host of a regional programme, each partner named a few times).
+    if best_score >= needed and best_score >= _WIDE_DOMINANCE * second_score and upfront:
         return best
     # The title names one province and no other, the text confirms it, and nothing outweighs it (a
     # tie goes to the title): the story is about it even when the body goes on to several other places
