@@ -231,3 +231,20 @@ def test_a_province_weighing_three_times_any_other_is_main_among_many():
     main, listed = infer_places("Chương trình hoạt động trong Năm Du lịch quốc gia", text)
     assert main == "Lào Cai"
     assert set(listed) == {"Lào Cai", "Điện Biên", "Hòa Bình", "Sơn La", "Lai Châu", "Yên Bái"}
+
+
+def test_a_route_between_two_provinces_is_no_list():
+    # Three provinces close together make a list, unless two of them are the ends of a route.
+    text = ("Công an quận Tây Hồ (Hà Nội) kiểm tra xe khách đi tuyến Sơn La – Thái Nguyên, phát hiện ma túy. "
+            "Trên xe, đối tượng buộc quanh bụng một hộp chứa heroin. Tại cơ quan điều tra, đối tượng khai "
+            "được một phụ nữ thuê vận chuyển. Người phụ nữ nhờ chở một bánh heroin từ Mộc Châu, Sơn La về "
+            "Thái Nguyên với giá 4 triệu đồng. "
+            "Khi đến thị trấn Sóc Sơn, đối tượng bị bắt quả tang. Tòa án nhân dân thành phố Hà Nội đã xét xử vụ án.")
+    assert infer_provinces("Tù chung thân cho đối tượng vận chuyển ma túy ở Hà Nội", text) == [
+        "Hà Nội", "Sơn La", "Thái Nguyên"]
+
+
+def test_a_line_named_after_two_provinces_is_no_route():
+    text = ("Hà Nội phải cắt điện nhiều giờ. Đường dây 500 kV Đà Nẵng - Hà Tĩnh đã đóng mạch, người dân "
+            "Hà Nội chịu nóng. Điện từ đường dây 500 kV Đà Nẵng - Hà Tĩnh không đủ cho miền Bắc, Hà Nội lại cắt điện.")
+    assert infer_provinces("Hà Nội mất điện", text) == ["Hà Nội"]

@@ -313,6 +313,10 @@ _ADDRESS_BONUS = 1.25
 _TITLE_DOMINANCE = 1.5
 _ENUMERATION_SPAN = 80
 _ENUMERATION_FACTOR = 0.3
+_ROUTE_JOIN = re.compile(r"[ \t\u00a0]*[-–—][ \t\u00a0]*")
+# Words that make "A – B" a route or a border, not a name ("đường dây 500 kV Đà Nẵng - Hà Tĩnh" is a line).
+_ROUTE_BEFORE = re.compile(r"(?:tuyến|chặng|hành trình|chuyến(?: xe| bay| tàu)?|giáp ranh|giáp|ranh giới|biên giới"
+                           r"|cung đường|liên tỉnh)(?:\s+(?:khách|cố định|đường bộ|giữa))?[\s(]*$", re.IGNORECASE)
 _PLURAL_BEFORE_TINH = frozenset(
     "các những nhiều mỗi mọi hai ba bốn năm sáu bảy tám chín mười liên giữa".split()
 )
@@ -599,15 +603,23 @@ def _weigh_in_context(evidence: list[Evidence], text: str) -> list[Evidence]:
             merged[-1] = Evidence(item.province, weight, item.zone, kind, previous.start, item.end)
             continue
         merged.append(item)
+    # A route or a border between two places ("tuyến Sơn La – Thái Nguyên", "giáp ranh Nghệ An - Thanh
+    # Hóa") names both as places the story goes through, not as items of a list.
+    route = set()
+    for k in range(1, len(merged)):
+        if (merged[k - 1].province != merged[k].province
+                and _ROUTE_JOIN.fullmatch(text, merged[k - 1].end, merged[k].start)
+                and _ROUTE_BEFORE.search(text, max(0, merged[k - 1].start - 30), merged[k - 1].start)):
+            route.update((k - 1, k))
     weighed = []
-    for item in merged:
+    for k, item in enumerate(merged):
         if item.context:
             weighed.append(item)
             continue
         factor, context = 1.0, ""
         nearby = {other.province for other in merged
                   if abs(other.start - item.start) <= _ENUMERATION_SPAN and other.context != "organisation"}
-        if len(nearby) >= 3:
+        if len(nearby) >= 3 and k not in route:
             factor, context = factor * _ENUMERATION_FACTOR, "enumeration"
         if _RESIDENCE.search(text[max(0, item.start - 45):item.start]):
             factor, context = factor * _RESIDENCE_FACTOR, "residence"
