@@ -248,3 +248,11 @@ def test_a_line_named_after_two_provinces_is_no_route():
     text = ("Hà Nội phải cắt điện nhiều giờ. Đường dây 500 kV Đà Nẵng - Hà Tĩnh đã đóng mạch, người dân "
             "Hà Nội chịu nóng. Điện từ đường dây 500 kV Đà Nẵng - Hà Tĩnh không đủ cho miền Bắc, Hà Nội lại cắt điện.")
     assert infer_provinces("Hà Nội mất điện", text) == ["Hà Nội"]
+
+
+def test_a_province_named_twice_in_lists_of_the_body_is_listed():
+    filler = "Lực lượng chức năng đã có mặt để giúp dân khắc phục hậu quả, dọn dẹp cây đổ và sửa nhà. "
+    text = ("Ban chỉ đạo tỉnh Quảng Bình cho biết bão vần vũ ở bờ biển Quảng Bình. " + filler * 2
+            + "Có 5 người chết tại Quảng Ngãi, 4 người tại Huế. Tại Quảng Nam có 1 người mất tích. " + filler * 2
+            + "Các tỉnh Quảng Ngãi, Quảng Nam, Đà Nẵng đang khắc phục hậu quả.")
+    assert infer_provinces("Bão số 8 hướng vào Quảng Bình", text) == ["Quảng Bình", "Quảng Ngãi", "Quảng Nam"]

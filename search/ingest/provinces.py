@@ -314,7 +314,8 @@ _TITLE_DOMINANCE = 1.5
 _ENUMERATION_SPAN = 80
 _ENUMERATION_FACTOR = 0.3
 _ROUTE_JOIN = re.compile(r"[ \t\u00a0]*[-–—][ \t\u00a0]*")
-# Words that make "A – B" a route or a border, not a name ("đường dây 500 kV Đà Nẵng - Hà Tĩnh" is a line).
+# Words that make "A – B" a route or a border, or a line named after its ends.
+_LINE_BEFORE = re.compile(r"(?:đường dây|\bkV|cáp quang|tuyến cáp|đường ống)[\s(]*$", re.IGNORECASE)
 _ROUTE_BEFORE = re.compile(r"(?:tuyến|chặng|hành trình|chuyến(?: xe| bay| tàu)?|giáp ranh|giáp|ranh giới|biên giới"
                            r"|cung đường|liên tỉnh)(?:\s+(?:khách|cố định|đường bộ|giữa))?[\s(]*$", re.IGNORECASE)
 _PLURAL_BEFORE_TINH = frozenset(
@@ -605,12 +606,18 @@ def _weigh_in_context(evidence: list[Evidence], text: str) -> list[Evidence]:
         merged.append(item)
     # A route or a border between two places ("tuyến Sơn La – Thái Nguyên", "giáp ranh Nghệ An - Thanh
     # Hóa") names both as places the story goes through, not as items of a list.
-    route = set()
+    # A power line or a pipe named after its two ends ("đường dây 500 kV Đà Nẵng - Hà Tĩnh") is a facility.
+    route, line = set(), set()
     for k in range(1, len(merged)):
         if (merged[k - 1].province != merged[k].province
-                and _ROUTE_JOIN.fullmatch(text, merged[k - 1].end, merged[k].start)
-                and _ROUTE_BEFORE.search(text, max(0, merged[k - 1].start - 30), merged[k - 1].start)):
-            route.update((k - 1, k))
+                and _ROUTE_JOIN.fullmatch(text, merged[k - 1].end, merged[k].start)):
+            before = (text, max(0, merged[k - 1].start - 30), merged[k - 1].start)
+            if _LINE_BEFORE.search(*before):
+                line.update((k - 1, k))
+            elif _ROUTE_BEFORE.search(*before):
+                route.update((k - 1, k))
+    merged = [Evidence(item.province, item.weight, item.zone, item.kind, item.start, item.end, "organisation")
+              if k in line and not item.context else item for k, item in enumerate(merged)]
     weighed = []
     for k, item in enumerate(merged):
         if item.context:
@@ -768,7 +775,7 @@ def _main_province(evidence: list[Evidence], local: int, outlet: str | None) -> 
 
 # "HÀ NỘI - ", "(Dân trí) - Quảng Nam:", "TP.HCM – ": a dateline names where the story was filed.
 _DATELINE = re.compile(r"\s*(?:\([^()\n]{1,40}\)\s*[-–—:]?\s*)?([^\n.!?()]{2,40}?)\s*(?:[-–—]+|:)\s")
-_ENUMERATED_MENTION = 0.5
+_ENUMERATED_MENTION = 1.0
 _LIST_MENTIONS = 2.0  # "a place in the body more than once"
 _LIST_MENTIONS_NATIONAL = 3.0
 
@@ -782,7 +789,8 @@ def dateline_end(text: str) -> int:
 def named_provinces(evidence: list[Evidence], text: str, main: str | None = None) -> dict[str, float]:
     """Every province the evidence names as a place the article is about, with its score: in the
     title or the dateline, or more than once in the body. A residence, a plate, an organisation's
-    name ("ĐHQG Hà Nội") or a foreign homonym is no such evidence; a list of provinces counts half."""
+    name ("ĐHQG Hà Nội", "đường dây 500 kV Đà Nẵng - Hà Tĩnh") or a foreign homonym is no such
+    evidence; a list of provinces names each of them as a place (it weighs less for the main one)."""
     dateline = dateline_end(text)
     mentions: dict[str, float] = defaultdict(float)
     upfront: set[str] = set()
