@@ -207,3 +207,62 @@ def test_the_page_shows_every_province_of_a_hit_and_of_the_article(multi_index):
     assert '<span class="province">Ninh Thuận, Bình Thuận</span>' in html
     article = client.get("/articles/two").get_data(as_text=True)
     assert "<dt>Cũng nói về</dt><dd>Bình Thuận</dd>" in article
+
+
+@pytest.mark.parametrize("title, text, main", [
+    ("Bão số 8 hướng vào Quảng Bình",
+     "Bão đi sát bờ biển Thừa Thiên Huế, Quảng Trị. Ban chỉ đạo tỉnh Quảng Bình cho biết mưa rất to. "
+     "Tại Quảng Trị, gió giật mạnh. Đà Nẵng và Quảng Nam đã dừng học. Ở Quảng Trị nhiều nhà tốc mái. "
+     "Huế mưa to. Người dân Quảng Bình đã đi tránh bão.", "Quảng Bình"),
+    ("Tiền Giang thu mua gà bệnh",
+     "Tỉnh ủy Tiền Giang thông qua phương án hỗ trợ. Trước đó, Long An đã áp dụng biện pháp này. "
+     "Dịch cúm gà ở Tiền Giang lan rộng. Tại Long An, dịch đã lan ra nhiều huyện.", "Tiền Giang"),
+])
+def test_the_one_province_of_the_title_confirmed_by_the_text_is_main(title, text, main):
+    # Nothing outweighs it (a tie goes to the title), even if the others together do.
+    assert infer_places(title, text)[0] == main
+
+
+def test_a_province_only_in_the_title_is_not_main_against_another_in_the_lead():
+    title = "Giá vàng SJC tại Hà Nội ở mức 55,1 triệu đồng/lượng"
+    text = "Tại TP.HCM, giá vàng SJC niêm yết ở mức 55,1 triệu đồng/lượng. Giá vàng thế giới giảm."
+    assert infer_places(title, text) == (None, [])
+
+
+_FILLER = "Hàng nghìn du khách trong và ngoài nước đã đến tham quan, trải nghiệm văn hóa các dân tộc. "
+
+
+def test_a_province_weighing_three_times_any_other_is_main_among_many():
+    text = ("Năm Du lịch quốc gia do tỉnh Lào Cai đăng cai. Các hoạt động do tỉnh Lào Cai chủ trì. "
+            "Lễ hội tại huyện Sa Pa, tỉnh Lào Cai. Hội chợ ở TP. Lào Cai, tỉnh Lào Cai. "
+            "Đua ngựa ở huyện Bắc Hà, tỉnh Lào Cai. " + _FILLER * 5
+            + "".join(f"Lễ hội tại tỉnh {name}. {_FILLER}Chợ phiên ở tỉnh {name}. {_FILLER}"
+                      for name in ("Điện Biên", "Hòa Bình", "Sơn La", "Lai Châu", "Yên Bái")))
+    main, listed = infer_places("Chương trình hoạt động trong Năm Du lịch quốc gia", text)
+    assert main == "Lào Cai"
+    assert set(listed) == {"Lào Cai", "Điện Biên", "Hòa Bình", "Sơn La", "Lai Châu", "Yên Bái"}
+
+
+def test_a_route_between_two_provinces_is_no_list():
+    # Three provinces close together make a list, unless two of them are the ends of a route.
+    text = ("Công an quận Tây Hồ (Hà Nội) kiểm tra xe khách đi tuyến Sơn La – Thái Nguyên, phát hiện ma túy. "
+            "Trên xe, đối tượng buộc quanh bụng một hộp chứa heroin. Tại cơ quan điều tra, đối tượng khai "
+            "được một phụ nữ thuê vận chuyển. Người phụ nữ nhờ chở một bánh heroin từ Mộc Châu, Sơn La về "
+            "Thái Nguyên với giá 4 triệu đồng. "
+            "Khi đến thị trấn Sóc Sơn, đối tượng bị bắt quả tang. Tòa án nhân dân thành phố Hà Nội đã xét xử vụ án.")
+    assert infer_provinces("Tù chung thân cho đối tượng vận chuyển ma túy ở Hà Nội", text) == [
+        "Hà Nội", "Sơn La", "Thái Nguyên"]
+
+
+def test_a_line_named_after_two_provinces_is_no_route():
+    text = ("Hà Nội phải cắt điện nhiều giờ. Đường dây 500 kV Đà Nẵng - Hà Tĩnh đã đóng mạch, người dân "
+            "Hà Nội chịu nóng. Điện từ đường dây 500 kV Đà Nẵng - Hà Tĩnh không đủ cho miền Bắc, Hà Nội lại cắt điện.")
+    assert infer_provinces("Hà Nội mất điện", text) == ["Hà Nội"]
+
+
+def test_a_province_named_twice_in_lists_of_the_body_is_listed():
+    filler = "Lực lượng chức năng đã có mặt để giúp dân khắc phục hậu quả, dọn dẹp cây đổ và sửa nhà. "
+    text = ("Ban chỉ đạo tỉnh Quảng Bình cho biết bão vần vũ ở bờ biển Quảng Bình. " + filler * 2
+            + "Có 5 người chết tại Quảng Ngãi, 4 người tại Huế. Tại Quảng Nam có 1 người mất tích. " + filler * 2
+            + "Các tỉnh Quảng Ngãi, Quảng Nam, Đà Nẵng đang khắc phục hậu quả.")
+    assert infer_provinces("Bão số 8 hướng vào Quảng Bình", text) == ["Quảng Bình", "Quảng Ngãi", "Quảng Nam"]

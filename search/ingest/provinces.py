@@ -277,6 +277,7 @@ _MIN_SCORE = 2.5
 _MIN_BODY_ONLY_SCORE = 4.0
 _DOMINANCE = 2.0
 _NATIONWIDE_LIST = 10
+_WIDE_DOMINANCE = 3.0
 
 # Words after which a capitalised name is not a province: people, streets, sub-units.
 _BLOCKING_PREVIOUS = frozenset(
@@ -312,6 +313,11 @@ _ADDRESS_BONUS = 1.25
 _TITLE_DOMINANCE = 1.5
 _ENUMERATION_SPAN = 80
 _ENUMERATION_FACTOR = 0.3
+_ROUTE_JOIN = re.compile(r"[ \t\u00a0]*[-–—][ \t\u00a0]*")
+# Words that make "A – B" a route or a border, or a line named after its ends.
+_LINE_BEFORE = re.compile(r"(?:đường dây|\bkV|cáp quang|tuyến cáp|đường ống)[\s(]*$", re.IGNORECASE)
+_ROUTE_BEFORE = re.compile(r"(?:tuyến|chặng|hành trình|chuyến(?: xe| bay| tàu)?|giáp ranh|giáp|ranh giới|biên giới"
+                           r"|cung đường|liên tỉnh)(?:\s+(?:khách|cố định|đường bộ|giữa))?[\s(]*$", re.IGNORECASE)
 _PLURAL_BEFORE_TINH = frozenset(
     "các những nhiều mỗi mọi hai ba bốn năm sáu bảy tám chín mười liên giữa".split()
 )
@@ -598,15 +604,29 @@ def _weigh_in_context(evidence: list[Evidence], text: str) -> list[Evidence]:
             merged[-1] = Evidence(item.province, weight, item.zone, kind, previous.start, item.end)
             continue
         merged.append(item)
+    # A route or a border between two places ("tuyến Sơn La – Thái Nguyên", "giáp ranh Nghệ An - Thanh
+    # Hóa") names both as places the story goes through, not as items of a list.
+    # A power line or a pipe named after its two ends ("đường dây 500 kV Đà Nẵng - Hà Tĩnh") is a facility.
+    route, line = set(), set()
+    for k in range(1, len(merged)):
+        if (merged[k - 1].province != merged[k].province
+                and _ROUTE_JOIN.fullmatch(text, merged[k - 1].end, merged[k].start)):
+            before = (text, max(0, merged[k - 1].start - 30), merged[k - 1].start)
+            if _LINE_BEFORE.search(*before):
+                line.update((k - 1, k))
+            elif _ROUTE_BEFORE.search(*before):
+                route.update((k - 1, k))
+    merged = [Evidence(item.province, item.weight, item.zone, item.kind, item.start, item.end, "organisation")
+              if k in line and not item.context else item for k, item in enumerate(merged)]
     weighed = []
-    for item in merged:
+    for k, item in enumerate(merged):
         if item.context:
             weighed.append(item)
             continue
         factor, context = 1.0, ""
         nearby = {other.province for other in merged
                   if abs(other.start - item.start) <= _ENUMERATION_SPAN and other.context != "organisation"}
-        if len(nearby) >= 3:
+        if len(nearby) >= 3 and k not in route:
             factor, context = factor * _ENUMERATION_FACTOR, "enumeration"
         if _RESIDENCE.search(text[max(0, item.start - 45):item.start]):
             factor, context = factor * _RESIDENCE_FACTOR, "residence"
@@ -734,6 +754,19 @@ def _main_province(evidence: list[Evidence], local: int, outlet: str | None) -> 
     needed = _MIN_SCORE if upfront else _MIN_BODY_ONLY_SCORE
     if best_score >= needed and best_score >= dominance * second_score and best_score >= others:
         return best
+    # A province named up front that weighs three times any other is main even when the many others
+    # together outweigh it (the host of a regional programme, each partner named a few times).
+    if best_score >= needed and best_score >= _WIDE_DOMINANCE * second_score and upfront:
+        return best
+    # The title names one province and no other, the text confirms it, and nothing outweighs it (a
+    # tie goes to the title): the story is about it even when the body goes on to several other places
+    # ("Bão số 8 hướng vào Quảng Bình" passing Huế and Quảng Trị). A title alone is not enough ("giá vàng
+    # tại Hà Nội" with TP.HCM in the lead is a national story).
+    if len(in_title) == 1:
+        named = next(iter(in_title))
+        confirmed = sum(item.weight for item in evidence if item.province == named and item.zone != "title")
+        if scores[named] >= best_score and confirmed >= _MIN_SCORE:
+            return named
     # A local article ("của tỉnh", "Tỉnh ủy") naming one province and no other.
     if second_score == 0.0 and local >= 3 and best_score >= 1.0:
         return best
@@ -742,7 +775,7 @@ def _main_province(evidence: list[Evidence], local: int, outlet: str | None) -> 
 
 # "HÀ NỘI - ", "(Dân trí) - Quảng Nam:", "TP.HCM – ": a dateline names where the story was filed.
 _DATELINE = re.compile(r"\s*(?:\([^()\n]{1,40}\)\s*[-–—:]?\s*)?([^\n.!?()]{2,40}?)\s*(?:[-–—]+|:)\s")
-_ENUMERATED_MENTION = 0.5
+_ENUMERATED_MENTION = 1.0
 _LIST_MENTIONS = 2.0  # "a place in the body more than once"
 _LIST_MENTIONS_NATIONAL = 3.0
 
@@ -756,7 +789,8 @@ def dateline_end(text: str) -> int:
 def named_provinces(evidence: list[Evidence], text: str, main: str | None = None) -> dict[str, float]:
     """Every province the evidence names as a place the article is about, with its score: in the
     title or the dateline, or more than once in the body. A residence, a plate, an organisation's
-    name ("ĐHQG Hà Nội") or a foreign homonym is no such evidence; a list of provinces counts half."""
+    name ("ĐHQG Hà Nội", "đường dây 500 kV Đà Nẵng - Hà Tĩnh") or a foreign homonym is no such
+    evidence; a list of provinces names each of them as a place (it weighs less for the main one)."""
     dateline = dateline_end(text)
     mentions: dict[str, float] = defaultdict(float)
     upfront: set[str] = set()
