@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import os
 import json
 from pathlib import Path
 
@@ -19,8 +20,8 @@ from search.ingest.metadata import article_fields_from_record, article_fields_fr
 
 ROOT = Path(__file__).resolve().parents[1]
 LABELS = ROOT / "tests" / "data" / "metadata_labels.jsonl"
-CORPORA = Path("/work/shared/corpora")
-SEEDS = Path("/work/shared/seeds")
+CORPORA = Path(os.environ.get("VNSEARCH_CORPORA", ROOT.parent / "shared" / "corpora"))
+SEEDS = CORPORA.parent / "seeds"
 
 
 def load_articles(labels: list[dict], corpora: Path) -> dict[str, dict]:
