@@ -808,6 +808,59 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+@dataclass
+class PhraseRow:
+    q: str
+    form: str
+    selected: int
+    truth: int
+    precision: float
+    recall: float
+    accents: str | None
+
+
+def quoted_phrases(queries: Sequence[Query], index, truths: Truths) -> list[PhraseRow]:
+    """Each query of two or more syllables quoted, as typed and stripped: the engine's whole set
+    against the articles holding it side by side in order (each syllable exact where marked).
+    When the engine says it ignored the marks (nothing holds them), the stripped truth counts."""
+    from search.results import SearchRequest
+
+    rows = []
+    for authored in queries:
+        for form in FORMS:
+            q = authored.form(form).q
+            if len(query_syllables(q)) < 2:
+                continue
+            result = index.search(SearchRequest(q=f'"{q}"', size=1))
+            got = {truths.number[a.id] for a in index.export(SearchRequest(q=f'"{q}"')) if a.id in truths.number}
+            accents = getattr(result, "accents", None)
+            truth = truths.recall_set([strip_marks(q) if accents == "ignored" else q])
+            hit = len(got & truth)
+            rows.append(PhraseRow(q, form, len(got), len(truth), hit / len(got) if got else 1.0,
+                                  hit / len(truth) if truth else 1.0, accents))
+    return rows
+
+
+def render_phrases(rows: Sequence[PhraseRow]) -> str:
+    if not rows:
+        return ""
+    lines = ["", "## Quoted phrases", "",
+             "Each query of two or more syllables in quotes (`\"giá xăng\"`): the whole result set against the",
+             "articles holding the phrase side by side in order, each syllable exact where typed with marks.", ""]
+    for form in FORMS:
+        mine = [r for r in rows if r.form == form]
+        if mine:
+            lines.append(f"- {form}: {len(mine)} phrases, mean precision {mean(r.precision for r in mine):.3f}, "
+                         f"mean recall {mean(r.recall for r in mine):.3f}, exact sets "
+                         f"{sum(r.precision == 1.0 and r.recall == 1.0 for r in mine)}/{len(mine)}")
+    lines += ["", "| phrase | form | \\|S\\| | \\|truth\\| | precision | recall | accents |", "|---|---|---:|---:|---:|---:|---|"]
+    lines += [f"| {_md(r.q)} | {r.form} | {r.selected} | {r.truth} | {r.precision:.3f} | {r.recall:.3f} | {r.accents} |"
+              for r in rows if r.precision < 1.0 or r.recall < 1.0]
+    if all(r.precision == 1.0 and r.recall == 1.0 for r in rows):
+        lines.append("| (every phrase's set is exactly its truth) | | | | | | |")
+    return "\n".join(lines) + "\n"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     from search import open_index
 
@@ -854,12 +907,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         typed.not_in_stripped = len(set(typed.run.ids) - set(stripped.run.ids))
         log(f"[{number}/{len(queries)}] {authored.q}: |S| {typed.selected} P {_f(typed.precision)} "
             f"R {typed.recall:.3f} | stripped |S| {stripped.selected} P {_f(stripped.precision)} R {stripped.recall:.3f}")
+    phrases = quoted_phrases(queries, index, truths)
     timings["queries"] = time.perf_counter() - mark
     timings["total"] = time.perf_counter() - started
 
     firsts = {i for form in FORMS for s in scored[form] for i in s.run.first_page[:1]}
     titles = {i: truths.fields[truths.number[i]][0][:100] for i in firsts if i in truths.number}
     report = render(args, command, collection, scored, reordered, variant_queries(queries), timings, head, titles)
+    report += render_phrases(phrases)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(report, encoding="utf-8")
     write_details(collection.root / "details.json", scored, reordered)
