@@ -147,6 +147,7 @@ class SearchPage:
     export_urls: dict[str, str]
     year_chart: YearChart | None
     sorts: list[SortOption]
+    feed_url: str  # the same search as an Atom feed
 
 
 def search_page(result: SearchResult, pairs: Pairs) -> SearchPage:
@@ -172,6 +173,7 @@ def search_page(result: SearchResult, pairs: Pairs) -> SearchPage:
                      for fmt in ("csv", "jsonl")},
         year_chart=_year_chart(next(f for f in facets if f.name == "year")),
         sorts=_sorts(result, pairs),
+        feed_url=link("web.feed", without(pairs, "page", "size", "sort")),
     )
 
 
