@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -137,3 +138,37 @@ def test_cli_search_json_has_the_timeline(timeline_index_dir):
     timeline = json.loads(out.output)["timeline"]
     assert timeline["unit"] == "month"
     assert sum(b["count"] for b in timeline["buckets"]) == 4
+
+
+def test_the_pages_timeline_bars_narrow_the_dates_to_their_period(timeline_index_dir):
+    from web import create_app
+
+    client = create_app(index_dir=timeline_index_dir, TESTING=True).test_client()
+    html = client.get("/search?q=lũ quét&page=1").data.decode("utf-8")
+    assert "Dòng thời gian" in html and "theo tháng" in html
+    bars = re.findall(r'<a href="([^"]+)" class="bar" data-period="([^"]+)" aria-label="([^"]+)"', html)
+    assert [period for _, period, _ in bars] == ["2020-05", "2020-09"]  # empty months get no link
+    url, _, label = bars[0]
+    assert url == "/search?q=l%C5%A9+qu%C3%A9t&amp;from=2020-05-01&amp;to=2020-05-31"
+    assert label == "Tháng 05/2020: 2 bài viết (50% số bài của kỳ này)"
+    assert "<title>Tháng 09/2020: 1 bài viết (50% số bài của kỳ này)</title>" in html
+    narrowed = client.get(url.replace("&amp;", "&")).data.decode("utf-8")
+    assert 'data-period="2020-05-03"' in narrowed and 'data-period="2020-05-20"' in narrowed  # now by day
+    inside = re.search(r'<a href="([^"]+)" class="bar" data-period="2020-05-20"', narrowed).group(1)
+    assert inside.endswith("from=2020-05-20&amp;to=2020-05-20")
+
+
+def test_a_bar_stays_within_the_range_already_chosen(timeline_index_dir):
+    from web import create_app
+
+    client = create_app(index_dir=timeline_index_dir, TESTING=True).test_client()
+    html = client.get("/search?q=giá vàng&from=2020-05-15").data.decode("utf-8")
+    url = re.search(r'<a href="([^"]+)" class="bar" data-period="2020-05"', html).group(1)
+    assert "from=2020-05-15&amp;to=2020-05-31" in url
+
+
+def test_no_dated_result_no_timeline(timeline_index_dir):
+    from web import create_app
+
+    client = create_app(index_dir=timeline_index_dir, TESTING=True).test_client()
+    assert "Dòng thời gian" not in client.get("/search?q=không rõ ngày").data.decode("utf-8")
