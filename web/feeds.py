@@ -7,6 +7,7 @@ own `updated` time and no `published`.
 """
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import replace
 from datetime import datetime, timezone
@@ -81,8 +82,8 @@ def atom_feed(result: SearchResult, *, feed_id: str, self_url: str, page_url: st
     _text(feed, "title", f"vnsearch: {result.query}" if result.query.strip() else "vnsearch: mọi bài viết")
     _text(feed, "subtitle", _subtitle(result))
     _text(feed, "updated", updated)
-    ET.SubElement(feed, f"{{{ATOM}}}link", rel="self", type="application/atom+xml", href=self_url)
-    ET.SubElement(feed, f"{{{ATOM}}}link", rel="alternate", type="text/html", href=page_url)
+    _element(feed, "link", rel="self", type="application/atom+xml", href=self_url)
+    _element(feed, "link", rel="alternate", type="text/html", href=page_url)
     author = ET.SubElement(feed, f"{{{ATOM}}}author")
     _text(author, "name", "vnsearch")
     _text(feed, "generator", "vnsearch")
@@ -90,7 +91,7 @@ def atom_feed(result: SearchResult, *, feed_id: str, self_url: str, page_url: st
         entry = ET.SubElement(feed, f"{{{ATOM}}}entry")
         _text(entry, "id", entry_id(hit.id))
         _text(entry, "title", hit.title, type="text")
-        ET.SubElement(entry, f"{{{ATOM}}}link", rel="alternate", type="text/html", href=article_url(hit.id))
+        _element(entry, "link", rel="alternate", type="text/html", href=article_url(hit.id))
         published = atom_time(hit.published)
         if published:
             _text(entry, "published", published)
@@ -98,10 +99,10 @@ def atom_feed(result: SearchResult, *, feed_id: str, self_url: str, page_url: st
         if hit.author:
             _text(ET.SubElement(entry, f"{{{ATOM}}}author"), "name", hit.author)
         for province in hit.provinces:
-            ET.SubElement(entry, f"{{{ATOM}}}category", term=province, scheme=f"{TAG}:province",
+            _element(entry, "category", term=province, scheme=f"{TAG}:province",
                           label=province)
         if hit.category:
-            ET.SubElement(entry, f"{{{ATOM}}}category", term=hit.category, scheme=f"{TAG}:category",
+            _element(entry, "category", term=hit.category, scheme=f"{TAG}:category",
                           label=hit.category)
         # The snippet is HTML (<mark> around matches, the rest escaped); the serializer escapes it
         # once more, as type="html" content must be.
@@ -120,6 +121,19 @@ def _subtitle(result: SearchResult) -> str:
 
 
 def _text(parent: ET.Element, tag: str, text: str, **attributes) -> ET.Element:
-    element = ET.SubElement(parent, f"{{{ATOM}}}{tag}", attributes)
-    element.text = text
+    element = _element(parent, tag, **attributes)
+    element.text = xml_safe(text)
     return element
+
+
+def _element(parent: ET.Element, tag: str, **attributes) -> ET.Element:
+    return ET.SubElement(parent, f"{{{ATOM}}}{tag}", {k: xml_safe(v) for k, v in attributes.items()})
+
+
+def xml_safe(text: str) -> str:
+    """Without the characters XML 1.0 cannot hold (control characters a query or an article may
+    carry): ElementTree writes them as they are, and the document would not parse."""
+    return _NOT_XML.sub("", text)
+
+
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")

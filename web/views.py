@@ -13,7 +13,7 @@ from werkzeug.exceptions import HTTPException
 from search import SearchIndex
 from search.errors import VnsearchError
 from search.export import MEDIA_TYPES, export_lines
-from search.searcher import validate
+from search.searcher import shortened, validate
 from search.text import fold_accents
 
 from . import feeds, openapi
@@ -45,7 +45,7 @@ def search():
 @bp.get("/search.atom")
 def feed():
     asked = search_request(request.args)
-    validate(asked)  # a page, size or sort out of contract is a bad request here too
+    validate(shortened(asked)[0])  # a page, size or sort out of contract is a bad request here too
     result = search_index().search(feeds.feed_request(asked))
     pairs = state_pairs(request.args)
     kept = without(pairs, *feeds.FEED_IGNORED)
