@@ -146,7 +146,7 @@ def test_the_pages_timeline_bars_narrow_the_dates_to_their_period(timeline_index
     client = create_app(index_dir=timeline_index_dir, TESTING=True).test_client()
     html = client.get("/search?q=lũ quét&page=1").data.decode("utf-8")
     assert "Dòng thời gian" in html and "theo tháng" in html
-    bars = re.findall(r'<a href="([^"]+)" class="bar" data-period="([^"]+)" aria-label="([^"]+)"', html)
+    bars = re.findall(r'<a href="([^"]+)" class="bar" data-period="([^"]+)" aria-label="([^"]+)" tabindex="-1"', html)
     assert [period for _, period, _ in bars] == ["2020-05", "2020-09"]  # empty months get no link
     url, _, label = bars[0]
     assert url == "/search?q=l%C5%A9+qu%C3%A9t&amp;from=2020-05-01&amp;to=2020-05-31"
