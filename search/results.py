@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 
 from .articles import FACET_FIELDS
+from .timeline import Timeline
 
 SORTS = ("relevance", "newest", "oldest")
 ACCENTS = ("exact", "ignore")  # a request's: marks as typed, or marks ignored
@@ -79,6 +80,7 @@ class SearchResult:
     accents: str = "exact"  # "exact": marks as typed; "ignored": marks ignored (asked, or nothing found)
     notices: list[str] = field(default_factory=list)  # in Vietnamese: how the query was read
     query_filters: dict[str, list] = field(default_factory=dict)  # typed in q: province:…, year:2019..2021
+    timeline: Timeline = field(default_factory=Timeline)  # the selected dated articles by period
 
     def echoed_filters(self) -> dict:
         """Every filter applied, from the parameters and from q, with the date range."""
@@ -106,6 +108,7 @@ class SearchResult:
             "accents": self.accents, "filters": self.echoed_filters(),
             "hits": [asdict(h) for h in self.hits],
             "facets": {name: [asdict(v) for v in self.facets.get(name, [])] for name in FACET_FIELDS},
+            "timeline": self.timeline.to_dict(),
             "notices": self.notices,
             "suggestion": self.suggestion,
         }

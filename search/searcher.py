@@ -29,6 +29,7 @@ from .query import ParsedQuery, matching_mode, parse, sequence_queries, whoosh_q
 from .results import (ACCENTS, FACET_TITLES, MAX_QUERY_LENGTH, MAX_SIZE, SORTS, FacetValue, Hit, SearchRequest,
                       SearchResult)
 from .text import fold_accents
+from .timeline import Periods, timeline_of
 from .suggest import suggest
 from .vocabulary import Vocabulary
 
@@ -297,6 +298,7 @@ class SearchIndex:
             hits=hits, facets=facets, suggestion=suggestion,
             date_from=request.date_from, date_to=request.date_to,
             accents=sel.accents, notices=sel.notices, query_filters=_query_filters(sel.typed),
+            timeline=timeline_of(Periods.of(columns), sel.allowed),
         )
 
     def export(self, request: SearchRequest) -> Iterator[Article]:

@@ -4,6 +4,7 @@ strings, carries the security headers, never reads a file outside the index, and
 from __future__ import annotations
 
 import json
+from xml.etree import ElementTree
 import re
 import time
 from urllib.parse import quote, urlencode, urlsplit
@@ -38,7 +39,7 @@ TRAVERSAL_IDS = [
 SECRET_MARKERS = ("root:x:0:0", '"built_at": ', "[fonts]", "#!/bin/")  # report.json's key, not an echoed q
 
 PARAM_NAMES = ["q", *FACET_FIELDS, "from", "to", "sort", "page", "size", "format"]
-SEARCH_ROUTES = ["/", "/search", "/api/search", "/api/export"]
+SEARCH_ROUTES = ["/", "/search", "/api/search", "/api/export", "/search.atom"]
 OTHER_ROUTES = ["/healthz", "/api/openapi.json", "/static/style.css", "/static/app.js", "/nope", "/api/nope"]
 # Hypothesis examples per test; each example sends one request per listed route.
 EXAMPLES = {"search": 500, "raw_query": 300, "article": 1400, "method": 200, "other": 420}
@@ -92,6 +93,9 @@ def check(response, path: str = "") -> None:
             assert marker not in body, (where, marker)
     elif mimetype == "application/json" and body:
         assert_json_html_escaped(json.loads(body), where)
+    elif mimetype == "application/atom+xml" and body:
+        ElementTree.fromstring(response.get_data())  # well-formed, whatever the data held
+        assert EVIL_TAG not in body, where  # a quote in XML text is text: only a tag would be markup
     for secret in SECRET_MARKERS:
         assert secret not in body, (where, secret)
 

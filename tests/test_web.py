@@ -178,8 +178,8 @@ def test_accentless_query_finds_the_five_sample_articles(client):
 
 def test_api_search_has_the_json_shape_of_spec(client):
     doc = api(client, "/api/search?q=%C4%91%E1%BA%A1i+h%E1%BB%99i")
-    assert list(doc)[:13] == ["query", "total", "page", "size", "took_ms", "sort", "matching", "accents",
-                              "filters", "hits", "facets", "notices", "suggestion"]
+    assert list(doc)[:14] == ["query", "total", "page", "size", "took_ms", "sort", "matching", "accents",
+                              "filters", "hits", "facets", "timeline", "notices", "suggestion"]
     assert (doc["page"], doc["size"], doc["sort"], doc["matching"], doc["accents"]) == (1, 10, "relevance", "all",
                                                                                         "exact")
     assert doc["notices"] == []

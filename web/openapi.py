@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from search.articles import FACET_FIELDS, UNKNOWN
 from search.results import ACCENTS, DEFAULT_SIZE, MAX_QUERY_LENGTH, MAX_SIZE, SORTS
+from search.timeline import UNITS
 
 
 def _facet_param(name: str, description: str) -> dict:
@@ -105,7 +106,7 @@ SCHEMAS = {
     "SearchResult": {
         "type": "object",
         "required": ["query", "total", "page", "size", "took_ms", "sort", "matching", "accents", "filters",
-                     "hits", "facets", "notices", "suggestion"],
+                     "hits", "facets", "timeline", "notices", "suggestion"],
         "properties": {
             "query": {"type": "string"}, "total": {"type": "integer"},
             "page": {"type": "integer"}, "size": {"type": "integer"}, "took_ms": {"type": "number"},
@@ -133,6 +134,23 @@ SCHEMAS = {
                 "type": "object",
                 "properties": {name: {"type": "array", "items": {"$ref": "#/components/schemas/FacetValue"}}
                                for name in FACET_FIELDS},
+            },
+            "timeline": {
+                "type": "object", "required": ["unit", "buckets"],
+                "description": "Số bài được chọn theo ngày (khi các ngày trải dài không quá 92 ngày), tháng, "
+                               "hoặc năm (khi trải dài hơn khoảng 15 năm), mọi kỳ từ kỳ đầu đến kỳ cuối; "
+                               "bài không rõ ngày không được tính",
+                "properties": {
+                    "unit": {"type": "string", "enum": list(UNITS)},
+                    "buckets": {"type": "array", "items": {
+                        "type": "object", "required": ["period", "count", "share"],
+                        "properties": {
+                            "period": {"type": "string", "examples": ["2020-05-31", "2020-05", "2020"]},
+                            "count": {"type": "integer"},
+                            "share": {"type": "number", "minimum": 0, "maximum": 1,
+                                      "description": "count chia cho số bài của kỳ đó trong toàn chỉ mục"},
+                        }}},
+                },
             },
             "suggestion": {**_nullable("string"), "description": "Câu truy vấn gợi ý khi có ít kết quả"},
         },
@@ -201,6 +219,20 @@ def document() -> dict:
                                 "application/x-ndjson": {"schema": {"$ref": "#/components/schemas/Article"}},
                             }},
                     "400": _error_response("Tham số không hợp lệ"),
+                },
+            }},
+            "/search.atom": {"get": {
+                "summary": "Tìm kiếm dưới dạng nguồn tin Atom: 50 bài mới nhất của cùng tìm kiếm",
+                "description": "Cùng tham số với /api/search (page, size, sort được kiểm tra nhưng luôn là 50 bài "
+                               "mới nhất). Mã mỗi mục (tag:vnsearch,2026:article:…) lấy từ mã bài viết nên không "
+                               "đổi khi dựng lại chỉ mục; bài không rõ ngày nằm cuối, updated là giờ của nguồn tin.",
+                "operationId": "searchFeed",
+                "parameters": SEARCH_PARAMETERS + PAGING_PARAMETERS,
+                "responses": {
+                    "200": {"description": "Atom 1.0, UTF-8",
+                            "content": {"application/atom+xml": {"schema": {"type": "string"}}}},
+                    "400": _error_response("Tham số không hợp lệ"),
+                    "503": _error_response("Chưa có chỉ mục"),
                 },
             }},
             "/api/openapi.json": {"get": {

@@ -125,6 +125,28 @@ class YearChart:
 
 
 @dataclass
+class TimelineBar:
+    period: str
+    title: str  # "Tháng 05/2020: 3 bài viết (25% số bài của kỳ)"
+    count: int
+    url: str | None  # the search narrowed to the period; None for an empty one
+    x: float
+    y: float
+    height: float
+
+
+@dataclass
+class TimelineChart:
+    unit_title: str  # "Theo tháng"
+    bars: list[TimelineBar]
+    labels: list[tuple[float, str]]  # (x, text) under the axis, spaced so they do not crowd
+    width: float
+    height: float
+    bar_width: float
+    label_y: float
+
+
+@dataclass
 class SortOption:
     value: str  # "" for the order this query gets anyway, so it stays out of the URL
     label: str
@@ -147,6 +169,8 @@ class SearchPage:
     export_urls: dict[str, str]
     year_chart: YearChart | None
     sorts: list[SortOption]
+    feed_url: str  # the same search as an Atom feed
+    timeline: TimelineChart | None = None
 
 
 def search_page(result: SearchResult, pairs: Pairs) -> SearchPage:
@@ -172,6 +196,8 @@ def search_page(result: SearchResult, pairs: Pairs) -> SearchPage:
                      for fmt in ("csv", "jsonl")},
         year_chart=_year_chart(next(f for f in facets if f.name == "year")),
         sorts=_sorts(result, pairs),
+        feed_url=link("web.feed", without(pairs, "page", "size", "sort")),
+        timeline=timeline_chart(result, pairs),
     )
 
 
@@ -270,3 +296,61 @@ def _year_chart(facet: Facet) -> YearChart | None:
     width = round(len(years) * (bar_width + gap) - gap, 2)
     total_height = headroom + plot_height + label_height
     return YearChart(bars, width, total_height, round(bar_width, 2), total_height - 3)
+
+
+UNIT_TITLES = {"day": "Theo ngày", "month": "Theo tháng", "year": "Theo năm"}
+TIMELINE_WIDTH, TIMELINE_PLOT, TIMELINE_GAP = 640.0, 72.0, 1.0  # px, scaled by the SVG's viewBox
+TIMELINE_LABELS = 8  # at most this many period labels under the bars
+
+
+def period_text(unit: str, period: str) -> str:
+    """"2020-05-31" → "31/05/2020", "2020-05" → "Tháng 05/2020", "2020" → "Năm 2020"."""
+    if unit == "day":
+        return vn_date(period) or period
+    if unit == "month":
+        return f"Tháng {period[5:7]}/{period[:4]}"
+    return f"Năm {period}"
+
+
+def narrowed(pairs: Pairs, start: str, end: str, date_from: str | None, date_to: str | None) -> Pairs:
+    """The state with from/to narrowed to a period, within any range already chosen; page 1."""
+    low = max(start, date_from) if date_from else start
+    high = min(end, date_to) if date_to else end
+    return with_value(with_value(without(pairs, "page"), "from", low), "to", high)
+
+
+def timeline_chart(result: SearchResult, pairs: Pairs) -> TimelineChart | None:
+    """The timeline as SVG bars, scaled to the busiest period; each bar narrows the dates to its period."""
+    timeline = result.timeline
+    if not timeline.buckets or timeline.total == 0:
+        return None
+    n = len(timeline.buckets)
+    gap = TIMELINE_GAP if n > 40 else 3.0
+    bar_width = max(1.0, (TIMELINE_WIDTH - gap * (n - 1)) / n)
+    peak = max(b.count for b in timeline.buckets)
+    headroom, label_height = 4.0, 16.0
+    bars = []
+    for i, bucket in enumerate(timeline.buckets):
+        height = max(2.0, TIMELINE_PLOT * bucket.count / peak) if bucket.count else 0.0
+        share = f"{bucket.share * 100:.1f}".rstrip("0").rstrip(".").replace(".", ",")
+        title = f"{period_text(timeline.unit, bucket.period)}: {vn_number(bucket.count)} bài viết"
+        if bucket.count:
+            title += f" ({share}% số bài của kỳ này)"
+        url = (link("web.search", narrowed(pairs, bucket.start, bucket.end, result.date_from, result.date_to))
+               if bucket.count else None)
+        bars.append(TimelineBar(bucket.period, title, bucket.count, url, round(i * (bar_width + gap), 2),
+                                round(headroom + TIMELINE_PLOT - height, 2), round(height, 2)))
+    step = max(1, -(-n // TIMELINE_LABELS))
+    labels = [(round(bar.x + bar_width / 2, 2), _short_period(timeline.unit, bar.period)) for bar in bars[::step]]
+    width = round(n * (bar_width + gap) - gap, 2)
+    total_height = headroom + TIMELINE_PLOT + label_height
+    return TimelineChart(UNIT_TITLES[timeline.unit], bars, labels, width, total_height, round(bar_width, 2),
+                         total_height - 3)
+
+
+def _short_period(unit: str, period: str) -> str:
+    if unit == "day":
+        return f"{period[8:10]}/{period[5:7]}"
+    if unit == "month":
+        return f"{period[5:7]}/{period[:4]}"
+    return period

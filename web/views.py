@@ -7,16 +7,17 @@ from __future__ import annotations
 import itertools
 import re
 
-from flask import Blueprint, Response, current_app, jsonify, render_template, request
+from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
 from werkzeug.exceptions import HTTPException
 
 from search import SearchIndex
 from search.errors import VnsearchError
 from search.export import MEDIA_TYPES, export_lines
+from search.searcher import shortened, validate
 from search.text import fold_accents
 
-from . import openapi
-from .params import export_format, link, search_request, state_pairs
+from . import feeds, openapi
+from .params import export_format, link, search_request, state_pairs, without
 from .present import safe_external_url, search_page, vn_date
 
 bp = Blueprint("web", __name__)
@@ -39,6 +40,21 @@ def search_index() -> SearchIndex:
 def search():
     result = search_index().search(search_request(request.args))
     return render_template("search.html", page=search_page(result, state_pairs(request.args)))
+
+
+@bp.get("/search.atom")
+def feed():
+    asked = search_request(request.args)
+    validate(shortened(asked)[0])  # a page, size or sort out of contract is a bad request here too
+    result = search_index().search(feeds.feed_request(asked))
+    pairs = state_pairs(request.args)
+    kept = without(pairs, *feeds.FEED_IGNORED)
+    document = feeds.atom_feed(
+        result, feed_id=feeds.feed_id(pairs), self_url=external(link("web.feed", pairs)),
+        page_url=external(link("web.search", kept)),
+        article_url=lambda article_id: url_for("web.article", article_id=article_id, _external=True),
+    )
+    return Response(document, content_type=feeds.MEDIA_TYPE)
 
 
 @bp.get("/articles/<path:article_id>")
@@ -88,6 +104,11 @@ def healthz():
     return jsonify(status="ok", articles=search_index().count())
 
 
+def external(path: str) -> str:
+    """A site path (as `link` gives it) as an absolute URL, for documents read elsewhere."""
+    return request.host_url.rstrip("/") + path
+
+
 def export_name(q: str) -> str:
     """"Đại hội Đảng" → "vnsearch-dai-hoi-dang": an ASCII file name, safe in a header."""
     slug = re.sub(r"[^a-z0-9]+", "-", fold_accents(q).lower()).strip("-")[:40].strip("-")
@@ -97,7 +118,7 @@ def export_name(q: str) -> str:
 # ---- errors: one place -------------------------------------------------------------------
 
 def wants_json() -> bool:
-    return request.path.startswith("/api/") or request.path == "/healthz"
+    return request.path.startswith("/api/") or request.path in ("/healthz", "/search.atom")
 
 
 def error_response(status: int, code: str, message: str, headers: dict | None = None):
