@@ -8,13 +8,29 @@
     result = index.search(SearchRequest(q="đại hội", filters={"province": ["Bắc Ninh"]}))
     result.total, result.hits[0].snippet_html, result.to_dict()
     index.get("001_4a7d02fcda62732a.txt")                    # -> Article
+
+Importing a module of the package loads only what it needs: the read path (`open_index`)
+never loads the write path (ingest, the postings writer), which `rebuild` and `update` load on
+first use.
 """
-from .index import rebuild, update
-from .searcher import SearchIndex
+from __future__ import annotations
+
+_LAZY = {"rebuild": "build", "update": "build", "SearchIndex": "searcher"}
 
 
-def open_index(index_dir) -> SearchIndex:
+def open_index(index_dir):
+    """A SearchIndex of the index container `index_dir`."""
+    from .searcher import SearchIndex
+
     return SearchIndex(index_dir)
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        from importlib import import_module
+
+        return getattr(import_module(f".{_LAZY[name]}", __name__), name)
+    raise AttributeError(f"module 'search' has no attribute {name!r}")
 
 
 __all__ = ["rebuild", "update", "open_index", "SearchIndex"]

@@ -23,7 +23,10 @@ from .analysis import syllables
 from .articles import FACET_FIELDS, MULTI_VALUED, UNKNOWN, Article
 from .errors import ArticleNotFound, BadRequest
 from .engine import Engine, Forward
-from .index import FORWARD, LIST_SEPARATOR, article_from_stored, current_generation, open_whoosh, read_report
+from .store.container import current_generation, read_report
+from .store.forward import FORWARD
+from .store.schema import LIST_SEPARATOR, article_from_stored
+from .store.whoosh_codec import open_whoosh
 from .ranking import WEIGHTING
 from .query import ParsedQuery, matching_mode, parse, sequence_queries, whoosh_query
 from .results import (ACCENTS, FACET_TITLES, MAX_QUERY_LENGTH, MAX_SIZE, SORTS, FacetValue, Hit, SearchRequest,

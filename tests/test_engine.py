@@ -5,7 +5,8 @@ from whoosh import query as wq
 
 from conftest import write_articles
 from search import open_index, rebuild, update
-from search.index import FORWARD, current_generation
+from search.store.container import current_generation
+from search.store.forward import FORWARD
 from search.results import SearchRequest
 
 ARTICLES = [
@@ -101,7 +102,7 @@ def test_the_vocabulary_reads_each_segment_and_sums_document_frequencies(engine_
     give what Whoosh's own merged iteration gives."""
     from collections import defaultdict
 
-    from search.index import open_whoosh
+    from search.store.whoosh_codec import open_whoosh
     from search.vocabulary import _doc_frequencies
 
     source = tmp_path / "src"

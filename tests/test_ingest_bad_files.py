@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 import manage
 from search import open_index, rebuild
-from search.index import CURRENT, REPORT
+from search.store.container import CURRENT, REPORT
 from search.ingest.readers import decode, vietnamese_share
 from search.results import SearchRequest
 

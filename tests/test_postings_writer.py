@@ -8,7 +8,8 @@ from whoosh import index as whoosh_index
 
 from search import open_index, rebuild, update
 from search import postings_writer
-from search.index import BULK_FIELDS, current_generation, make_schema
+from search.store.container import current_generation
+from search.store.schema import BULK_FIELDS, make_schema
 from search.postings_writer import BulkWriter
 from search.results import SearchRequest
 

@@ -7,7 +7,7 @@ import pytest
 
 from conftest import index_of, write_articles
 from search import open_index, rebuild, update
-from search.index import current_generation
+from search.store.container import current_generation
 from search.positions import MARKS
 from search.results import SearchRequest
 

@@ -22,8 +22,16 @@ from .provinces import canonical_province, province_2025_of
 FIELDS = ("title", "text", "published", "year", "province", "province_2025", "provinces", "provinces_2025",
           "category", "source", "author", "url")
 
-PROVINCES_63: tuple[str, ...] = provinces.provinces_63()
-PROVINCES_34: tuple[str, ...] = provinces.provinces_34()
+
+
+def __getattr__(name: str):
+    """PROVINCES_63 and PROVINCES_34, from the gazetteer, built on first use (not at import)."""
+    if name == "PROVINCES_63":
+        return provinces.provinces_63()
+    if name == "PROVINCES_34":
+        return provinces.provinces_34()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "FIELDS", "PROVINCES_63", "PROVINCES_34", "article_fields_from_text", "article_fields_from_record",
