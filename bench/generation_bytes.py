@@ -8,7 +8,7 @@
 Every file of the two current generations is compared, except what differs from one run to the
 next by design: report.json's timings (`seconds`, `built_at`, `source`) and the random segment
 ids Whoosh puts in file names and in its table of contents (replaced by their order of
-appearance before comparing). Exit 1 and a list of the differing files when they differ.
+appearance before comparing); a file of ADDED_FILES may be in the second generation only. Exit 1 and a list of the differing files when they differ.
 """
 from __future__ import annotations
 
@@ -23,6 +23,8 @@ CORPORA = Path("/work/shared/corpora")
 SAMPLE_FROM = ("baomoi_news", "news24h_sample", "unc_dantri_news", "vntc_news")
 SAMPLE_SIZE = 1000
 VOLATILE_REPORT_KEYS = ("seconds", "built_at", "source")
+# Files a newer format adds beside the unchanged ones (compare A B: allowed only in B).
+ADDED_FILES = ("format.json",)
 _SEGMENT_FILE = re.compile(r"^(?P<index>.+?)_(?P<segid>[a-z0-9]{16})(?P<rest>\..+)$")
 
 
@@ -69,7 +71,7 @@ def generation_files(index_dir: Path) -> dict[str, bytes]:
 def compare(a: Path, b: Path) -> list[str]:
     left, right = generation_files(a), generation_files(b)
     problems = [f"only in {a}: {n}" for n in sorted(set(left) - set(right))]
-    problems += [f"only in {b}: {n}" for n in sorted(set(right) - set(left))]
+    problems += [f"only in {b}: {n}" for n in sorted(set(right) - set(left)) if n not in ADDED_FILES]
     problems += [f"differs: {n} ({len(left[n])} / {len(right[n])} bytes)"
                  for n in sorted(set(left) & set(right)) if left[n] != right[n]]
     return problems
@@ -90,7 +92,9 @@ def main(argv: list[str]) -> int:
     if command == "compare":
         problems = compare(Path(args[0]), Path(args[1]))
         files = len(generation_files(Path(args[0])))
-        print("\n".join(problems) if problems else f"identical: {files} files")
+        added = sorted(set(generation_files(Path(args[1]))) - set(generation_files(Path(args[0]))))
+        print("\n".join(problems) if problems else
+              f"identical: {files} files" + (f" (added: {', '.join(added)})" if added else ""))
         return 1 if problems else 0
     raise SystemExit(__doc__)
 

@@ -26,13 +26,14 @@ from .checkpoints import checkpoint
 from .errors import SourceMissing
 from .ingest import Pending, content_key, iter_pending
 from .ingest.readers import derived_title, source_files
-from .positions import add_part, write_part
-from .postings_writer import BulkWriter, RollingWriter
 from .store.container import (CURRENT, GENERATION_PREFIX, HELD_LOCKS, REPORT, container_lock, current_generation,
                               flip, fsync_dir, new_generation, previous_generation, read_report,
                               remove_stale_generations)
 from .store import container
+from .store.format import check_format, write_format
 from .store.forward import FORWARD, ForwardFile
+from .store.positions import add_part, write_part
+from .store.postings import BulkWriter, RollingWriter
 from .store.schema import BULK_FIELDS, article_document
 from .store.whoosh_codec import COMPOUND_SEGMENTS, create_whoosh, open_whoosh_at
 
@@ -214,8 +215,7 @@ def _add_prepared(writer, forward: ForwardFile, source_dir: Path, summary: Rebui
     doc = article_document(item, origin, _fingerprint(path), key, has_own_title(item))
     doc["title"], doc["text"] = tokens[0].counts, tokens[1].counts
     doc["fwd"], doc["fwd_title"], text_length = forward.add(tokens[0], tokens[1])
-    if "fwd_text" in writer.schema:  # an index built before the column: ends are then inferred
-        doc["fwd_text"] = text_length
+    doc["fwd_text"] = text_length
     writer.add_document(**doc)
     summary.indexed += 1
 
@@ -229,6 +229,7 @@ def rebuild(source_dir: str | os.PathLike, index_dir: str | os.PathLike, procs: 
     started = time.perf_counter()
     with container_lock(index_dir):
         generation = new_generation(index_dir)
+        write_format(generation)
         ix = create_whoosh(generation)
         writer = RollingWriter(ix, BULK_FIELDS, procs=procs, limitmb=256, compound=COMPOUND_SEGMENTS)
         forward = ForwardFile(generation)
@@ -269,6 +270,7 @@ def update(source_dir: str | os.PathLike, index_dir: str | os.PathLike,
     started = time.perf_counter()
     with container_lock(index_dir):
         generation = current_generation(index_dir)
+        check_format(generation, index_dir)
         ix = open_whoosh_at(generation)
         files = {p.relative_to(source_dir).as_posix(): p for p in source_files(source_dir)}
         indexed: dict[str, str] = {}

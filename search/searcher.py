@@ -22,12 +22,10 @@ from . import highlight, labels
 from .analysis import syllables
 from .articles import FACET_FIELDS, MULTI_VALUED, UNKNOWN, Article
 from .errors import ArticleNotFound, BadRequest
-from .engine import Engine, Forward
+from .engine import Engine
 from .store.container import current_generation, read_report
-from .store.forward import FORWARD
+from .store.reader import GenerationReader
 from .store.schema import LIST_SEPARATOR, article_from_stored
-from .store.whoosh_codec import open_whoosh
-from .ranking import WEIGHTING
 from .query import ParsedQuery, matching_mode, parse, sequence_queries, whoosh_query
 from .results import (ACCENTS, FACET_TITLES, MAX_QUERY_LENGTH, MAX_SIZE, SORTS, FacetValue, Hit, SearchRequest,
                       SearchResult)
@@ -69,15 +67,11 @@ class Columns:
     lists: dict[str, CodeLists] = field(default_factory=dict)  # multi-valued facets (MULTI_VALUED): every code of each document
 
     @classmethod
-    def load(cls, reader) -> "Columns":
-        size = reader.doc_count_all()
-        live = np.ones(size, dtype=bool)
-        if reader.has_deletions():
-            for docnum in range(size):
-                live[docnum] = not reader.is_deleted(docnum)
+    def load(cls, reader: GenerationReader) -> "Columns":
+        size, live = reader.size, reader.live
         codes, values, keys, lists = {}, {}, {}, {}
         for name in FACET_FIELDS:
-            column = _column_values(reader, name, size)
+            column = reader.column_strings(name)
             split = [v.split(LIST_SEPARATOR) if v else [] for v in column] if name in MULTI_VALUED else None
             present = {v for parts in split for v in parts} if split is not None else set(column)
             vocab = [""] + sorted(v for v in present if v)
@@ -95,7 +89,7 @@ class Columns:
             for i, v in enumerate(vocab):
                 if v:
                     keys[name].setdefault(filter_key(v), []).append(i)
-        dates = _column_values(reader, "datekey", size)
+        dates = reader.column_strings("datekey")
         ordered = sorted({d for d in dates if d})
         rank = {d: i for i, d in enumerate(ordered)}
         date_rank = np.fromiter((rank.get(d, -1) for d in dates), dtype=np.int64, count=size)
@@ -118,22 +112,11 @@ class Columns:
         return np.bincount(lists.flat[selected[lists.owner]], minlength=len(self.values[name]))
 
 
-def _column_values(reader, name: str, size: int) -> list[str]:
-    if not reader.has_column(name):
-        return [""] * size
-    column = reader.column_reader(name)
-    out = []
-    for docnum in range(size):
-        value = column[docnum]
-        out.append(value.decode("utf-8") if isinstance(value, bytes) else (value or ""))
-    return out
-
-
 @dataclass
 class _View:
     key: tuple
     generation: Path
-    index: object
+    store: GenerationReader
     columns: Columns
     vocabulary: Vocabulary
     engine: Engine
@@ -146,12 +129,11 @@ class SearchIndex:
         self.index_dir = Path(index_dir)
         self._lock = threading.Lock()
         self._view: _View | None = None
-        self._local = threading.local()
         self._view_now()  # fail early when there is no index
 
     def _fresh(self, view: _View | None, generation: Path) -> bool:
         try:
-            return view is not None and view.key == (generation, view.index.latest_generation())
+            return view is not None and view.generation == generation and view.store.is_current_version()
         except OSError:
             return False
 
@@ -163,31 +145,18 @@ class SearchIndex:
         with self._lock:
             if self._fresh(self._view, generation):
                 return self._view
-            generation, ix = open_whoosh(self.index_dir)
-            key = (generation, ix.latest_generation())
-            reader = ix.reader()  # kept open for the engine as long as the view lives
-            columns = Columns.load(reader)
-            vocabulary = Vocabulary.from_reader(reader)
-            engine = Engine(reader, columns.live, _forward(generation, reader, columns))
-            self._view = _View(key, generation, ix, columns, vocabulary, engine)
+            store = GenerationReader(self.index_dir)
+            key = (store.generation, store.version)
+            columns = Columns.load(store)
+            vocabulary = Vocabulary.from_reader(store)
+            self._view = _View(key, store.generation, store, columns, vocabulary, Engine(store))
             return self._view
-
-    def _searcher(self):
-        """A searcher per thread, reopened when the index changed."""
-        view = self._view_now()
-        cached = getattr(self._local, "cached", None)
-        if cached is None or cached[0] != view.key:
-            if cached is not None:
-                cached[1].close()
-            cached = (view.key, view.index.searcher(weighting=WEIGHTING))
-            self._local.cached = cached
-        return view, cached[1]
 
     # ---- public API -------------------------------------------------------------------
 
     def warm_up(self) -> None:
         """Load what the first search would: the column arrays, the vocabulary, pyvi's model."""
-        self._searcher()
+        self._view_now()
         syllables("khởi động")
 
     def count(self) -> int:
@@ -195,8 +164,7 @@ class SearchIndex:
         return int(view.columns.live.sum())
 
     def get(self, article_id: str) -> Article:
-        _, searcher = self._searcher()
-        stored = searcher.document(id=article_id)
+        stored = self._view_now().store.by_id(article_id)
         if stored is None:
             raise ArticleNotFound(f"Không tìm thấy bài viết: {article_id}")
         return article_from_stored(stored)
@@ -206,7 +174,7 @@ class SearchIndex:
         meant as typed and every word is required; when that finds nothing, the query is run
         again with marks ignored, then with any word (as typed, then marks ignored), and the
         first reading that finds something is the one shown, with notices saying so."""
-        view, searcher = self._searcher()
+        view = self._view_now()
         ignore = request.accents == "ignore"
         parsed = parse(request.q, view.vocabulary, ignore_accents=ignore)
         columns = view.columns
@@ -239,7 +207,7 @@ class SearchIndex:
         if mode != matching_mode(reading):
             notices.append(self._why_any(view, reading, filters))
         sort = request.sort if not (parsed.is_empty and request.sort == "relevance") else "newest"
-        return _Selection(view, searcher, reading, mode, sort, matched, query_masks, own_masks, allowed, memo,
+        return _Selection(view, reading, mode, sort, matched, query_masks, own_masks, allowed, memo,
                           accents, notices, parsed)
 
     def _why_any(self, view: _View, parsed: ParsedQuery, filters: list[np.ndarray]) -> str:
@@ -287,12 +255,12 @@ class SearchIndex:
         if not parsed.is_empty and (total < SUGGEST_BELOW or fell_back or unknown_spelling):
             # Worth offering when it finds more, or as much but spelled as the index spells it.
             at_least = 1 if fell_back else (max(total, 1) if unknown_spelling else total + 1)
-            suggestion = self._suggestion(sel.searcher, request.q, sel.view,
+            suggestion = self._suggestion(request.q, sel.view,
                                           sel.query_masks + list(sel.own_masks.values()), at_least)
 
         docnums, scores = self._page(sel, request.page, request.size)
         forms = parsed.match_forms()
-        hits = [self._hit(sel.searcher.stored_fields(d), s, forms) for d, s in zip(docnums, scores)]
+        hits = [self._hit(sel.view.store.stored(d), s, forms) for d, s in zip(docnums, scores)]
         return SearchResult(
             query=request.q, total=total, page=request.page, size=request.size,
             took_ms=round((time.perf_counter() - started) * 1000, 2),
@@ -309,7 +277,7 @@ class SearchIndex:
         validate(request, paging=False)
         sel = self._select(request, notices)
         docnums, _ = self._page(sel, 1, max(int(sel.allowed.sum()), 1))
-        return (article_from_stored(sel.searcher.stored_fields(d)) for d in docnums)
+        return (article_from_stored(sel.view.store.stored(d)) for d in docnums)
 
     def highlight_article(self, article: Article, q: str, ignore_accents: bool = False) -> tuple[str, str]:
         """(title_html, text_html) with the query's syllables marked (every form of each, with
@@ -318,7 +286,7 @@ class SearchIndex:
         return highlight.mark(article.title, forms), highlight.mark(article.text, forms)
 
     def stats(self) -> dict:
-        view, searcher = self._searcher()
+        view = self._view_now()
         columns = view.columns
         live = columns.live
         total = int(live.sum())
@@ -327,7 +295,7 @@ class SearchIndex:
         for name in ("province", "year", "source", "category"):
             shares[name] = int((live & (columns.codes[name] > 0)).sum())
             top[name] = self._top_values(columns, name, live)
-        shares["author"] = sum(1 for d in searcher.all_stored_fields() if d["meta"].get("author"))
+        shares["author"] = sum(1 for d in view.store.all_stored() if d["meta"].get("author"))
         return {
             "articles": total,
             "generation": view.generation.name,
@@ -348,7 +316,7 @@ class SearchIndex:
         codes = sorted(np.flatnonzero(counts), key=lambda code: (-counts[code], columns.values[name][code]))
         return [{"value": columns.values[name][code], "count": int(counts[code])} for code in codes[:STATS_TOP]]
 
-    def _suggestion(self, searcher, q: str, view: _View, masks: list[np.ndarray], at_least: int) -> str | None:
+    def _suggestion(self, q: str, view: _View, masks: list[np.ndarray], at_least: int) -> str | None:
         """A corrected query that finds at least `at_least` articles with every word."""
         corrected = suggest(q, view.vocabulary)
         if not corrected or corrected == q:
@@ -459,25 +427,9 @@ class SearchIndex:
         )
 
 
-def _forward(generation: Path, reader, columns: Columns) -> Forward | None:
-    """The generation's forward file with each document's place, or None for an index built
-    before there was one (phrases are then checked by Whoosh)."""
-    path = generation / FORWARD
-    if not path.exists() or not reader.has_column("fwd"):
-        return None
-
-    def column(name: str) -> np.ndarray:
-        values = reader.column_reader(name)
-        return np.fromiter((values[d] for d in range(columns.size)), np.int64, columns.size)
-
-    texts = column("fwd_text") if "fwd_text" in reader.schema and reader.has_column("fwd_text") else None
-    return Forward(path, column("fwd"), column("fwd_title"), columns.live, texts)
-
-
 @dataclass
 class _Selection:
     view: _View
-    searcher: object
     parsed: ParsedQuery
     mode: str  # "all" or "any"
     sort: str  # the effective order: an empty query lists newest first

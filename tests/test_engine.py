@@ -103,7 +103,7 @@ def test_the_vocabulary_reads_each_segment_and_sums_document_frequencies(engine_
     from collections import defaultdict
 
     from search.store.whoosh_codec import open_whoosh
-    from search.vocabulary import _doc_frequencies
+    from search.store.whoosh_codec import doc_frequencies as _doc_frequencies
 
     source = tmp_path / "src"
     write_articles(source, "a.jsonl", ARTICLES)

@@ -3,7 +3,7 @@ at import time."""
 import subprocess
 import sys
 
-WRITE_PATH = ("search.build", "search.ingest", "search.postings_writer")
+WRITE_PATH = ("search.build", "search.ingest", "search.store.postings")
 
 
 def _imported(code: str) -> set[str]:

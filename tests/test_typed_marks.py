@@ -8,7 +8,7 @@ import pytest
 from conftest import index_of, write_articles
 from search import open_index, rebuild, update
 from search.store.container import current_generation
-from search.positions import MARKS
+from search.store.container import MARKS
 from search.results import SearchRequest
 
 ARTICLES = [

@@ -20,6 +20,9 @@ from ..errors import IndexBusy, IndexMissing
 CURRENT = "current"
 LOCK = "lock"
 REPORT = "report.json"
+FORMAT = "format.json"  # store/format.py
+FORWARD = "forward.u32"  # store/forward.py
+MARKS = "marks.u16"  # store/forward.py
 GENERATION_PREFIX = "gen-"
 HELD_LOCKS: set[int] = set()  # descriptors of container locks this process holds
 

@@ -24,8 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .analysis import ANY_MARK
-from .store.forward import MARKS
+from ..analysis import ANY_MARK
+from .container import MARKS
 
 MAX_PARTS = 6
 _PART = re.compile(r"positions-(\d+)-(\d+)\.pos\.npy")
