@@ -688,7 +688,7 @@ def _rebuild_baseline(run: Run, corpus, engine: str, procs: int, meta: Path | No
 
 def dump_meta(index_dir: Path, out: Path) -> int:
     """id → the filterable fields our ingest found, for the baselines' filters."""
-    from search.store.whoosh_codec import open_whoosh
+    from search.store.codec import open_whoosh
 
     _, ix = open_whoosh(index_dir)
     meta = {}

@@ -18,11 +18,11 @@ from __future__ import annotations
 _LAZY = {"rebuild": "build", "update": "build", "SearchIndex": "searcher"}
 
 
-def open_index(index_dir):
-    """A SearchIndex of the index container `index_dir`."""
+def open_index(index_dir, **options):
+    """A SearchIndex of the index container `index_dir` (options: SearchIndex's, e.g. weights)."""
     from .searcher import SearchIndex
 
-    return SearchIndex(index_dir)
+    return SearchIndex(index_dir, **options)
 
 
 def __getattr__(name: str):

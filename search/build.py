@@ -35,7 +35,7 @@ from .store.forward import FORWARD, ForwardFile
 from .store.positions import add_part, write_part
 from .store.postings import BulkWriter, RollingWriter
 from .store.schema import BULK_FIELDS, article_document
-from .store.whoosh_codec import COMPOUND_SEGMENTS, create_whoosh, open_whoosh_at
+from .store.codec import COMPOUND_SEGMENTS, create_index, open_for_update
 
 __all__ = ["rebuild", "update", "IndexProgress", "CURRENT", "GENERATION_PREFIX", "REPORT"]
 
@@ -230,7 +230,7 @@ def rebuild(source_dir: str | os.PathLike, index_dir: str | os.PathLike, procs: 
     with container_lock(index_dir):
         generation = new_generation(index_dir)
         write_format(generation)
-        ix = create_whoosh(generation)
+        ix = create_index(generation)
         writer = RollingWriter(ix, BULK_FIELDS, procs=procs, limitmb=256, compound=COMPOUND_SEGMENTS)
         forward = ForwardFile(generation)
         summary = RebuildSummary(indexed=0, generation=generation.name)
@@ -271,7 +271,7 @@ def update(source_dir: str | os.PathLike, index_dir: str | os.PathLike,
     with container_lock(index_dir):
         generation = current_generation(index_dir)
         check_format(generation, index_dir)
-        ix = open_whoosh_at(generation)
+        ix = open_for_update(generation)
         files = {p.relative_to(source_dir).as_posix(): p for p in source_files(source_dir)}
         indexed: dict[str, str] = {}
         seen_keys: set[str] = set()

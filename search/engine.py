@@ -1,5 +1,5 @@
-"""Query execution on numpy arrays: the Whoosh query trees of search/query.py, evaluated
-over whole posting lists at once instead of Whoosh's matcher-per-document loop.
+"""Query execution on numpy arrays: the trees of search/query/tree.py, evaluated over whole
+posting lists at once (store.reader.GenerationReader), a method per kind of node.
 
     Term     its posting list (document numbers and BM25F scores, cached per term)
     Adjacent the idf of the pair of terms, in the documents where they are adjacent
@@ -10,20 +10,22 @@ over whole posting lists at once instead of Whoosh's matcher-per-document loop.
     DisjunctionMax   union of matches, the best child's score
     Not      the live documents the child does not match
 
-Scores are those of ranking.WEIGHTING (BM25F, Robertson's idf, its K1 and B), with each field's
+Scores are BM25F's with Robertson's idf (ranking.py) and the weights' k1 and b, with each field's
 exact syllable count (from the forward file) as its length; Whoosh keeps lengths in one lossy
-byte, which cost relevance. Unlike Whoosh's searcher, a boost on an Or is applied (Whoosh lost
-it: titles counted once, not twice).
+byte, which cost relevance. A boost on an Or is applied (Whoosh's searcher lost it: titles
+counted once, not twice).
 """
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from functools import singledispatchmethod
 
 import numpy as np
-from whoosh import query as wq
 
-from .ranking import WEIGHTING, Adjacent, robertson_idf
+from .query.tree import Adjacent, All, And, DisjunctionMax, Node, Not, Nothing, Or, Phrase, Term
+from .query.weights import DEFAULT_WEIGHTS, Weights
+from .ranking import robertson_idf
 from .store.forward import phrase_syllables
 from .store.reader import GenerationReader
 
@@ -36,8 +38,9 @@ CACHE_POSTINGS = 24_000_000
 class Engine:
     """Evaluates queries against one reader; safe to share between threads."""
 
-    def __init__(self, store: GenerationReader):
+    def __init__(self, store: GenerationReader, weights: Weights = DEFAULT_WEIGHTS):
         self.store = store
+        self.weights = weights
         self.size = store.size
         self.live = store.live
         self.forward = store.forward
@@ -75,68 +78,86 @@ class Engine:
         if not len(ids):
             return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32)
         idf = robertson_idf(self.store.doc_frequency(field, text), self.size)
-        k1, b = WEIGHTING.K1, WEIGHTING.B
+        k1, b = self.weights.k1, self.weights.b
         lengths = self._lengths[field][ids]
         scores = idf * ((tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * lengths / self._avg[field])))
         return ids.astype(np.int32), scores.astype(np.float32)
 
     # ---- evaluation -------------------------------------------------------------------
 
-    def matches(self, q: wq.Query, memo: dict | None = None) -> np.ndarray:
+    def matches(self, q: Node, memo: dict | None = None) -> np.ndarray:
         """bool per docnum (deleted documents included: the caller masks them). Calls given the
         same `memo` (one request's) check each phrase's word order once."""
         return self._eval(q, False, {} if memo is None else memo)[0]
 
-    def scores(self, q: wq.Query, memo: dict | None = None) -> tuple[np.ndarray, np.ndarray]:
+    def scores(self, q: Node, memo: dict | None = None) -> tuple[np.ndarray, np.ndarray]:
         """(bool per docnum, score per docnum)."""
         return self._eval(q, True, {} if memo is None else memo)
 
-    def _eval(self, q: wq.Query, scored: bool, memo: dict) -> tuple[np.ndarray, np.ndarray | None]:
+    def _eval(self, q: Node, scored: bool, memo: dict) -> tuple[np.ndarray, np.ndarray | None]:
+        mask, scores = self._node(q, scored, memo)
         boost = getattr(q, "boost", 1.0)
-        if isinstance(q, wq.Term):
-            mask, scores = self._term(q.fieldname, q.text, scored)
-        elif isinstance(q, Adjacent):
-            mask, _ = self._phrase(q.fieldname, list(q.words), False, memo)
-            scores = mask * robertson_idf(int(mask.sum()), self.size) if scored else None
-        elif isinstance(q, wq.Phrase):
-            mask, scores = self._phrase(q.fieldname, list(q.words), scored, memo)
-        elif isinstance(q, (wq.Or, wq.And)):
-            children = [self._eval(sub, scored, memo) for sub in q.subqueries]
-            if not children:
-                return self._nothing(scored)
-            mask = children[0][0].copy()
-            for m, _ in children[1:]:
-                if isinstance(q, wq.Or):
-                    mask |= m
-                else:
-                    mask &= m
-            scores = None
-            if scored:
-                scores = children[0][1].copy()
-                for _, s in children[1:]:
-                    scores += s
-                if isinstance(q, wq.And):
-                    scores[~mask] = 0.0
-        elif isinstance(q, wq.DisjunctionMax):
-            children = [self._eval(sub, scored, memo) for sub in q.subqueries]
-            if not children:
-                return self._nothing(scored)
-            mask = np.logical_or.reduce([m for m, _ in children])
-            scores = np.maximum.reduce([s for _, s in children]) if scored else None
-        elif isinstance(q, wq.Not):
-            mask = ~self._eval(q.query, False, memo)[0]
-            scores = np.zeros(self.size) if scored else None
-            boost = 1.0
-        elif isinstance(q, wq.Every):
-            mask = np.ones(self.size, dtype=bool)
-            scores = np.zeros(self.size) if scored else None
-        elif q is wq.NullQuery or isinstance(q, type(wq.NullQuery)):
-            return self._nothing(scored)
-        else:
-            raise TypeError(f"unsupported query {q!r}")
         if scored and boost != 1.0:
             scores *= boost
         return mask, scores
+
+    @singledispatchmethod
+    def _node(self, q: Node, scored: bool, memo: dict):
+        raise TypeError(f"unsupported query {q!r}")
+
+    @_node.register(Term)
+    def _term_node(self, q: Term, scored: bool, memo: dict):
+        return self._term(q.field, q.text, scored)
+
+    @_node.register(Adjacent)
+    def _adjacent(self, q: Adjacent, scored: bool, memo: dict):
+        mask, _ = self._phrase(q.field, list(q.words), False, memo)
+        return mask, (mask * robertson_idf(int(mask.sum()), self.size) if scored else None)
+
+    @_node.register(Phrase)
+    def _phrase_node(self, q: Phrase, scored: bool, memo: dict):
+        return self._phrase(q.field, list(q.words), scored, memo)
+
+    @_node.register(Or)
+    @_node.register(And)
+    def _boolean(self, q: Or | And, scored: bool, memo: dict):
+        children = [self._eval(sub, scored, memo) for sub in q.children]
+        if not children:
+            return self._nothing(scored)
+        mask = children[0][0].copy()
+        for m, _ in children[1:]:
+            if isinstance(q, Or):
+                mask |= m
+            else:
+                mask &= m
+        scores = None
+        if scored:
+            scores = children[0][1].copy()
+            for _, s in children[1:]:
+                scores += s
+            if isinstance(q, And):
+                scores[~mask] = 0.0
+        return mask, scores
+
+    @_node.register(DisjunctionMax)
+    def _best(self, q: DisjunctionMax, scored: bool, memo: dict):
+        children = [self._eval(sub, scored, memo) for sub in q.children]
+        if not children:
+            return self._nothing(scored)
+        mask = np.logical_or.reduce([m for m, _ in children])
+        return mask, (np.maximum.reduce([s for _, s in children]) if scored else None)
+
+    @_node.register(Not)
+    def _not(self, q: Not, scored: bool, memo: dict):
+        return ~self._eval(q.child, False, memo)[0], (np.zeros(self.size) if scored else None)
+
+    @_node.register(All)
+    def _all(self, q: All, scored: bool, memo: dict):
+        return np.ones(self.size, dtype=bool), (np.zeros(self.size) if scored else None)
+
+    @_node.register(Nothing)
+    def _none(self, q: Nothing, scored: bool, memo: dict):
+        return self._nothing(scored)
 
     def _nothing(self, scored: bool):
         return np.zeros(self.size, dtype=bool), (np.zeros(self.size) if scored else None)

@@ -26,7 +26,8 @@ from .engine import Engine
 from .store.container import current_generation, read_report
 from .store.reader import GenerationReader
 from .store.schema import LIST_SEPARATOR, article_from_stored
-from .query import ParsedQuery, matching_mode, parse, sequence_queries, whoosh_query
+from .query import (DEFAULT_WEIGHTS, ParsedQuery, Weights, matching_mode, matching_tree, parse, ranking_tree,
+                    sequence_queries)
 from .results import (ACCENTS, FACET_TITLES, MAX_QUERY_LENGTH, MAX_SIZE, SORTS, FacetValue, Hit, SearchRequest,
                       SearchResult)
 from .text import fold_accents
@@ -34,7 +35,7 @@ from .suggest import suggest
 from .vocabulary import Vocabulary
 
 MAX_PAGE = 10_000
-TIER = 1e6  # above any score: articles holding the typed sequence come first (query.sequence_queries)
+TIER = 1e6  # above any score: articles holding the typed sequence come first (query.planner.sequence_queries)
 SUGGEST_BELOW = 3  # results: fewer than this, and a did-you-mean is looked for
 STATS_TOP = 10  # values of each facet listed by stats, most articles first
 
@@ -125,8 +126,9 @@ class _View:
 class SearchIndex:
     """Open once, use from any thread; a new generation or update is picked up by itself."""
 
-    def __init__(self, index_dir: str | os.PathLike):
+    def __init__(self, index_dir: str | os.PathLike, weights: Weights = DEFAULT_WEIGHTS):
         self.index_dir = Path(index_dir)
+        self.weights = weights  # of the evidence ranked by (bench/tune_relevance.py passes others)
         self._lock = threading.Lock()
         self._view: _View | None = None
         self._view_now()  # fail early when there is no index
@@ -149,7 +151,7 @@ class SearchIndex:
             key = (store.generation, store.version)
             columns = Columns.load(store)
             vocabulary = Vocabulary.from_reader(store)
-            self._view = _View(key, store.generation, store, columns, vocabulary, Engine(store))
+            self._view = _View(key, store.generation, store, columns, vocabulary, Engine(store, self.weights))
             return self._view
 
     # ---- public API -------------------------------------------------------------------
@@ -328,7 +330,7 @@ class SearchIndex:
     def _matched(self, view: _View, parsed: ParsedQuery, mode: str, memo: dict | None = None) -> np.ndarray:
         if not parsed.units and not parsed.excluded:
             return view.columns.live.copy()
-        return view.engine.matches(whoosh_query(parsed, mode, scoring=False), memo) & view.columns.live
+        return view.engine.matches(matching_tree(parsed, mode), memo) & view.columns.live
 
     def _facet_mask(self, columns: Columns, name: str, values: list[str]) -> np.ndarray:
         wanted = []
@@ -388,7 +390,7 @@ class SearchIndex:
         if sort == "relevance":
             if start >= len(candidates):
                 return [], []
-            _, scores = sel.view.engine.scores(whoosh_query(parsed, mode), sel.memo)
+            _, scores = sel.view.engine.scores(ranking_tree(parsed, mode, self.weights), sel.memo)
             shown = scores
             sequence = sequence_queries(parsed)
             if sequence is not None:  # the typed sequence first: in the title, then in the text

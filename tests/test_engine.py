@@ -1,7 +1,7 @@
 """The numpy query engine: phrases on the forward file, scores, and updates that move documents."""
 import numpy as np
 import pytest
-from whoosh import query as wq
+from search.query.tree import Or, Term
 
 from conftest import write_articles
 from search import open_index, rebuild, update
@@ -51,8 +51,8 @@ def test_a_title_phrase_is_not_found_across_the_title_and_text_boundary(engine_i
 def test_title_matches_count_double(engine_index):
     index = open_index(engine_index[1])
     view = index._view_now()
-    title = view.engine.scores(wq.Or([wq.Term("title", "f:tong")]).with_boost(2.0))[1]
-    plain = view.engine.scores(wq.Term("title", "f:tong"))[1]
+    title = view.engine.scores(Or((Term("title", "f:tong"),)).with_boost(2.0))[1]
+    plain = view.engine.scores(Term("title", "f:tong"))[1]
     assert np.allclose(title, 2 * plain) and title.max() > 0
 
 
@@ -102,8 +102,8 @@ def test_the_vocabulary_reads_each_segment_and_sums_document_frequencies(engine_
     give what Whoosh's own merged iteration gives."""
     from collections import defaultdict
 
-    from search.store.whoosh_codec import open_whoosh
-    from search.store.whoosh_codec import doc_frequencies as _doc_frequencies
+    from search.store.codec import open_whoosh
+    from search.store.codec import doc_frequencies as _doc_frequencies
 
     source = tmp_path / "src"
     write_articles(source, "a.jsonl", ARTICLES)

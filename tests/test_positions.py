@@ -8,7 +8,7 @@ from conftest import write_articles
 from search import open_index, rebuild, update
 from search.store.container import current_generation
 from search.store.forward import FORWARD
-from search.store.whoosh_codec import open_whoosh
+from search.store.codec import open_whoosh
 from search.store.positions import MAX_PARTS, Positions, add_part, part_ranges, write_part
 from search.results import SearchRequest
 

@@ -19,7 +19,7 @@ import numpy as np
 
 from .format import check_format
 from .forward import Forward
-from .whoosh_codec import doc_frequencies, leaf_postings, open_whoosh
+from .codec import doc_frequencies, leaf_postings, open_whoosh
 
 
 _THREAD = threading.local()  # (reader, searcher) a thread reads stored fields with

@@ -25,11 +25,11 @@ from .schema import make_schema
 COMPOUND_SEGMENTS = False
 
 
-def create_whoosh(generation: Path):
+def create_index(generation: Path):
     return whoosh_index.create_in(generation, make_schema())
 
 
-def open_whoosh_at(generation: Path):
+def open_for_update(generation: Path):
     """The Whoosh index of a generation, to update it."""
     return whoosh_index.open_dir(generation)
 
