@@ -16,7 +16,7 @@ from search.articles import FIELD_LABELS, UNKNOWN, vn_decimal
 from search.config import Config, is_loopback
 from search.errors import VnsearchError
 from search.export import FORMATS, export_lines
-from search.results import SORTS, SearchRequest
+from search.requests import SORTS, SearchRequest
 
 _TAG = re.compile(r"<[^>]+>")
 

@@ -20,7 +20,7 @@ from dataclasses import fields, replace  # noqa: E402
 
 from search import open_index, rebuild  # noqa: E402
 from search.query import DEFAULT_WEIGHTS, Weights  # noqa: E402
-from search.results import SearchRequest  # noqa: E402
+from search.requests import SearchRequest  # noqa: E402
 
 SETS = ["viquad_retrieval", "zalo_wikiqa_retrieval", "vicov19qa_retrieval"]
 LIMIT = int(os.environ.get("LIMIT", "0")) or None

@@ -1,7 +1,7 @@
 """vnsearch: full-text search for Vietnamese news articles.
 
     from search import rebuild, update, open_index
-    from search.results import SearchRequest
+    from search.requests import SearchRequest
 
     rebuild("index_data/articles", "index_data/index")       # -> RebuildSummary
     index = open_index("index_data/index")                   # -> SearchIndex

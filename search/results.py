@@ -1,15 +1,12 @@
-"""Plain request and result objects shared by the library, the CLI and the web."""
+"""What a search answers (SearchResult, its hits and facet values), shared by the library, the
+CLI and the web; the request and its limits are in requests.py."""
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
-from .articles import FACET_FIELDS
+from . import highlight
+from .articles import FACET_FIELDS, Article
 
-SORTS = ("relevance", "newest", "oldest")
-ACCENTS = ("exact", "ignore")  # a request's: marks as typed, or marks ignored
-MAX_SIZE = 100
-DEFAULT_SIZE = 10
-MAX_QUERY_LENGTH = 1000  # characters; a longer query is shortened to this, with a notice
 # How the user reads each facet's name (notices, the page).
 FACET_TITLES = {
     "province": "Tỉnh/thành",
@@ -18,20 +15,6 @@ FACET_TITLES = {
     "category": "Chuyên mục",
     "source": "Nguồn",
 }
-
-
-@dataclass
-class SearchRequest:
-    q: str = ""
-    # facet name -> selected values (OR within a facet, AND across facets);
-    # "Không rõ" selects the articles without that field.
-    filters: dict[str, list[str]] = field(default_factory=dict)
-    date_from: str | None = None  # ISO date, inclusive
-    date_to: str | None = None  # ISO date, inclusive
-    sort: str = "relevance"
-    page: int = 1
-    size: int = DEFAULT_SIZE
-    accents: str = "exact"  # "ignore": search as if typed without marks
 
 
 @dataclass
@@ -63,7 +46,7 @@ class FacetValue:
 
 @dataclass
 class SearchResult:
-    query: str  # as searched: shortened to MAX_QUERY_LENGTH
+    query: str  # as searched: shortened to requests.MAX_QUERY_LENGTH
     total: int
     page: int
     size: int
@@ -99,7 +82,7 @@ class SearchResult:
         return max(1, -(-self.total // self.size))
 
     def to_dict(self) -> dict:
-        """The `/api/search` and `search --json` document (SPEC §7)."""
+        """The `/api/search` and `search --json` document (README, "JSON API")."""
         doc = {
             "query": self.query, "total": self.total, "page": self.page, "size": self.size,
             "took_ms": self.took_ms, "sort": self.sort, "matching": self.matching,
@@ -112,3 +95,17 @@ class SearchResult:
         if self.date_from or self.date_to:
             doc["from"], doc["to"] = self.date_from, self.date_to
         return doc
+
+
+def hit_of(article: Article, score, forms: set[tuple[str, ...]]) -> Hit:
+    """A hit: the article with what matched (`forms`, ParsedQuery.match_forms) marked in its
+    title and best snippet."""
+    return Hit(
+        id=article.id, title=article.title,
+        title_html=highlight.mark(article.title, forms),
+        snippet_html=highlight.snippet(article.text, forms),
+        published=article.published, published_date=article.published_date, year=article.year,
+        province=article.province, province_2025=article.province_2025, provinces=article.provinces,
+        provinces_2025=article.provinces_2025, source=article.source, author=article.author,
+        url=article.url, score=score, category=article.category,
+    )

@@ -24,7 +24,7 @@ from search import open_index, rebuild
 from search.checkpoints import POINTS
 from search.build import ANALYSIS_BATCH, UPDATE_PARALLEL_BYTES
 from search.store.container import CURRENT, GENERATION_PREFIX
-from search.results import SearchRequest
+from search.requests import SearchRequest
 
 from conftest import ROOT, SAMPLES
 

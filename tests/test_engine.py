@@ -7,7 +7,7 @@ from conftest import write_articles
 from search import open_index, rebuild, update
 from search.store.container import current_generation
 from search.store.forward import FORWARD
-from search.results import SearchRequest
+from search.requests import SearchRequest
 
 ARTICLES = [
     {"id": "t-title", "title": "Thông tin và truyền thông tỉnh nhà", "text": "Bài viết về hội nghị năm nay."},
@@ -50,7 +50,7 @@ def test_a_title_phrase_is_not_found_across_the_title_and_text_boundary(engine_i
 
 def test_title_matches_count_double(engine_index):
     index = open_index(engine_index[1])
-    view = index._view_now()
+    view = index._snapshot()
     title = view.engine.scores(Or((Term("title", "f:tong"),)).with_boost(2.0))[1]
     plain = view.engine.scores(Term("title", "f:tong"))[1]
     assert np.allclose(title, 2 * plain) and title.max() > 0

@@ -16,7 +16,7 @@ from search.errors import IndexBusy, IndexMissing, SourceMissing
 from search.store.container import CURRENT, container_lock
 from search.store.schema import stored_text, text_from_stored
 from search.ingest import content_key
-from search.results import SearchRequest
+from search.requests import SearchRequest
 
 from conftest import SAMPLES
 

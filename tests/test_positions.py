@@ -10,7 +10,7 @@ from search.store.container import current_generation
 from search.store.forward import FORWARD
 from search.store.codec import open_whoosh
 from search.store.positions import MAX_PARTS, Positions, add_part, part_ranges, write_part
-from search.results import SearchRequest
+from search.requests import SearchRequest
 
 
 def _forward(folder, values):

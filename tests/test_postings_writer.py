@@ -11,7 +11,7 @@ from search.store import postings as postings_writer
 from search.store.container import current_generation
 from search.store.schema import BULK_FIELDS, make_schema
 from search.store.postings import BulkWriter
-from search.results import SearchRequest
+from search.requests import SearchRequest
 
 TERMS = st.sampled_from(["a", "b", "thông", "f:thong", "w:thông_tin", "ủy", "f:uy", "z" * 40, "ba", "bà"])
 COUNTS = st.dictionaries(TERMS, st.integers(1, 300), max_size=8)

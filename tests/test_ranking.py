@@ -8,7 +8,7 @@ from search import query as Q
 from search.query import planner
 from search.query.tree import Adjacent, DisjunctionMax, Term
 from search.ranking import robertson_idf
-from search.results import SearchRequest
+from search.requests import SearchRequest
 
 ARTICLES = [
     # "bao nhiêu" is as rare as "sông Hồng" here: at full weight the question words would win.
@@ -77,7 +77,7 @@ def test_the_questions_wording_ranks_above_scattered_syllables(ranking_index):
 
 
 def test_an_adjacent_pair_scores_its_own_idf_once_per_article(ranking_index):
-    engine = ranking_index._view_now().engine
+    engine = ranking_index._snapshot().engine
     mask, scores = engine.scores(Adjacent("text", ("f:vac", "f:xin")))
     assert mask.sum() == 1  # r-scattered has both syllables, not next to each other
     assert np.allclose(scores[mask], robertson_idf(1, engine.size))
@@ -85,7 +85,7 @@ def test_an_adjacent_pair_scores_its_own_idf_once_per_article(ranking_index):
 
 
 def test_variants_of_one_word_count_once(ranking_index):
-    engine = ranking_index._view_now().engine
+    engine = ranking_index._snapshot().engine
     a, b = Term("text", "f:mua"), Term("text", "f:lon")
     best = engine.scores(DisjunctionMax((a, b)))[1]
     assert np.allclose(best, np.maximum(engine.scores(a)[1], engine.scores(b)[1]))

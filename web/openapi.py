@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from search.articles import FACET_FIELDS, UNKNOWN
-from search.results import ACCENTS, DEFAULT_SIZE, MAX_QUERY_LENGTH, MAX_SIZE, SORTS
+from search.requests import ACCENTS, DEFAULT_SIZE, MAX_QUERY_LENGTH, MAX_SIZE, SORTS
 
 
 def _facet_param(name: str, description: str) -> dict:
