@@ -12,13 +12,14 @@ import time
 import click
 
 from search import open_index, rebuild as rebuild_index, update as update_index
-from search.articles import FIELD_LABELS, UNKNOWN, vn_decimal
+from search.articles import FIELD_LABELS, METADATA_FIELDS, UNKNOWN, vn_decimal
 from search.config import Config, is_loopback
 from search.errors import VnsearchError
 from search.export import FORMATS, export_lines
 from search.requests import SORTS, SearchRequest
 
 _TAG = re.compile(r"<[^>]+>")
+SHOWN_FIELDS = tuple(n for n in METADATA_FIELDS if n != "year")  # `show`: the year is in the date
 
 # Click's own words (usage, help, its errors) in Vietnamese, plural forms included (Vietnamese
 # has one form for every count). Click looks each up by its English text through gettext.
@@ -328,8 +329,7 @@ def show(article_id, as_json, index):
         click.echo(json.dumps(article.to_dict(), ensure_ascii=False, indent=2))
         return
     click.echo(article.title)
-    for name in ("published", "province", "province_2025", "provinces", "provinces_2025", "category", "source",
-                 "author", "url"):
+    for name in SHOWN_FIELDS:
         value = getattr(article, name)
         if value and not (isinstance(value, list) and len(value) < 2):  # a list only when it adds places
             click.echo(f"{FIELD_LABELS[name]}: {_shown(value)}")

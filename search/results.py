@@ -2,10 +2,10 @@
 CLI and the web; the request and its limits are in requests.py."""
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 
 from . import highlight
-from .articles import FACET_FIELDS, Article
+from .articles import FACET_FIELDS, OUTPUT_FIELDS, Article
 
 # How the user reads each facet's name (notices, the page).
 FACET_TITLES = {
@@ -97,15 +97,11 @@ class SearchResult:
         return doc
 
 
+HIT_ARTICLE_FIELDS = tuple(f.name for f in fields(Hit) if f.name in OUTPUT_FIELDS)  # what a hit shows of its article
+
+
 def hit_of(article: Article, score, forms: set[tuple[str, ...]]) -> Hit:
     """A hit: the article with what matched (`forms`, ParsedQuery.match_forms) marked in its
     title and best snippet."""
-    return Hit(
-        id=article.id, title=article.title,
-        title_html=highlight.mark(article.title, forms),
-        snippet_html=highlight.snippet(article.text, forms),
-        published=article.published, published_date=article.published_date, year=article.year,
-        province=article.province, province_2025=article.province_2025, provinces=article.provinces,
-        provinces_2025=article.provinces_2025, source=article.source, author=article.author,
-        url=article.url, score=score, category=article.category,
-    )
+    return Hit(title_html=highlight.mark(article.title, forms), snippet_html=highlight.snippet(article.text, forms),
+               score=score, **{name: getattr(article, name) for name in HIT_ARTICLE_FIELDS})

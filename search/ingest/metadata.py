@@ -15,12 +15,12 @@ import re
 import unicodedata
 
 from .. import labels
+from ..articles import METADATA_FIELDS
 from . import bylines, cleaning, dates, provinces
 from .html import extract_html
 from .provinces import canonical_province, province_2025_of
 
-FIELDS = ("title", "text", "published", "year", "province", "province_2025", "provinces", "provinces_2025",
-          "category", "source", "author", "url")
+FIELDS = ("title", "text", *METADATA_FIELDS)
 
 
 

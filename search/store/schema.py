@@ -9,12 +9,11 @@ from whoosh.fields import COLUMN, ID, STORED, TEXT, Schema
 from whoosh.system import pack_uint
 
 from ..analysis import VietnameseAnalyzer, term_counts
-from ..articles import FACET_FIELDS, MULTI_VALUED, Article
+from ..articles import FACET_FIELDS, METADATA_FIELDS, MULTI_VALUED, Article
 
 # Missing values are stored as "" in the facet columns and shown as "Không rõ". The province facets'
 # columns hold the whole list, joined by LIST_SEPARATOR (main first); the searcher splits it.
-META_FIELDS = ("published", "year", "province", "province_2025", "provinces", "provinces_2025",
-               "category", "source", "author", "url")
+META_FIELDS = METADATA_FIELDS  # stored together, as one dict, in `meta`
 LIST_SEPARATOR = "|"
 BULK_FIELDS = ("title", "text")  # written by store.postings.BulkWriter
 
