@@ -1,4 +1,4 @@
-"""vnsearch command line: a thin shell over the `search` library (SPEC §6)."""
+"""vnsearch command line: a thin shell over the `search` library (README, "Command line")."""
 from __future__ import annotations
 
 import importlib

@@ -5,7 +5,7 @@ import re
 from dataclasses import asdict, dataclass, field, fields
 
 FACET_FIELDS = ("province", "province_2025", "year", "category", "source")
-# Facets whose filter and counts use every value of an article's list (SPEC §5): facet -> list field.
+# Facets whose filter and counts use every value of an article's list (README, How it works: facets): facet -> list field.
 MULTI_VALUED = {"province": "provinces", "province_2025": "provinces_2025"}
 UNKNOWN = "Không rõ"
 # What a reader calls each field of an article (CLI `show` and `stats`).

@@ -1,4 +1,4 @@
-"""One blueprint: the HTML pages and their /api twins (SPEC §7), and the one place errors map to HTTP.
+"""One blueprint: the HTML pages and their /api twins (README, HTTP), and the one place errors map to HTTP.
 
 Each route turns the request into one library call and renders its result.
 """

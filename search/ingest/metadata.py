@@ -1,4 +1,4 @@
-"""Article fields (SPEC §2) from raw pasted text, JSON records and HTML pages.
+"""Article fields (articles.Article; their list: articles.METADATA_FIELDS) from raw pasted text, JSON records and HTML pages.
 
 Each entry point returns a dict with exactly the keys of ``FIELDS``; unknown values
 are None, never guessed. The pipeline is the same for all three inputs:
@@ -76,7 +76,7 @@ def _finish(fields: dict, body: list[str]) -> dict:
     if body and not outlet:
         outlet = provinces.outlet_province(bylines.dateline_source(body[0]))
     # The main province stays the given or clearly dominant one, first in the list; without one
-    # the list is empty too (SPEC §2: `provinces` is `[province]` or longer).
+    # the list is empty too (articles.Article: `provinces` is `[province]` or longer).
     fields["province"], named = provinces.infer_places(fields["title"], text, outlet, given=fields["province"])
     fields["provinces"] = (list(dict.fromkeys([fields["province"]] + fields["provinces"] + named))
                            if fields["province"] else [])

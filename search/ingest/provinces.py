@@ -746,7 +746,7 @@ def infer_places(title: str | None, text: str | None, outlet: str | None = None,
                  given: str | None = None) -> tuple[str | None, list[str]]:
     """(the main province, every province the article is about): the main one is `given` or as
     `infer_province` decides, and first in the list. Without a main province the list is empty
-    (SPEC §2: `[province]` or longer): a story naming places but about none of them is national."""
+    (articles.Article: `[province]` or longer): a story naming places but about none of them is national."""
     title, text = title or "", text or ""
     evidence, local = scan_evidence(title, text)
     main = given or _main_province(evidence, local, outlet)

@@ -69,7 +69,7 @@ class ForwardFile:
 
 class Forward:
     """The forward file of a generation, with each document's place in it, the positions of
-    each syllable hash (search/positions.py) and the marks file beside it (each place's
+    each syllable hash (store/positions.py) and the marks file beside it (each place's
     accented form). Read with positional reads, not memory-mapped."""
 
     def __init__(self, generation: Path, starts: np.ndarray, title_lengths: np.ndarray, text_lengths: np.ndarray,
