@@ -35,3 +35,25 @@ def test_rebuild_and_update_are_still_exported():
     from search import rebuild, update  # noqa: F401
 
     assert callable(search.rebuild) and callable(search.update)
+
+
+def test_the_library_imports_neither_flask_nor_click():
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent / "search"
+    for path in root.rglob("*.py"):
+        source = path.read_text(encoding="utf-8")
+        assert "import click" not in source and "from click" not in source, path
+        assert "import flask" not in source and "from flask" not in source, path
+
+
+def test_the_console_script_is_the_cli_of_manage_py():
+    from pathlib import Path
+
+    import manage
+    from vnsearch_cli import cli
+
+    assert manage.cli is cli
+    script = Path(sys.executable).parent / "vnsearch"
+    done = subprocess.run([str(script), "--help"], capture_output=True, text=True)
+    assert done.returncode == 0 and "vnsearch" in done.stdout
