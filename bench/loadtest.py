@@ -126,7 +126,7 @@ def indexed_ids(index_dir: Path, wanted: int = 200) -> list[str]:
     """Ids the index really holds (skipped and duplicate articles are not there)."""
     sys.path.insert(0, str(REPO))
     from search import open_index
-    from search.results import SearchRequest
+    from search.requests import SearchRequest
 
     index = open_index(index_dir)
     return [hit.id for page in (1, 2) for hit in index.search(SearchRequest(size=wanted // 2, page=page)).hits]

@@ -287,7 +287,7 @@ class OursEngine:
         self.index = open_index(index_dir)
 
     def search(self, query: dict) -> int:
-        from search.results import SearchRequest
+        from search.requests import SearchRequest
 
         result = self.index.search(SearchRequest(q=query["q"], filters=query["filters"], sort=query["sort"]))
         assert all(hit.snippet_html is not None for hit in result.hits)
@@ -584,7 +584,7 @@ def existing_facet_values(index_dir: Path) -> dict[str, list[str]]:
     """Province and year values of our index, most frequent first (from an empty query)."""
     from search import open_index
     from search.articles import UNKNOWN
-    from search.results import SearchRequest
+    from search.requests import SearchRequest
 
     result = open_index(index_dir).search(SearchRequest(q="", size=1))
     out = {}
@@ -688,7 +688,7 @@ def _rebuild_baseline(run: Run, corpus, engine: str, procs: int, meta: Path | No
 
 def dump_meta(index_dir: Path, out: Path) -> int:
     """id → the filterable fields our ingest found, for the baselines' filters."""
-    from search.index import open_whoosh
+    from search.store.codec import open_whoosh
 
     _, ix = open_whoosh(index_dir)
     meta = {}

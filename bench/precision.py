@@ -430,7 +430,7 @@ class EngineRun:
 
 
 def run_engine(index, text: str) -> EngineRun:
-    from search.results import SearchRequest
+    from search.requests import SearchRequest
 
     started = time.perf_counter()
     first = index.search(SearchRequest(q=text))
@@ -445,7 +445,7 @@ def indexed_articles(index) -> Iterable[tuple[str, str, str]]:
     republished copies listed one by one, should the engine learn to group them)."""
     from dataclasses import fields
 
-    from search.results import SearchRequest
+    from search.requests import SearchRequest
 
     every = {"collapse": False} if "collapse" in {f.name for f in fields(SearchRequest)} else {}
     for article in index.export(SearchRequest(q="", **every)):

@@ -335,7 +335,7 @@ class VnsearchSystem(System):
         self.indexed = self.index.stats()["articles"]
 
     def query(self, text: str, k: int = K) -> list[str]:
-        from search.results import SearchRequest
+        from search.requests import SearchRequest
 
         return [hit.id for hit in self.index.search(SearchRequest(q=text, size=k)).hits]
 

@@ -1,20 +1,36 @@
 """vnsearch: full-text search for Vietnamese news articles.
 
     from search import rebuild, update, open_index
-    from search.results import SearchRequest
+    from search.requests import SearchRequest
 
     rebuild("index_data/articles", "index_data/index")       # -> RebuildSummary
     index = open_index("index_data/index")                   # -> SearchIndex
     result = index.search(SearchRequest(q="đại hội", filters={"province": ["Bắc Ninh"]}))
     result.total, result.hits[0].snippet_html, result.to_dict()
     index.get("001_4a7d02fcda62732a.txt")                    # -> Article
+
+Importing a module of the package loads only what it needs: the read path (`open_index`)
+never loads the write path (ingest, the postings writer), which `rebuild` and `update` load on
+first use.
 """
-from .index import rebuild, update
-from .searcher import SearchIndex
+from __future__ import annotations
+
+_LAZY = {"rebuild": "build", "update": "build", "SearchIndex": "searcher"}
 
 
-def open_index(index_dir) -> SearchIndex:
-    return SearchIndex(index_dir)
+def open_index(index_dir, **options):
+    """A SearchIndex of the index container `index_dir` (options: SearchIndex's, e.g. weights)."""
+    from .searcher import SearchIndex
+
+    return SearchIndex(index_dir, **options)
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        from importlib import import_module
+
+        return getattr(import_module(f".{_LAZY[name]}", __name__), name)
+    raise AttributeError(f"module 'search' has no attribute {name!r}")
 
 
 __all__ = ["rebuild", "update", "open_index", "SearchIndex"]

@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 
 FACET_FIELDS = ("province", "province_2025", "year", "category", "source")
-# Facets whose filter and counts use every value of an article's list (SPEC §5): facet -> list field.
+# Facets whose filter and counts use every value of an article's list (README, How it works: facets): facet -> list field.
 MULTI_VALUED = {"province": "provinces", "province_2025": "provinces_2025"}
 UNKNOWN = "Không rõ"
 # What a reader calls each field of an article (CLI `show` and `stats`).
@@ -56,13 +56,21 @@ class Article:
             setattr(self, many, values)
 
     def to_dict(self) -> dict:
-        """The article JSON: its fields, with `published_date` beside `published`."""
-        doc = {}
-        for name, value in asdict(self).items():
-            doc[name] = value
-            if name == "published":
-                doc["published_date"] = self.published_date
-        return doc
+        """The article JSON: its fields (OUTPUT_FIELDS), with `published_date` beside `published`."""
+        values = asdict(self)
+        return {name: values[name] if name in values else getattr(self, name) for name in OUTPUT_FIELDS}
+
+
+# The one registry of an article's fields, derived from the dataclass: the schema's stored
+# metadata, ingest, the JSON, the CSV, the CLI and the OpenAPI description read it.
+ARTICLE_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Article))  # id, title, text, published, …
+METADATA_FIELDS = ARTICLE_FIELDS[ARTICLE_FIELDS.index("text") + 1:]  # published … url: what ingest infers
+DERIVED_FIELDS = {"published_date": "published"}  # computed from a field, shown right after it
+# The article JSON (Article.to_dict, JSON Lines, /api/articles): every field, each derived one after its source.
+OUTPUT_FIELDS: tuple[str, ...] = tuple(
+    out for name in ARTICLE_FIELDS
+    for out in (name, *(d for d, source in DERIVED_FIELDS.items() if source == name)))
+assert set(FIELD_LABELS) == set(METADATA_FIELDS), "every metadata field has a label"
 
 
 @dataclass

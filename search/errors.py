@@ -17,6 +17,10 @@ class IndexMissing(VnsearchError):
     code = "index_missing"
 
 
+class IndexOutdated(IndexMissing):
+    """The current generation was written in another format version: it must be rebuilt."""
+
+
 class IndexBusy(VnsearchError):
     """Another rebuild or update holds the index container's lock."""
 

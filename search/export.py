@@ -10,11 +10,10 @@ import io
 import json
 from typing import Iterable, Iterator
 
-from .articles import Article
+from .articles import OUTPUT_FIELDS, Article
 
 FORMATS = ("csv", "jsonl")
-CSV_COLUMNS = ("id", "title", "published", "published_date", "year", "province", "province_2025", "provinces",
-               "provinces_2025", "category", "source", "author", "url", "text")
+CSV_COLUMNS = tuple(n for n in OUTPUT_FIELDS if n != "text") + ("text",)  # the long text last
 LIST_SEPARATOR = "; "  # a list field in one CSV cell: "Ninh Thuận; Bình Thuận"
 MEDIA_TYPES = {"csv": "text/csv; charset=utf-8", "jsonl": "application/x-ndjson; charset=utf-8"}
 BOM = "\ufeff"

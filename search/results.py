@@ -1,16 +1,13 @@
-"""Plain request and result objects shared by the library, the CLI and the web."""
+"""What a search answers (SearchResult, its hits and facet values), shared by the library, the
+CLI and the web; the request and its limits are in requests.py."""
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 
-from .articles import FACET_FIELDS
+from . import highlight
+from .articles import FACET_FIELDS, OUTPUT_FIELDS, Article
 from .timeline import Timeline
 
-SORTS = ("relevance", "newest", "oldest")
-ACCENTS = ("exact", "ignore")  # a request's: marks as typed, or marks ignored
-MAX_SIZE = 100
-DEFAULT_SIZE = 10
-MAX_QUERY_LENGTH = 1000  # characters; a longer query is shortened to this, with a notice
 # How the user reads each facet's name (notices, the page).
 FACET_TITLES = {
     "province": "Tỉnh/thành",
@@ -19,20 +16,6 @@ FACET_TITLES = {
     "category": "Chuyên mục",
     "source": "Nguồn",
 }
-
-
-@dataclass
-class SearchRequest:
-    q: str = ""
-    # facet name -> selected values (OR within a facet, AND across facets);
-    # "Không rõ" selects the articles without that field.
-    filters: dict[str, list[str]] = field(default_factory=dict)
-    date_from: str | None = None  # ISO date, inclusive
-    date_to: str | None = None  # ISO date, inclusive
-    sort: str = "relevance"
-    page: int = 1
-    size: int = DEFAULT_SIZE
-    accents: str = "exact"  # "ignore": search as if typed without marks
 
 
 @dataclass
@@ -64,7 +47,7 @@ class FacetValue:
 
 @dataclass
 class SearchResult:
-    query: str  # as searched: shortened to MAX_QUERY_LENGTH
+    query: str  # as searched: shortened to requests.MAX_QUERY_LENGTH
     total: int
     page: int
     size: int
@@ -101,7 +84,7 @@ class SearchResult:
         return max(1, -(-self.total // self.size))
 
     def to_dict(self) -> dict:
-        """The `/api/search` and `search --json` document (SPEC §7)."""
+        """The `/api/search` and `search --json` document (README, "JSON API")."""
         doc = {
             "query": self.query, "total": self.total, "page": self.page, "size": self.size,
             "took_ms": self.took_ms, "sort": self.sort, "matching": self.matching,
@@ -115,3 +98,13 @@ class SearchResult:
         if self.date_from or self.date_to:
             doc["from"], doc["to"] = self.date_from, self.date_to
         return doc
+
+
+HIT_ARTICLE_FIELDS = tuple(f.name for f in fields(Hit) if f.name in OUTPUT_FIELDS)  # what a hit shows of its article
+
+
+def hit_of(article: Article, score, forms: set[tuple[str, ...]]) -> Hit:
+    """A hit: the article with what matched (`forms`, ParsedQuery.match_forms) marked in its
+    title and best snippet."""
+    return Hit(title_html=highlight.mark(article.title, forms), snippet_html=highlight.snippet(article.text, forms),
+               score=score, **{name: getattr(article, name) for name in HIT_ARTICLE_FIELDS})

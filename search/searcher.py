@@ -1,200 +1,79 @@
-"""SearchIndex: a warm, self-refreshing view of an index container that answers searches.
+"""SearchIndex: a warm, self-refreshing view of an index container that answers searches. It
+orchestrates: a request (requests.py) is parsed and planned (query/), matched and scored by the
+snapshot's engine (engine.py) over its generation (store/), filtered and counted by facet
+(facets.py), paged here and answered as a SearchResult (results.py).
 
-Text matching and scoring run on whole posting lists in numpy (search/engine.py), over
-Whoosh's index files; filters, facet counts and date sorting run on per-generation column
-arrays, so disjunctive facets cost one pass per facet over the matched documents, not one
-extra search.
+Text matching and scoring run on whole posting lists in numpy; filters, facet counts and date
+sorting run on per-generation column arrays, so disjunctive facets cost one pass per facet over
+the matched documents, not one extra search.
 """
 from __future__ import annotations
 
 import os
-import re
 import threading
 import time
-from dataclasses import dataclass, field, replace
-from datetime import date
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
 import numpy as np
 
-from . import highlight, labels
+from . import highlight
 from .analysis import syllables
-from .articles import FACET_FIELDS, MULTI_VALUED, UNKNOWN, Article
-from .errors import ArticleNotFound, BadRequest
-from .engine import Engine, Forward
-from .index import FORWARD, LIST_SEPARATOR, article_from_stored, current_generation, open_whoosh, read_report
-from .ranking import WEIGHTING
-from .query import ParsedQuery, matching_mode, parse, sequence_queries, whoosh_query
-from .results import (ACCENTS, FACET_TITLES, MAX_QUERY_LENGTH, MAX_SIZE, SORTS, FacetValue, Hit, SearchRequest,
-                      SearchResult)
-from .text import fold_accents
+from .articles import FACET_FIELDS, Article
+from .errors import ArticleNotFound
+from . import facets
+from .facets import combine
+from .query import (DEFAULT_WEIGHTS, ParsedQuery, Weights, matching_mode, matching_tree, parse, ranking_tree,
+                    sequence_queries)
+from .requests import MAX_QUERY_LENGTH, SearchRequest, shortened, validate
+from .results import SearchResult, hit_of
+from .snapshot import Snapshot
+from .store.container import current_generation, read_report
+from .store.schema import article_from_stored
 from .timeline import Periods, timeline_of
 from .suggest import suggest
 from .vocabulary import Vocabulary
 
-MAX_PAGE = 10_000
-TIER = 1e6  # above any score: articles holding the typed sequence come first (query.sequence_queries)
+TIER = 1e6  # above any score: articles holding the typed sequence come first (query.planner.sequence_queries)
 SUGGEST_BELOW = 3  # results: fewer than this, and a did-you-mean is looked for
-STATS_TOP = 10  # values of each facet listed by stats, most articles first
-
-
-def filter_key(value: str) -> str:
-    """Filter values match case- and accent-insensitively: "long an" = "Long An"."""
-    return " ".join(fold_accents(value).lower().replace("-", " ").split())
-
-
-@dataclass
-class CodeLists:
-    """Every code of a multi-valued facet, flattened: entry k is code `flat[k]` of document
-    `owner[k]`; a document without a value has one entry, code 0 (unknown)."""
-
-    owner: np.ndarray  # int64 per entry: its docnum, ascending
-    flat: np.ndarray  # int32 per entry: a code
-
-
-@dataclass
-class Columns:
-    """Per-document facet codes and date ranks of one index version."""
-
-    size: int
-    live: np.ndarray  # bool per docnum: not deleted
-    codes: dict[str, np.ndarray]  # facet -> int32 code per docnum (of the main value); code 0 = unknown
-    values: dict[str, list[str]]  # facet -> code -> value ("" at 0)
-    keys: dict[str, dict[str, list[int]]]  # facet -> filter_key(value) -> codes ("Sức khỏe", "Sức khoẻ")
-    dates: list[str]  # docnum -> ISO datekey or ""
-    date_rank: np.ndarray  # int per docnum: order by date; -1 when undated
-    lists: dict[str, CodeLists] = field(default_factory=dict)  # multi-valued facets (MULTI_VALUED): every code of each document
-
-    @classmethod
-    def load(cls, reader) -> "Columns":
-        size = reader.doc_count_all()
-        live = np.ones(size, dtype=bool)
-        if reader.has_deletions():
-            for docnum in range(size):
-                live[docnum] = not reader.is_deleted(docnum)
-        codes, values, keys, lists = {}, {}, {}, {}
-        for name in FACET_FIELDS:
-            column = _column_values(reader, name, size)
-            split = [v.split(LIST_SEPARATOR) if v else [] for v in column] if name in MULTI_VALUED else None
-            present = {v for parts in split for v in parts} if split is not None else set(column)
-            vocab = [""] + sorted(v for v in present if v)
-            index = {v: i for i, v in enumerate(vocab)}
-            if split is not None:
-                per_doc = [[index[v] for v in parts if v] or [0] for parts in split]
-                lengths = np.fromiter(map(len, per_doc), dtype=np.int64, count=size)
-                flat = np.fromiter((c for doc in per_doc for c in doc), dtype=np.int32, count=int(lengths.sum()))
-                lists[name] = CodeLists(np.repeat(np.arange(size, dtype=np.int64), lengths), flat)
-                codes[name] = np.fromiter((doc[0] for doc in per_doc), dtype=np.int32, count=size)
-            else:
-                codes[name] = np.fromiter((index[v] for v in column), dtype=np.int32, count=size)
-            values[name] = vocab
-            keys[name] = {}
-            for i, v in enumerate(vocab):
-                if v:
-                    keys[name].setdefault(filter_key(v), []).append(i)
-        dates = _column_values(reader, "datekey", size)
-        ordered = sorted({d for d in dates if d})
-        rank = {d: i for i, d in enumerate(ordered)}
-        date_rank = np.fromiter((rank.get(d, -1) for d in dates), dtype=np.int64, count=size)
-        return cls(size, live, codes, values, keys, dates, date_rank, lists)
-
-    def having(self, name: str, wanted: np.ndarray) -> np.ndarray:
-        """Bool per docnum: the document has one of the `wanted` codes of facet `name`."""
-        lists = self.lists.get(name)
-        if lists is None:
-            return np.isin(self.codes[name], wanted)
-        mask = np.zeros(self.size, dtype=bool)
-        mask[lists.owner[np.isin(lists.flat, wanted)]] = True
-        return mask
-
-    def counts(self, name: str, selected: np.ndarray) -> np.ndarray:
-        """Documents per code of facet `name` among the selected ones, each under every value it has."""
-        lists = self.lists.get(name)
-        if lists is None:
-            return np.bincount(self.codes[name][selected], minlength=len(self.values[name]))
-        return np.bincount(lists.flat[selected[lists.owner]], minlength=len(self.values[name]))
-
-
-def _column_values(reader, name: str, size: int) -> list[str]:
-    if not reader.has_column(name):
-        return [""] * size
-    column = reader.column_reader(name)
-    out = []
-    for docnum in range(size):
-        value = column[docnum]
-        out.append(value.decode("utf-8") if isinstance(value, bytes) else (value or ""))
-    return out
-
-
-@dataclass
-class _View:
-    key: tuple
-    generation: Path
-    index: object
-    columns: Columns
-    vocabulary: Vocabulary
-    engine: Engine
 
 
 class SearchIndex:
     """Open once, use from any thread; a new generation or update is picked up by itself."""
 
-    def __init__(self, index_dir: str | os.PathLike):
+    def __init__(self, index_dir: str | os.PathLike, weights: Weights = DEFAULT_WEIGHTS):
         self.index_dir = Path(index_dir)
+        self.weights = weights  # of the evidence ranked by (bench/tune_relevance.py passes others)
         self._lock = threading.Lock()
-        self._view: _View | None = None
-        self._local = threading.local()
-        self._view_now()  # fail early when there is no index
+        self._current: Snapshot | None = None
+        self._snapshot()  # fail early when there is no index
 
-    def _fresh(self, view: _View | None, generation: Path) -> bool:
-        try:
-            return view is not None and view.key == (generation, view.index.latest_generation())
-        except OSError:
-            return False
-
-    def _view_now(self) -> _View:
-        """The view of the current generation and version; reloaded when either changed."""
+    def _snapshot(self) -> Snapshot:
+        """The snapshot of the current generation and version; reopened when either changed."""
         generation = current_generation(self.index_dir)
-        if self._fresh(self._view, generation):
-            return self._view
+        current = self._current
+        if current is not None and current.is_current(generation):
+            return current
         with self._lock:
-            if self._fresh(self._view, generation):
-                return self._view
-            generation, ix = open_whoosh(self.index_dir)
-            key = (generation, ix.latest_generation())
-            reader = ix.reader()  # kept open for the engine as long as the view lives
-            columns = Columns.load(reader)
-            vocabulary = Vocabulary.from_reader(reader)
-            engine = Engine(reader, columns.live, _forward(generation, reader, columns))
-            self._view = _View(key, generation, ix, columns, vocabulary, engine)
-            return self._view
-
-    def _searcher(self):
-        """A searcher per thread, reopened when the index changed."""
-        view = self._view_now()
-        cached = getattr(self._local, "cached", None)
-        if cached is None or cached[0] != view.key:
-            if cached is not None:
-                cached[1].close()
-            cached = (view.key, view.index.searcher(weighting=WEIGHTING))
-            self._local.cached = cached
-        return view, cached[1]
+            if self._current is not None and self._current.is_current(generation):
+                return self._current
+            self._current = Snapshot.open(self.index_dir, self.weights)
+            return self._current
 
     # ---- public API -------------------------------------------------------------------
 
     def warm_up(self) -> None:
         """Load what the first search would: the column arrays, the vocabulary, pyvi's model."""
-        self._searcher()
+        self._snapshot()
         syllables("khởi động")
 
     def count(self) -> int:
-        view = self._view_now()
+        view = self._snapshot()
         return int(view.columns.live.sum())
 
     def get(self, article_id: str) -> Article:
-        _, searcher = self._searcher()
-        stored = searcher.document(id=article_id)
+        stored = self._snapshot().store.by_id(article_id)
         if stored is None:
             raise ArticleNotFound(f"Không tìm thấy bài viết: {article_id}")
         return article_from_stored(stored)
@@ -204,15 +83,15 @@ class SearchIndex:
         meant as typed and every word is required; when that finds nothing, the query is run
         again with marks ignored, then with any word (as typed, then marks ignored), and the
         first reading that finds something is the one shown, with notices saying so."""
-        view, searcher = self._searcher()
+        view = self._snapshot()
         ignore = request.accents == "ignore"
         parsed = parse(request.q, view.vocabulary, ignore_accents=ignore)
         columns = view.columns
-        query_masks = self._query_masks(parsed, columns)
-        date_mask = self._date_mask(columns, request.date_from, request.date_to)
+        query_masks = facets.query_masks(parsed, columns)
+        date_mask = facets.date_mask(columns, request.date_from, request.date_to)
         if date_mask is not None:
             query_masks.append(date_mask)
-        own_masks = {name: self._facet_mask(columns, name, values)
+        own_masks = {name: facets.facet_mask(columns, name, values)
                      for name, values in request.filters.items() if values}
         filters = query_masks + list(own_masks.values())
         folded = None
@@ -222,13 +101,13 @@ class SearchIndex:
                 folded = reading
             memo: dict = {}  # phrases checked while matching, reused while scoring
             matched = self._matched(view, reading, mode, memo)
-            allowed = _combine(matched, filters)
+            allowed = combine(matched, filters)
             if chosen is None or allowed.any():
                 chosen = (reading, mode, matched, allowed, memo)
             if allowed.any():
                 break
         reading, mode, matched, allowed, memo = chosen
-        notices = list(notices or []) + self._unknown_values(columns, request.filters, parsed)
+        notices = list(notices or []) + facets.unknown_values(columns, request.filters, parsed)
         accents = "ignored" if ignore or reading is folded else "exact"
         if ignore:
             notices.append("Đang tìm không phân biệt dấu.")
@@ -237,32 +116,20 @@ class SearchIndex:
         if mode != matching_mode(reading):
             notices.append(self._why_any(view, reading, filters))
         sort = request.sort if not (parsed.is_empty and request.sort == "relevance") else "newest"
-        return _Selection(view, searcher, reading, mode, sort, matched, query_masks, own_masks, allowed, memo,
+        return _Selection(view, reading, mode, sort, matched, query_masks, own_masks, allowed, memo,
                           accents, notices, parsed)
 
-    def _why_any(self, view: _View, parsed: ParsedQuery, filters: list[np.ndarray]) -> str:
+    def _why_any(self, view: Snapshot, parsed: ParsedQuery, filters: list[np.ndarray]) -> str:
         """The any-word notice, with its reason: a word no article holds, or no article holding all."""
         missing = []
         for unit in parsed.units:
             one = ParsedQuery(text=parsed.text, units=[unit])
-            if not _combine(self._matched(view, one, "all"), filters).any():
+            if not combine(self._matched(view, one, "all"), filters).any():
                 missing.append(f"«{_typed(unit)}»")
         if missing:
             return (f"Không có bài nào chứa {', '.join(missing)}; đang hiện các bài chứa một số từ.")
         words = ", ".join(f"«{_typed(u)}»" for u in parsed.units)
         return f"Không có bài nào chứa đủ tất cả các từ {words}; đang hiện các bài chứa một số từ."
-
-    def _unknown_values(self, columns: Columns, filters: dict[str, list], parsed: ParsedQuery) -> list[str]:
-        """A notice for each filter value (a parameter or typed in q) that no article has."""
-        asked = [(name, str(v)) for name, values in filters.items() for v in values]
-        asked += [(name, str(v)) for name, values in parsed.filters.items() for v in values]
-        if parsed.year_range:
-            asked.append(("year", "..".join(map(str, parsed.year_range))))
-        notices = []
-        for name, value in dict.fromkeys(asked):
-            if not (self._facet_mask(columns, name, [value]) & columns.live).any():
-                notices.append(f"Không có giá trị «{value}» cho bộ lọc {FACET_TITLES[name]}.")
-        return notices
 
     def search(self, request: SearchRequest) -> SearchResult:
         started = time.perf_counter()
@@ -272,11 +139,11 @@ class SearchIndex:
         columns, parsed = sel.view.columns, sel.parsed
         total = int(sel.allowed.sum())
 
-        facets = {}
+        counted = {}
         for name in FACET_FIELDS:
             others = [m for n, m in sel.own_masks.items() if n != name]
-            base = _combine(sel.matched, sel.query_masks + others)
-            facets[name] = self._facet_values(columns, name, base, request.filters.get(name, []))
+            base = combine(sel.matched, sel.query_masks + others)
+            counted[name] = facets.facet_values(columns, name, base, request.filters.get(name, []))
 
         suggestion = None
         fell_back = sel.mode != matching_mode(parsed) or sel.parsed is not sel.typed
@@ -285,19 +152,19 @@ class SearchIndex:
         if not parsed.is_empty and (total < SUGGEST_BELOW or fell_back or unknown_spelling):
             # Worth offering when it finds more, or as much but spelled as the index spells it.
             at_least = 1 if fell_back else (max(total, 1) if unknown_spelling else total + 1)
-            suggestion = self._suggestion(sel.searcher, request.q, sel.view,
+            suggestion = self._suggestion(request.q, sel.view,
                                           sel.query_masks + list(sel.own_masks.values()), at_least)
 
         docnums, scores = self._page(sel, request.page, request.size)
         forms = parsed.match_forms()
-        hits = [self._hit(sel.searcher.stored_fields(d), s, forms) for d, s in zip(docnums, scores)]
+        hits = [hit_of(article_from_stored(sel.view.store.stored(d)), s, forms) for d, s in zip(docnums, scores)]
         return SearchResult(
             query=request.q, total=total, page=request.page, size=request.size,
             took_ms=round((time.perf_counter() - started) * 1000, 2),
-            sort=sel.sort, matching=sel.mode, filters=_public_filters(request.filters),
-            hits=hits, facets=facets, suggestion=suggestion,
+            sort=sel.sort, matching=sel.mode, filters=facets.public_filters(request.filters),
+            hits=hits, facets=counted, suggestion=suggestion,
             date_from=request.date_from, date_to=request.date_to,
-            accents=sel.accents, notices=sel.notices, query_filters=_query_filters(sel.typed),
+            accents=sel.accents, notices=sel.notices, query_filters=facets.query_filters(sel.typed),
             timeline=timeline_of(Periods.of(columns), sel.allowed),
         )
 
@@ -308,7 +175,7 @@ class SearchIndex:
         validate(request, paging=False)
         sel = self._select(request, notices)
         docnums, _ = self._page(sel, 1, max(int(sel.allowed.sum()), 1))
-        return (article_from_stored(sel.searcher.stored_fields(d)) for d in docnums)
+        return (article_from_stored(sel.view.store.stored(d)) for d in docnums)
 
     def highlight_article(self, article: Article, q: str, ignore_accents: bool = False) -> tuple[str, str]:
         """(title_html, text_html) with the query's syllables marked (every form of each, with
@@ -317,7 +184,7 @@ class SearchIndex:
         return highlight.mark(article.title, forms), highlight.mark(article.text, forms)
 
     def stats(self) -> dict:
-        view, searcher = self._searcher()
+        view = self._snapshot()
         columns = view.columns
         live = columns.live
         total = int(live.sum())
@@ -325,8 +192,8 @@ class SearchIndex:
         shares, top = {}, {}
         for name in ("province", "year", "source", "category"):
             shares[name] = int((live & (columns.codes[name] > 0)).sum())
-            top[name] = self._top_values(columns, name, live)
-        shares["author"] = sum(1 for d in searcher.all_stored_fields() if d["meta"].get("author"))
+            top[name] = facets.top_values(columns, name, live)
+        shares["author"] = sum(1 for d in view.store.all_stored() if d["meta"].get("author"))
         return {
             "articles": total,
             "generation": view.generation.name,
@@ -338,77 +205,19 @@ class SearchIndex:
             "skipped": report.get("skipped", []),
         }
 
-    # ---- internals --------------------------------------------------------------------
-
-    def _top_values(self, columns: Columns, name: str, live: np.ndarray) -> list[dict]:
-        """The STATS_TOP known values of a facet with the most articles, most first."""
-        counts = np.bincount(columns.codes[name][live], minlength=len(columns.values[name]))
-        counts[0] = 0  # unknown
-        codes = sorted(np.flatnonzero(counts), key=lambda code: (-counts[code], columns.values[name][code]))
-        return [{"value": columns.values[name][code], "count": int(counts[code])} for code in codes[:STATS_TOP]]
-
-    def _suggestion(self, searcher, q: str, view: _View, masks: list[np.ndarray], at_least: int) -> str | None:
+    def _suggestion(self, q: str, view: Snapshot, masks: list[np.ndarray], at_least: int) -> str | None:
         """A corrected query that finds at least `at_least` articles with every word."""
         corrected = suggest(q, view.vocabulary)
         if not corrected or corrected == q:
             return None
         parsed = parse(corrected, view.vocabulary)
-        found = _combine(self._matched(view, parsed, "all"), masks).sum()
+        found = combine(self._matched(view, parsed, "all"), masks).sum()
         return corrected if found >= at_least else None
 
-    def _matched(self, view: _View, parsed: ParsedQuery, mode: str, memo: dict | None = None) -> np.ndarray:
+    def _matched(self, view: Snapshot, parsed: ParsedQuery, mode: str, memo: dict | None = None) -> np.ndarray:
         if not parsed.units and not parsed.excluded:
             return view.columns.live.copy()
-        return view.engine.matches(whoosh_query(parsed, mode, scoring=False), memo) & view.columns.live
-
-    def _facet_mask(self, columns: Columns, name: str, values: list[str]) -> np.ndarray:
-        wanted = []
-        for value in values:
-            key = filter_key(labels.filter_value(name, str(value)))
-            span = year_span(str(value)) if name == "year" else None
-            if key == filter_key(UNKNOWN):
-                wanted.append(0)
-            elif span:
-                wanted.extend(_year_codes(columns, *span))
-            elif key in columns.keys[name]:
-                wanted.extend(columns.keys[name][key])
-        return columns.having(name, np.array(wanted, dtype=np.int32))
-
-    def _query_masks(self, parsed: ParsedQuery, columns: Columns) -> list[np.ndarray]:
-        masks = [self._facet_mask(columns, name, values) for name, values in parsed.filters.items()]
-        if parsed.year_range:
-            years = _year_codes(columns, *parsed.year_range)
-            masks.append(np.isin(columns.codes["year"], np.array(years, dtype=np.int32)))
-        return masks
-
-    def _date_mask(self, columns: Columns, date_from: str | None, date_to: str | None) -> np.ndarray | None:
-        if not date_from and not date_to:
-            return None
-        low, high = date_from or "0000-01-01", date_to or "9999-12-31"
-        return np.fromiter((bool(d) and low <= d[:10] <= high for d in columns.dates),
-                           dtype=bool, count=columns.size)
-
-    def _facet_values(self, columns: Columns, name: str, base: np.ndarray, selected: list) -> list[FacetValue]:
-        counts = columns.counts(name, base)
-        selected = [labels.filter_value(name, str(v)) for v in selected]
-        selected_keys = {filter_key(v) for v in selected}
-        out = []
-        for code in np.flatnonzero(counts):
-            value = columns.values[name][code] or UNKNOWN
-            out.append(FacetValue(value, int(counts[code]), filter_key(value) in selected_keys))
-        shown = {filter_key(v.value) for v in out}
-        for value in selected:  # a selected range, or a value with no results, stays visible, to be removed
-            span = year_span(str(value)) if name == "year" else None
-            if span:
-                out.append(FacetValue(_span_text(span), int(counts[_year_codes(columns, *span)].sum()), True))
-            elif filter_key(str(value)) not in shown:
-                out.append(FacetValue(str(value), 0, True))
-        if name == "year":
-            # A selected range first, then years newest first, the unknown bucket last.
-            out.sort(key=lambda v: (v.value == UNKNOWN, -int(v.value) if _is_year(v.value) else -10_000))
-        else:
-            out.sort(key=lambda v: (v.value == UNKNOWN, -v.count, v.value))
-        return out
+        return view.engine.matches(matching_tree(parsed, mode), memo) & view.columns.live
 
     def _page(self, sel: "_Selection", page: int, size: int) -> tuple[list[int], list]:
         """Document numbers and scores of one page of the selection, in its sort order."""
@@ -419,7 +228,7 @@ class SearchIndex:
         if sort == "relevance":
             if start >= len(candidates):
                 return [], []
-            _, scores = sel.view.engine.scores(whoosh_query(parsed, mode), sel.memo)
+            _, scores = sel.view.engine.scores(ranking_tree(parsed, mode, self.weights), sel.memo)
             shown = scores
             sequence = sequence_queries(parsed)
             if sequence is not None:  # the typed sequence first: in the title, then in the text
@@ -445,38 +254,10 @@ class SearchIndex:
         picked = candidates[order][start:start + size]
         return picked.tolist(), [None] * len(picked)
 
-    def _hit(self, stored: dict, score, forms: set[tuple[str, ...]]) -> Hit:
-        article = article_from_stored(stored)
-        return Hit(
-            id=article.id, title=article.title,
-            title_html=highlight.mark(article.title, forms),
-            snippet_html=highlight.snippet(article.text, forms),
-            published=article.published, published_date=article.published_date, year=article.year,
-            province=article.province, province_2025=article.province_2025, provinces=article.provinces,
-            provinces_2025=article.provinces_2025, source=article.source, author=article.author,
-            url=article.url, score=score, category=article.category,
-        )
-
-
-def _forward(generation: Path, reader, columns: Columns) -> Forward | None:
-    """The generation's forward file with each document's place, or None for an index built
-    before there was one (phrases are then checked by Whoosh)."""
-    path = generation / FORWARD
-    if not path.exists() or not reader.has_column("fwd"):
-        return None
-
-    def column(name: str) -> np.ndarray:
-        values = reader.column_reader(name)
-        return np.fromiter((values[d] for d in range(columns.size)), np.int64, columns.size)
-
-    texts = column("fwd_text") if "fwd_text" in reader.schema and reader.has_column("fwd_text") else None
-    return Forward(path, column("fwd"), column("fwd_title"), columns.live, texts)
-
 
 @dataclass
 class _Selection:
-    view: _View
-    searcher: object
+    view: Snapshot
     parsed: ParsedQuery
     mode: str  # "all" or "any"
     sort: str  # the effective order: an empty query lists newest first
@@ -506,105 +287,3 @@ def _readings(parsed: ParsedQuery, vocabulary: Vocabulary, ignore: bool) -> Iter
 
 def _typed(unit) -> str:
     return " ".join(unit.syllables)
-
-
-def _combine(matched: np.ndarray, masks: list[np.ndarray]) -> np.ndarray:
-    out = matched.copy()
-    for mask in masks:
-        out &= mask
-    return out
-
-
-def _public_filters(filters: dict[str, list]) -> dict[str, list]:
-    out = {}
-    for name, values in filters.items():
-        if values:
-            out[name] = [_public_value(name, str(v)) for v in values]
-    return out
-
-
-def _public_value(name: str, value: str):
-    """Years as integers, a year range as "2019..2021"; other values as given."""
-    if name != "year":
-        return value
-    if _is_year(value):
-        return int(value)
-    span = year_span(value)
-    return _span_text(span) if span else value
-
-
-def _query_filters(parsed: ParsedQuery) -> dict[str, list]:
-    """The filters typed in q, in the JSON's form."""
-    out = _public_filters(parsed.filters)
-    if parsed.year_range:
-        out.setdefault("year", []).append(_span_text(parsed.year_range))
-    return out
-
-
-def year_span(value: str) -> tuple[int, int] | None:
-    """ "2019..2021" → (2019, 2021), either way round; None for anything else."""
-    match = re.fullmatch(r"\s*([0-9]{1,4})\s*\.\.\s*([0-9]{1,4})\s*", value)
-    if not match:
-        return None
-    low, high = sorted((int(match.group(1)), int(match.group(2))))
-    return low, high
-
-
-def _span_text(span: tuple[int, int]) -> str:
-    return f"{span[0]}..{span[1]}"
-
-
-def _year_codes(columns: Columns, low: int, high: int) -> list[int]:
-    return [code for code, v in enumerate(columns.values["year"]) if v and low <= int(v) <= high]
-
-
-def shortened(request: SearchRequest) -> tuple[SearchRequest, list[str]]:
-    """A query over the length limit is cut to it, and the user is told."""
-    if len(request.q) <= MAX_QUERY_LENGTH:
-        return request, []
-    notice = (f"Câu truy vấn dài hơn {MAX_QUERY_LENGTH} ký tự nên chỉ {MAX_QUERY_LENGTH} ký tự đầu "
-              "được dùng để tìm.")
-    return replace(request, q=request.q[:MAX_QUERY_LENGTH]), [notice]
-
-
-def _is_year(value: str) -> bool:
-    """ASCII digits only: "²".isdigit() is true, but int("²") fails."""
-    return re.fullmatch(r"[0-9]{1,4}", value.strip()) is not None
-
-
-def _iso_date(value: str | None, name: str) -> None:
-    if value is None:
-        return
-    try:
-        date.fromisoformat(value)
-    except (TypeError, ValueError):
-        raise BadRequest(f"Tham số {name} phải là ngày dạng YYYY-MM-DD, không phải {value!r}") from None
-
-
-def validate(request: SearchRequest, paging: bool = True) -> None:
-    """Raise BadRequest, with a one-line Vietnamese message, for anything out of contract."""
-    if len(request.q) > MAX_QUERY_LENGTH:  # callers shorten it first (shortened)
-        raise BadRequest(f"Câu truy vấn quá dài (tối đa {MAX_QUERY_LENGTH} ký tự)")
-    if request.sort not in SORTS:
-        raise BadRequest(f"sort phải là một trong {', '.join(SORTS)}")
-    if request.accents not in ACCENTS:
-        raise BadRequest(f"accents phải là một trong {', '.join(ACCENTS)}")
-    if paging:
-        if not isinstance(request.page, int) or not 1 <= request.page <= MAX_PAGE:
-            raise BadRequest(f"page phải là số nguyên từ 1 đến {MAX_PAGE}")
-        if not isinstance(request.size, int) or not 1 <= request.size <= MAX_SIZE:
-            raise BadRequest(f"size phải là số nguyên từ 1 đến {MAX_SIZE}")
-    for name, values in request.filters.items():
-        if name not in FACET_FIELDS:
-            raise BadRequest(f"Không có bộ lọc {name!r}")
-        if name == "year":
-            for value in values:
-                if (filter_key(str(value)) != filter_key(UNKNOWN) and not _is_year(str(value))
-                        and not year_span(str(value))):
-                    raise BadRequest(f"year phải là số năm, khoảng năm (2019..2021) hoặc «{UNKNOWN}», "
-                                     f"không phải {value!r}")
-    _iso_date(request.date_from, "from")
-    _iso_date(request.date_to, "to")
-    if request.date_from and request.date_to and date.fromisoformat(request.date_from) > date.fromisoformat(request.date_to):
-        raise BadRequest(f"Ngày bắt đầu (from={request.date_from}) phải trước hoặc bằng "
-                         f"ngày kết thúc (to={request.date_to})")

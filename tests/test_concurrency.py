@@ -18,7 +18,7 @@ import pytest
 import waitress
 
 from search import open_index, rebuild
-from search.index import CURRENT, GENERATION_PREFIX
+from search.store.container import CURRENT, GENERATION_PREFIX
 
 from conftest import SAMPLES
 from test_crash_safety import (assert_serving, generations, kill, manage, paused_at, resume, wait_until,

@@ -22,8 +22,9 @@ import pytest
 
 from search import open_index, rebuild
 from search.checkpoints import POINTS
-from search.index import ANALYSIS_BATCH, CURRENT, GENERATION_PREFIX, UPDATE_PARALLEL_BYTES
-from search.results import SearchRequest
+from search.build import ANALYSIS_BATCH, UPDATE_PARALLEL_BYTES
+from search.store.container import CURRENT, GENERATION_PREFIX
+from search.requests import SearchRequest
 
 from conftest import ROOT, SAMPLES
 

@@ -1,12 +1,13 @@
 """The numpy query engine: phrases on the forward file, scores, and updates that move documents."""
 import numpy as np
 import pytest
-from whoosh import query as wq
+from search.query.tree import Or, Term
 
 from conftest import write_articles
 from search import open_index, rebuild, update
-from search.index import FORWARD, current_generation
-from search.results import SearchRequest
+from search.store.container import current_generation
+from search.store.forward import FORWARD
+from search.requests import SearchRequest
 
 ARTICLES = [
     {"id": "t-title", "title": "Thông tin và truyền thông tỉnh nhà", "text": "Bài viết về hội nghị năm nay."},
@@ -49,9 +50,9 @@ def test_a_title_phrase_is_not_found_across_the_title_and_text_boundary(engine_i
 
 def test_title_matches_count_double(engine_index):
     index = open_index(engine_index[1])
-    view = index._view_now()
-    title = view.engine.scores(wq.Or([wq.Term("title", "f:tong")]).with_boost(2.0))[1]
-    plain = view.engine.scores(wq.Term("title", "f:tong"))[1]
+    view = index._snapshot()
+    title = view.engine.scores(Or((Term("title", "f:tong"),)).with_boost(2.0))[1]
+    plain = view.engine.scores(Term("title", "f:tong"))[1]
     assert np.allclose(title, 2 * plain) and title.max() > 0
 
 
@@ -101,8 +102,8 @@ def test_the_vocabulary_reads_each_segment_and_sums_document_frequencies(engine_
     give what Whoosh's own merged iteration gives."""
     from collections import defaultdict
 
-    from search.index import open_whoosh
-    from search.vocabulary import _doc_frequencies
+    from search.store.codec import open_whoosh
+    from search.store.codec import doc_frequencies as _doc_frequencies
 
     source = tmp_path / "src"
     write_articles(source, "a.jsonl", ARTICLES)

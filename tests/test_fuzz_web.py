@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from search import rebuild
 from search.articles import FACET_FIELDS
-from search.results import MAX_QUERY_LENGTH, MAX_SIZE
+from search.requests import MAX_QUERY_LENGTH, MAX_SIZE
 from web import create_app
 
 pytestmark = pytest.mark.slow

@@ -7,14 +7,16 @@ import shutil
 import pytest
 from hypothesis import given, settings, strategies as st
 
-import search.index as index_module
+import search.build as index_module
+import search.store.schema as schema_module
 import search.ingest as ingest
 from search import open_index, rebuild, update
 from search.articles import Article
 from search.errors import IndexBusy, IndexMissing, SourceMissing
-from search.index import CURRENT, container_lock, stored_text, text_from_stored
+from search.store.container import CURRENT, container_lock
+from search.store.schema import stored_text, text_from_stored
 from search.ingest import content_key
-from search.results import SearchRequest
+from search.requests import SearchRequest
 
 from conftest import SAMPLES
 
@@ -139,7 +141,7 @@ def test_a_stored_text_reads_back_whole(text):
 def test_a_long_text_is_stored_compressed_and_read_back_whole(source, tmp_path, monkeypatch):
     from search.ingest import iter_articles
 
-    monkeypatch.setattr(index_module, "COMPRESSED_TEXT_CHARS", 100)
+    monkeypatch.setattr(schema_module, "COMPRESSED_TEXT_CHARS", 100)
     rebuild(source, tmp_path / "index")
     ix = open_index(tmp_path / "index")
     for _, article in iter_articles(source):

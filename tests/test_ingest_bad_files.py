@@ -13,9 +13,9 @@ from click.testing import CliRunner
 
 import manage
 from search import open_index, rebuild
-from search.index import CURRENT, REPORT
+from search.store.container import CURRENT, REPORT
 from search.ingest.readers import decode, vietnamese_share
-from search.results import SearchRequest
+from search.requests import SearchRequest
 
 BODY = ("Ủy ban nhân dân tỉnh đã tổ chức hội nghị tổng kết công tác năm với sự tham dự của đông đảo "
         "đại biểu. Hội nghị đánh giá cao kết quả đạt được và đề ra nhiệm vụ cho năm tới.")

@@ -8,7 +8,7 @@ import pytest
 from search import open_index
 from search.ingest.metadata import article_fields_from_record
 from search.labels import filter_value, label
-from search.results import SearchRequest
+from search.requests import SearchRequest
 from conftest import index_of
 from web.params import toggled
 

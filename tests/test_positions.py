@@ -6,9 +6,11 @@ from hypothesis import strategies as st
 
 from conftest import write_articles
 from search import open_index, rebuild, update
-from search.index import FORWARD, current_generation, open_whoosh
-from search.positions import MAX_PARTS, Positions, add_part, part_ranges, write_part
-from search.results import SearchRequest
+from search.store.container import current_generation
+from search.store.forward import FORWARD
+from search.store.codec import open_whoosh
+from search.store.positions import MAX_PARTS, Positions, add_part, part_ranges, write_part
+from search.requests import SearchRequest
 
 
 def _forward(folder, values):

@@ -7,10 +7,11 @@ from hypothesis import strategies as st
 from whoosh import index as whoosh_index
 
 from search import open_index, rebuild, update
-from search import postings_writer
-from search.index import BULK_FIELDS, current_generation, make_schema
-from search.postings_writer import BulkWriter
-from search.results import SearchRequest
+from search.store import postings as postings_writer
+from search.store.container import current_generation
+from search.store.schema import BULK_FIELDS, make_schema
+from search.store.postings import BulkWriter
+from search.requests import SearchRequest
 
 TERMS = st.sampled_from(["a", "b", "thông", "f:thong", "w:thông_tin", "ủy", "f:uy", "z" * 40, "ba", "bà"])
 COUNTS = st.dictionaries(TERMS, st.integers(1, 300), max_size=8)

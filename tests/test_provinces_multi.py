@@ -7,7 +7,7 @@ from conftest import write_articles
 from search import open_index, rebuild
 from search.ingest.metadata import article_fields_from_record
 from search.ingest.provinces import infer_places, infer_provinces
-from search.results import SearchRequest
+from search.requests import SearchRequest
 
 
 @pytest.mark.parametrize("title, text, expected", [

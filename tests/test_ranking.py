@@ -3,12 +3,12 @@ import json
 
 import numpy as np
 import pytest
-from whoosh import query as wq
-
 from search import open_index, rebuild
 from search import query as Q
-from search.ranking import Adjacent, robertson_idf
-from search.results import SearchRequest
+from search.query import planner
+from search.query.tree import Adjacent, DisjunctionMax, Term
+from search.ranking import robertson_idf
+from search.requests import SearchRequest
 
 ARTICLES = [
     # "bao nhiêu" is as rare as "sông Hồng" here: at full weight the question words would win.
@@ -59,16 +59,16 @@ def test_question_share_of_each_word(q, asking):
 
 def test_only_question_words_are_weighed_down_and_only_beside_other_words():
     parsed = Q.parse("sông Hồng dài bao nhiêu")
-    clauses = Q.whoosh_query(parsed, "any").subqueries[:len(parsed.units)]
+    clauses = Q.ranking_tree(parsed, "any").children[:len(parsed.units)]
     boosts = {" ".join(u.syllables): c.boost for u, c in zip(parsed.units, clauses)}
-    assert boosts.pop("bao nhiêu") == pytest.approx(Q.W_QUESTION)
+    assert boosts.pop("bao nhiêu") == pytest.approx(Q.DEFAULT_WEIGHTS.question)
     assert set(boosts.values()) == {1.0}
     alone = Q.parse("bao nhiêu")
-    assert Q.whoosh_query(alone, "all").subqueries[0].boost == 1.0
+    assert Q.ranking_tree(alone, "all").children[0].boost == 1.0
 
 
 def test_pairs_run_across_words_and_stop_at_quoted_phrases():
-    pairs = [tuple(q.subqueries[1].words) for q in Q._pairs(Q.parse('thủ tướng Nhật Bản "là ai" hiện nay'))]
+    pairs = [tuple(q.children[1].words) for q in planner._pairs(Q.parse('thủ tướng Nhật Bản "là ai" hiện nay'), Q.DEFAULT_WEIGHTS)]
     assert pairs == [("f:thu", "f:tuong"), ("f:tuong", "f:nhat"), ("f:nhat", "f:ban"), ("f:hien", "f:nay")]
 
 
@@ -77,17 +77,17 @@ def test_the_questions_wording_ranks_above_scattered_syllables(ranking_index):
 
 
 def test_an_adjacent_pair_scores_its_own_idf_once_per_article(ranking_index):
-    engine = ranking_index._view_now().engine
-    mask, scores = engine.scores(Adjacent("text", ["f:vac", "f:xin"]))
+    engine = ranking_index._snapshot().engine
+    mask, scores = engine.scores(Adjacent("text", ("f:vac", "f:xin")))
     assert mask.sum() == 1  # r-scattered has both syllables, not next to each other
     assert np.allclose(scores[mask], robertson_idf(1, engine.size))
     assert not scores[~mask].any()
 
 
 def test_variants_of_one_word_count_once(ranking_index):
-    engine = ranking_index._view_now().engine
-    a, b = wq.Term("text", "f:mua"), wq.Term("text", "f:lon")
-    best = engine.scores(wq.DisjunctionMax([a, b]))[1]
+    engine = ranking_index._snapshot().engine
+    a, b = Term("text", "f:mua"), Term("text", "f:lon")
+    best = engine.scores(DisjunctionMax((a, b)))[1]
     assert np.allclose(best, np.maximum(engine.scores(a)[1], engine.scores(b)[1]))
     unit = Q.parse("TPHCM").units[0]
-    assert isinstance(Q.unit_query(unit), wq.DisjunctionMax)
+    assert isinstance(Q.unit_query(unit), DisjunctionMax)

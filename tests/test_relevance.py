@@ -3,7 +3,7 @@ import unicodedata
 
 import pytest
 
-from search.results import SearchRequest
+from search.requests import SearchRequest
 
 SEEDS = {"samples/000_9dbbb5d41eb3b28f.txt", "samples/001_4a7d02fcda62732a.txt", "samples/002_a7ce9007b7fbc9d3.txt",
          "samples/003_f5d22e43c3d5e2af.txt", "samples/004_cb6f3e124aee11ae.txt"}

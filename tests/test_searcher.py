@@ -2,7 +2,7 @@
 import pytest
 
 from search.errors import ArticleNotFound, BadRequest
-from search.results import SearchRequest
+from search.requests import SearchRequest
 
 SEED_BAC_NINH = "001_4a7d02fcda62732a.txt"
 SEED_PHU_THO = "002_a7ce9007b7fbc9d3.txt"

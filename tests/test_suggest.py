@@ -1,7 +1,7 @@
 """Did-you-mean from the index's own vocabulary."""
 import pytest
 
-from search.results import SearchRequest
+from search.requests import SearchRequest
 
 
 @pytest.mark.parametrize("typed, meant", [

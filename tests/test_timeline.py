@@ -11,7 +11,7 @@ from click.testing import CliRunner
 import manage
 from conftest import index_of
 from search import open_index
-from search.results import SearchRequest
+from search.requests import SearchRequest
 from search.timeline import Periods, timeline_of, timeline_unit
 
 FLOOD = "Mưa lớn gây lũ quét ở vùng núi, nhiều nhà dân bị cuốn trôi."

@@ -7,9 +7,9 @@ import pytest
 
 from conftest import index_of, write_articles
 from search import open_index, rebuild, update
-from search.index import current_generation
-from search.positions import MARKS
-from search.results import SearchRequest
+from search.store.container import current_generation
+from search.store.container import MARKS
+from search.requests import SearchRequest
 
 ARTICLES = [
     {"id": "storm", "title": "Cơn bão số 9 đổ bộ", "text": "Bão mạnh gây gió lớn ở ven biển.", "date": "2020-10-01"},

@@ -707,7 +707,7 @@ def test_each_request_logs_one_line(client, caplog):
 # ---- request polish -----------------------------------------------------------------------------
 
 def test_a_query_past_the_limit_is_shortened_with_a_notice(client):
-    from search.results import MAX_QUERY_LENGTH
+    from search.requests import MAX_QUERY_LENGTH
     long_q = "đại hội " * 200
     doc = api(client, f"/api/search?q={long_q}")
     assert doc["query"] == long_q[:MAX_QUERY_LENGTH]

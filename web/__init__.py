@@ -17,7 +17,7 @@ from flask import Flask, g, request
 
 from search import SearchIndex, open_index
 from search.config import Config
-from search.results import MAX_QUERY_LENGTH
+from search.requests import MAX_QUERY_LENGTH
 
 log = logging.getLogger("vnsearch")
 

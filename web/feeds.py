@@ -15,8 +15,9 @@ from urllib.parse import quote, urlencode
 from xml.etree import ElementTree as ET
 
 from search.labels import filter_value
-from search.results import FACET_TITLES, SearchRequest, SearchResult
-from search.searcher import filter_key
+from search.facets import filter_key
+from search.requests import SearchRequest
+from search.results import FACET_TITLES, SearchResult
 
 from .params import STATE_KEYS, Pairs, without
 

@@ -1,8 +1,12 @@
 """The OpenAPI 3 description of the JSON API (served at /api/openapi.json), written by hand."""
 from __future__ import annotations
 
-from search.articles import FACET_FIELDS, UNKNOWN
-from search.results import ACCENTS, DEFAULT_SIZE, MAX_QUERY_LENGTH, MAX_SIZE, SORTS
+from dataclasses import fields
+
+from search.articles import FACET_FIELDS, OUTPUT_FIELDS, UNKNOWN
+from search.export import CSV_COLUMNS
+from search.results import Hit
+from search.requests import ACCENTS, DEFAULT_SIZE, MAX_QUERY_LENGTH, MAX_SIZE, SORTS
 from search.timeline import UNITS
 
 
@@ -62,41 +66,38 @@ def _error_response(description: str) -> dict:
 PUBLISHED_DATE = {**_nullable("string"), "format": "date",
                   "description": "Ngày đăng, luôn dạng YYYY-MM-DD (null khi không rõ ngày), kể cả khi published có giờ"}
 
+_PROVINCES = {"type": "array", "items": {"type": "string"},
+              "description": "Mọi tỉnh/thành bài viết nói đến, tỉnh chính đứng đầu; [] khi không rõ"}
+# Each field of the article JSON (search.articles.OUTPUT_FIELDS), as the API describes it.
+ARTICLE_PROPERTIES = {
+    "id": {"type": "string"}, "title": {"type": "string"}, "text": {"type": "string"},
+    "published": {**_nullable("string"), "description": "Ngày (YYYY-MM-DD) hoặc ngày giờ ISO 8601"},
+    "published_date": PUBLISHED_DATE,
+    "year": _nullable("integer"), "province": _nullable("string"), "province_2025": _nullable("string"),
+    "provinces": _PROVINCES,
+    "provinces_2025": {"type": "array", "items": {"type": "string"},
+                       "description": "Như provinces, theo 34 đơn vị từ 1/7/2025"},
+    "category": _nullable("string"), "source": _nullable("string"), "author": _nullable("string"),
+    "url": _nullable("string"),
+}
+assert tuple(ARTICLE_PROPERTIES) == OUTPUT_FIELDS, "one description per field of the article JSON"
+HIT_PROPERTIES = {
+    "title_html": {"type": "string", "description": "Tiêu đề đã thoát HTML, từ khóa trong <mark>"},
+    "snippet_html": {"type": "string", "description": "Đoạn trích đã thoát HTML, từ khóa trong <mark>"},
+    "score": {**_nullable("number"), "description": "Điểm liên quan; null khi sắp xếp theo ngày"},
+}
+
 SCHEMAS = {
     "Article": {
         "type": "object",
         "required": ["id", "title", "text"],
-        "properties": {
-            "id": {"type": "string"}, "title": {"type": "string"}, "text": {"type": "string"},
-            "published": {**_nullable("string"), "description": "Ngày (YYYY-MM-DD) hoặc ngày giờ ISO 8601"},
-            "published_date": PUBLISHED_DATE,
-            "year": _nullable("integer"), "province": _nullable("string"), "province_2025": _nullable("string"),
-            "provinces": {"type": "array", "items": {"type": "string"},
-                          "description": "Mọi tỉnh/thành bài viết nói đến, tỉnh chính đứng đầu; [] khi không rõ"},
-            "provinces_2025": {"type": "array", "items": {"type": "string"},
-                               "description": "Như provinces, theo 34 đơn vị từ 1/7/2025"},
-            "category": _nullable("string"), "source": _nullable("string"), "author": _nullable("string"),
-            "url": _nullable("string"),
-        },
+        "properties": dict(ARTICLE_PROPERTIES),
     },
     "Hit": {
         "type": "object",
         "required": ["id", "title", "title_html", "snippet_html"],
-        "properties": {
-            "id": {"type": "string"}, "title": {"type": "string"},
-            "title_html": {"type": "string", "description": "Tiêu đề đã thoát HTML, từ khóa trong <mark>"},
-            "snippet_html": {"type": "string", "description": "Đoạn trích đã thoát HTML, từ khóa trong <mark>"},
-            "published": {**_nullable("string"), "description": "Ngày (YYYY-MM-DD) hoặc ngày giờ ISO 8601"},
-            "published_date": PUBLISHED_DATE, "year": _nullable("integer"),
-            "province": _nullable("string"), "province_2025": _nullable("string"),
-            "provinces": {"type": "array", "items": {"type": "string"},
-                          "description": "Mọi tỉnh/thành bài viết nói đến, tỉnh chính đứng đầu; [] khi không rõ"},
-            "provinces_2025": {"type": "array", "items": {"type": "string"},
-                               "description": "Như provinces, theo 34 đơn vị từ 1/7/2025"},
-            "source": _nullable("string"), "author": _nullable("string"), "url": _nullable("string"),
-            "score": {**_nullable("number"), "description": "Điểm liên quan; null khi sắp xếp theo ngày"},
-            "category": _nullable("string"),
-        },
+        "properties": {name: ARTICLE_PROPERTIES.get(name) or HIT_PROPERTIES[name] for name in
+                       (f.name for f in fields(Hit))},
     },
     "FacetValue": {
         "type": "object",
@@ -213,9 +214,7 @@ def document() -> dict:
                                                         "description": "UTF-8 có BOM (mở đúng tiếng Việt trong Excel); "
                                                                        "ô bắt đầu bằng =, +, -, @, tab hoặc CR được "
                                                                        "thêm dấu ' ở đầu để không thành công thức"},
-                                             "example": "id,title,published,published_date,year,province,province_2025,"
-                                                        "provinces,provinces_2025,"
-                                                        "category,source,author,url,text"},
+                                             "example": ",".join(CSV_COLUMNS)},
                                 "application/x-ndjson": {"schema": {"$ref": "#/components/schemas/Article"}},
                             }},
                     "400": _error_response("Tham số không hợp lệ"),

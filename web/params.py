@@ -13,8 +13,8 @@ from werkzeug.datastructures import MultiDict
 from search.articles import FACET_FIELDS
 from search.errors import BadRequest
 from search.labels import filter_value
-from search.results import DEFAULT_SIZE, SearchRequest
-from search.searcher import filter_key
+from search.requests import DEFAULT_SIZE, SearchRequest
+from search.facets import filter_key
 
 # The parameters of a search, in the order they appear in URLs.
 STATE_KEYS = ("q", *FACET_FIELDS, "from", "to", "accents", "sort", "size", "page")

@@ -1,4 +1,4 @@
-"""One blueprint: the HTML pages and their /api twins (SPEC §7), and the one place errors map to HTTP.
+"""One blueprint: the HTML pages and their /api twins (README, HTTP), and the one place errors map to HTTP.
 
 Each route turns the request into one library call and renders its result.
 """
@@ -13,7 +13,7 @@ from werkzeug.exceptions import HTTPException
 from search import SearchIndex
 from search.errors import VnsearchError
 from search.export import MEDIA_TYPES, export_lines
-from search.searcher import shortened, validate
+from search.requests import shortened, validate
 from search.text import fold_accents
 
 from . import feeds, openapi

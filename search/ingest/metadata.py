@@ -1,4 +1,4 @@
-"""Article fields (SPEC §2) from raw pasted text, JSON records and HTML pages.
+"""Article fields (articles.Article; their list: articles.METADATA_FIELDS) from raw pasted text, JSON records and HTML pages.
 
 Each entry point returns a dict with exactly the keys of ``FIELDS``; unknown values
 are None, never guessed. The pipeline is the same for all three inputs:
@@ -15,15 +15,23 @@ import re
 import unicodedata
 
 from .. import labels
+from ..articles import METADATA_FIELDS
 from . import bylines, cleaning, dates, provinces
 from .html import extract_html
 from .provinces import canonical_province, province_2025_of
 
-FIELDS = ("title", "text", "published", "year", "province", "province_2025", "provinces", "provinces_2025",
-          "category", "source", "author", "url")
+FIELDS = ("title", "text", *METADATA_FIELDS)
 
-PROVINCES_63: tuple[str, ...] = provinces.provinces_63()
-PROVINCES_34: tuple[str, ...] = provinces.provinces_34()
+
+
+def __getattr__(name: str):
+    """PROVINCES_63 and PROVINCES_34, from the gazetteer, built on first use (not at import)."""
+    if name == "PROVINCES_63":
+        return provinces.provinces_63()
+    if name == "PROVINCES_34":
+        return provinces.provinces_34()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "FIELDS", "PROVINCES_63", "PROVINCES_34", "article_fields_from_text", "article_fields_from_record",
@@ -68,7 +76,7 @@ def _finish(fields: dict, body: list[str]) -> dict:
     if body and not outlet:
         outlet = provinces.outlet_province(bylines.dateline_source(body[0]))
     # The main province stays the given or clearly dominant one, first in the list; without one
-    # the list is empty too (SPEC §2: `provinces` is `[province]` or longer).
+    # the list is empty too (articles.Article: `provinces` is `[province]` or longer).
     fields["province"], named = provinces.infer_places(fields["title"], text, outlet, given=fields["province"])
     fields["provinces"] = (list(dict.fromkeys([fields["province"]] + fields["provinces"] + named))
                            if fields["province"] else [])

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from ..text import normalize_tones
+
 _DATA_DIR = Path(__file__).resolve().parents[1] / "data"
 _ADMIN_PACKAGE = "vietnamadminunits"
 
@@ -27,40 +29,11 @@ LEAD_CHARS = 500
 _HCM = "Hồ Chí Minh"
 _CANONICAL_63_FIX = {"Huế": "Thừa Thiên Huế"}
 
-_TONE_PAIRS = {}
-for _plain, _marked_second, _marked_first in (
-    ("oa", "àáảãạ", "òóỏõọ"),
-    ("oe", "èéẻẽẹ", "òóỏõọ"),
-    ("uy", "ỳýỷỹỵ", "ùúủũụ"),
-):
-    for _second, _first in zip(_marked_second, _marked_first):
-        _TONE_PAIRS[_plain[0] + _second] = _first + _plain[1]
-
 _WORD = re.compile(r"\w+")
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
 _INNER_SEPARATOR = re.compile(r"[ \t\u00a0]*(?:[-–—.][ \t\u00a0]*)?")
 _PHRASE_SEPARATOR = re.compile(r"[ \t\u00a0]+")
 _QUALIFIER_SEPARATOR = re.compile(r"[ \t\u00a0]*\.?[ \t\u00a0]*")
-
-
-_TONE_TAIL = re.compile("(" + "|".join(_TONE_PAIRS) + r")(?!\w)")
-
-
-def _fix_tone(match: re.Match) -> str:
-    pair = match.group(1)
-    start = match.start()
-    if pair[0] == "u" and start > 0 and match.string[start - 1] == "q":
-        return pair
-    return _TONE_PAIRS[pair]
-
-
-def normalize_tones(word: str) -> str:
-    """Old-style tone placement on a lower-case syllable: hoà → hòa, thuỷ → thủy."""
-    tail = word[-2:]
-    fixed = _TONE_PAIRS.get(tail)
-    if fixed is None or (tail[0] == "u" and word[-3:-2] == "q"):
-        return word
-    return word[:-2] + fixed
 
 
 def fold(text: str) -> str:
@@ -189,18 +162,6 @@ def gazetteer() -> Gazetteer:
         outlet_pattern=outlet_pattern,
         national_outlets=frozenset(extra["national_outlets"]),
     )
-
-
-_NEW_STYLE = {old: new for new, old in _TONE_PAIRS.items()}
-
-
-def _surface_forms(word: str) -> set[str]:
-    """Capitalised spellings of a lower-case name word, in both tone conventions."""
-    forms = {word}
-    for old, new in _NEW_STYLE.items():
-        if word.endswith(old):
-            forms.add(word[:-2] + new)
-    return {f(form) for form in forms for f in (str.capitalize, str.upper)}
 
 
 _UPPER = "A-ZÀÁẢÃẠĂẰẮẲẴẶÂẦẤẨẪẬĐÈÉẺẼẸÊỀẾỂỄỆÌÍỈĨỊÒÓỎÕỌÔỒỐỔỖỘƠỜỚỞỠỢÙÚỦŨỤƯỪỨỬỮỰỲÝỶỸỴ"
@@ -350,7 +311,9 @@ class _Tokens:
         lowered = text.lower()
         if len(lowered) != len(text):  # a few characters grow when lower-cased; keep offsets exact
             lowered = "".join(ch.lower() if len(ch.lower()) == 1 else ch for ch in text)
-        lowered = _TONE_TAIL.sub(_fix_tone, lowered)
+        toned = normalize_tones(lowered)  # one tone convention, as the gazetteer's keys
+        if len(toned) == len(lowered):  # offsets stay exact
+            lowered = toned
         self.spans = []
         self.norm = []
         for match in _WORD.finditer(lowered):
@@ -817,7 +780,7 @@ def infer_places(title: str | None, text: str | None, outlet: str | None = None,
                  given: str | None = None) -> tuple[str | None, list[str]]:
     """(the main province, every province the article is about): the main one is `given` or as
     `infer_province` decides, and first in the list. Without a main province the list is empty
-    (SPEC §2: `[province]` or longer): a story naming places but about none of them is national."""
+    (articles.Article: `[province]` or longer): a story naming places but about none of them is national."""
     title, text = title or "", text or ""
     evidence, local = scan_evidence(title, text)
     main = given or _main_province(evidence, local, outlet)

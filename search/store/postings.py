@@ -28,7 +28,7 @@ from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.util.numlists import delta_encode
 from whoosh.writing import SegmentWriter
 
-from .checkpoints import checkpoint
+from ..checkpoints import checkpoint
 
 # Postings held in memory before the writer asks for a new segment (`BulkWriter.full`): about
 # 8 bytes each while collecting and up to 40 while sorting (about 500 MB at the limit).

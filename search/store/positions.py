@@ -24,14 +24,14 @@ from pathlib import Path
 
 import numpy as np
 
-from .analysis import ANY_MARK
+from ..analysis import ANY_MARK
+from .container import MARKS
 
 MAX_PARTS = 6
 _PART = re.compile(r"positions-(\d+)-(\d+)\.pos\.npy")
 _CHUNK = 1 << 23  # entries read at a time while building a part (32 MB)
 BUCKET_BITS = 3  # a part is built in 8 ranges of hashes, by their top bits
 _ARRAYS = ("codes", "offsets", "marks", "pos")
-MARKS = "marks.u16"  # beside the forward file: analysis.mark_code of each entry
 
 
 def _name(start: int, end: int, kind: str) -> str:

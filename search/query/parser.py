@@ -1,4 +1,4 @@
-"""The query language (SPEC §5) → our own query tree → Whoosh queries.
+"""The query language (README, "Query language") → a ParsedQuery of word units.
 
     words            up to 3 words (a compound counts as one): all must match, else any
     "exact phrase"   syllables in order (accent-insensitive, exact accents rank higher)
@@ -18,34 +18,12 @@ from dataclasses import dataclass, field as dataclass_field
 from functools import lru_cache
 from importlib import resources
 
-from whoosh import query as wq
+from ..analysis import syllables, word_groups
+from ..articles import FACET_FIELDS
+from ..synonyms import find_variants
+from ..vocabulary import Vocabulary
+from ..text import fold_accents, has_accents, normalize, to_nfkc
 
-from .analysis import WORD_JOINER, WORD_PREFIX, exact_term, folded_term, syllables, word_groups
-from .articles import FACET_FIELDS
-from .ranking import Adjacent
-from .synonyms import find_variants
-from .vocabulary import Vocabulary
-from .text import fold_accents, has_accents, normalize, to_nfkc
-
-# How much each kind of evidence weighs: exact accents and whole compounds above folded syllables.
-W_WORD = 0.1  # bonuses: the syllables of a compound or phrase already score one by one
-W_PHRASE = 0.1
-W_EXACT = 1.5
-W_FOLDED = 0.6
-W_FOLDED_ACCENTLESS = 1.3  # typed without marks: the folded match is the one sure evidence
-W_TITLE = 2.0
-# Spellings restored from the index's vocabulary for accentless words, times their share.
-W_RESTORED = 0.8
-W_WORD_RESTORED = 1.2
-# Wording: each pair of adjacent query syllables found adjacent in an article (folded, also
-# across words), scored by the pair's own idf (ranking.Adjacent). More for an accentless
-# query, where adjacency is what tells "thu tuong" = "thủ tướng" from "thú", "tường".
-W_PAIR = 1.0
-W_PAIR_ACCENTLESS = 1.2
-# Question words ("gì", "bao nhiêu", "ở đâu": data/question_words.txt) in a query with other words:
-# they ask for an answer rather than name a topic, and are rare in answers, so high idf would rank
-# any article that happens to say "bao nhiêu" above the one about the question's subject.
-W_QUESTION = 0.3
 ALL_WORDS_LIMIT = 3  # up to this many words: every word must match
 # …or up to this many syllables: the index's vocabulary knows some names and terms ("miền Trung",
 # "bão lũ") only as syllables, yet such a query is still a few words, not a sentence.
@@ -251,133 +229,3 @@ def _apply_or(sequence: list[Unit | str]) -> list[Unit]:
         else:
             units.append(item)
     return units
-
-
-def typed_term(syllable: str) -> str:
-    """The index term a typed syllable selects: typed with marks, exactly that syllable; typed
-    without, any of its accented forms (its folded term)."""
-    return exact_term(syllable) if has_accents(syllable) else folded_term(syllable)
-
-
-def _required(unit: Unit, name: str) -> wq.Query:
-    """What a unit must match in all-words mode: its syllables as typed, side by side, in order."""
-    terms = [typed_term(x) for x in unit.syllables]
-    return wq.Term(name, terms[0]) if len(terms) == 1 else wq.Phrase(name, terms)
-
-
-def _any_syllable(unit: Unit, name: str) -> wq.Query:
-    """What a unit matches in any-words mode: any of its syllables as typed (as BM25 over syllables)."""
-    return wq.Or([wq.Term(name, typed_term(x)) for x in unit.syllables])
-
-
-def _score(unit: Unit, name: str) -> wq.Query:
-    """Every kind of evidence for ranking: each syllable folded and exact, the whole phrase
-    and compound as a bonus, and an accentless word's spellings restored from the index.
-    A quoted phrase or a known variant ("Sài Gòn") scores as a whole only."""
-    if unit.phrase and len(unit.syllables) > 1:
-        folded_weight = (W_FOLDED_ACCENTLESS if unit.restoring else
-                         W_FOLDED if unit.accented else W_FOLDED + W_EXACT)
-        parts: list[wq.Query] = [wq.Phrase(name, [folded_term(x) for x in unit.syllables], boost=folded_weight)]
-        if unit.accented:
-            parts.append(wq.Phrase(name, [exact_term(x) for x in unit.syllables], boost=W_EXACT))
-        return wq.Or(parts)
-    parts = []
-    for syllable in unit.syllables:
-        folded = folded_term(syllable)
-        if has_accents(syllable):
-            parts += [wq.Term(name, folded, boost=W_FOLDED), wq.Term(name, syllable, boost=W_EXACT)]
-        elif unit.restoring:  # accentless query: exact evidence comes from the restored spellings
-            parts.append(wq.Term(name, folded, boost=W_FOLDED_ACCENTLESS))
-        else:  # typed without marks in an accented query: meant without marks ("ai", "covid")
-            parts += [wq.Term(name, folded, boost=W_FOLDED), wq.Term(name, syllable, boost=W_EXACT)]
-    if len(unit.syllables) > 1:
-        parts.append(wq.Phrase(name, [exact_term(x) for x in unit.syllables], boost=W_PHRASE))
-        if unit.accented:
-            parts.append(wq.Term(name, WORD_PREFIX + WORD_JOINER.join(unit.syllables), boost=W_WORD))
-    for spelling, share in unit.restored:
-        if len(spelling) == 1:
-            parts.append(wq.Term(name, exact_term(spelling[0]), boost=W_RESTORED * share))
-        else:
-            parts.append(wq.Term(name, WORD_PREFIX + WORD_JOINER.join(spelling), boost=W_WORD_RESTORED * share))
-    return wq.Or(parts)
-
-
-def _in_fields(unit: Unit, make) -> wq.Query:
-    options = []
-    for u in [unit, *unit.alternatives]:
-        if u.field == "title":
-            options.append(make(u, "title"))
-        else:
-            options.append(wq.Or([make(u, "title").with_boost(W_TITLE), make(u, "text")]))
-    if len(options) == 1:
-        return options[0]
-    return wq.DisjunctionMax(options)  # variants of one word ("TP.HCM", "Sài Gòn") count once
-
-
-def unit_query(unit: Unit, mode: str = "all", scoring: bool = True) -> wq.Query:
-    """One unit. Matching: in all-words mode (and for a quoted phrase) its folded syllables in
-    order, in any-words mode any of its syllables. Scoring: every kind of evidence."""
-    if scoring:
-        return _in_fields(unit, _score)
-    return _in_fields(unit, _required if unit.phrase or mode == "all" else _any_syllable)
-
-
-def _pairs(parsed: ParsedQuery) -> list[wq.Query]:
-    """Wording evidence: each pair of adjacent query syllables (also across words), folded (pairs
-    as typed ranked questions worse: zalo 0.683 → 0.678; the typed sequence as a whole ranks
-    first anyway, see sequence_queries). Quoted phrases, variants, OR-ed and title: words break
-    the chain: they score on their own."""
-    chain: list[tuple[str, bool] | None] = []
-    for u in parsed.units:
-        plain = not u.phrase and u.field is None and not u.alternatives
-        chain += [(folded_term(x), u.restoring) for x in u.syllables] if plain else [None]
-    weights: dict[tuple[str, str], float] = {}
-    for first, second in zip(chain, chain[1:]):
-        if first is not None and second is not None and first[0] != second[0]:
-            accentless = first[1] and second[1]
-            weights.setdefault((first[0], second[0]), W_PAIR_ACCENTLESS if accentless else W_PAIR)
-    return [wq.Or([Adjacent("title", list(pair), boost=weight * W_TITLE), Adjacent("text", list(pair), boost=weight)])
-            for pair, weight in weights.items() if weight]
-
-
-def matching_mode(parsed: ParsedQuery) -> str:
-    return "any" if parsed.sentence else "all"
-
-
-def sequence_queries(parsed: ParsedQuery) -> tuple[wq.Query, wq.Query] | None:
-    """(in the title, in the text): every typed syllable side by side in the typed order, as
-    typed; articles holding it rank first (a name, a term). None for a sentence, a single
-    syllable, or a query with quoted phrases, variants, OR or fields (they rank on their own)."""
-    if parsed.sentence or any(u.phrase or u.field or u.alternatives for u in parsed.units):
-        return None
-    terms = [typed_term(x) for u in parsed.units for x in u.syllables]
-    if len(terms) < 2:
-        return None
-    return wq.Phrase("title", terms), wq.Phrase("text", terms)
-
-
-def whoosh_query(parsed: ParsedQuery, mode: str, scoring: bool = True) -> wq.Query:
-    """Without `scoring`: the query that selects the matching documents (filters are applied
-    separately). With it: the query that ranks them; it is run only over the selected
-    documents, so it need not repeat what the selection requires."""
-    if scoring:
-        shares = [question_share(u) for u in parsed.units]
-        weigh_questions = any(share < 1.0 for share in shares)  # "ai" alone is a word to find
-        clauses = []
-        for unit, share in zip(parsed.units, shares):
-            clause = unit_query(unit, mode)
-            if weigh_questions and share:
-                clause = wq.Or([clause], boost=1.0 - (1.0 - W_QUESTION) * share)
-            clauses.append(clause)
-        clauses += _pairs(parsed)
-        return wq.Or(clauses) if clauses else wq.Every()
-    clauses = [unit_query(u, mode, scoring=False) for u in parsed.units]
-    if not clauses:
-        base: wq.Query = wq.Every()
-    elif len(clauses) == 1:
-        base = clauses[0]
-    else:
-        base = wq.And(clauses) if mode == "all" else wq.Or(clauses)
-    if parsed.excluded:
-        return wq.And([base] + [wq.Not(unit_query(u, "all", scoring=False)) for u in parsed.excluded])
-    return base

@@ -1,0 +1,168 @@
+"""The forward file of a generation and the marks file beside it.
+
+    forward.u32  per article: its title's syllable hashes, 0, its text's hashes, 0 (uint32, native
+                 order; analysis.forward_hash of each folded syllable)
+    marks.u16    entry for entry beside it: analysis.mark_code of each syllable (uint16)
+
+Each document's start and syllable counts are the `fwd`, `fwd_title` and `fwd_text` columns.
+"""
+from __future__ import annotations
+
+import os
+from array import array
+from pathlib import Path
+
+import numpy as np
+
+from ..analysis import ANY_MARK, FOLDED_PREFIX, UNMARKED, PreAnalyzed, forward_hash, mark_code
+from ..text import fold_accents
+from .container import FORWARD, MARKS
+from .positions import Positions, of_form, read_u16, read_u32
+
+_SEPARATOR = array("I", [0])
+_NO_MARK = array("H", [UNMARKED])
+
+
+class ForwardFile:
+    """The generation's forward file and its marks, appended to under the container lock. A
+    tail left by an interrupted run is never referenced (offsets live in the committed index)
+    and is cut off; a marks file shorter than the forward file is padded with ANY_MARK, so it
+    stays aligned."""
+
+    def __init__(self, generation: Path):
+        self.handle = open(generation / FORWARD, "ab")
+        size = self.handle.tell()
+        if size % 4:
+            self.handle.truncate(size - size % 4)
+            self.handle.seek(0, os.SEEK_END)
+        self.offset = self.handle.tell() // 4
+        self.marks = open(generation / MARKS, "ab")
+        entries = self.marks.tell() // 2
+        if entries > self.offset or self.marks.tell() % 2:
+            self.marks.truncate(2 * min(entries, self.offset))
+            self.marks.seek(0, os.SEEK_END)
+            entries = self.marks.tell() // 2
+        for at in range(entries, self.offset, 1 << 20):
+            (array("H", [ANY_MARK]) * min(1 << 20, self.offset - at)).tofile(self.marks)
+
+    def add(self, title: PreAnalyzed, text: PreAnalyzed) -> tuple[int, int, int]:
+        """Append one article's hashes and marks; (its start, its title's and its text's
+        syllable counts)."""
+        start = self.offset
+        for part in (title.forward, _SEPARATOR, text.forward, _SEPARATOR):
+            part.tofile(self.handle)
+        for part in (title.marks, _NO_MARK, text.marks, _NO_MARK):
+            part.tofile(self.marks)
+        self.offset += len(title.forward) + len(text.forward) + 2
+        return start, len(title.forward), len(text.forward)
+
+    def close(self) -> None:
+        for handle in (self.handle, self.marks):
+            handle.flush()
+            os.fsync(handle.fileno())
+            handle.close()
+
+    def abandon(self) -> None:
+        self.handle.close()
+        self.marks.close()
+
+
+class Forward:
+    """The forward file of a generation, with each document's place in it, the positions of
+    each syllable hash (store/positions.py) and the marks file beside it (each place's
+    accented form). Read with positional reads, not memory-mapped."""
+
+    def __init__(self, generation: Path, starts: np.ndarray, title_lengths: np.ndarray, text_lengths: np.ndarray,
+                 live: np.ndarray):
+        path = generation / FORWARD
+        self._file = open(path, "rb")
+        self.length = os.fstat(self._file.fileno()).st_size // 4  # entries
+        marks = path.parent / MARKS
+        self._marks = open(marks, "rb") if marks.exists() and marks.stat().st_size >= 2 * self.length else None
+        self.positions = Positions(path.parent, self._file, self.length, self._marks)
+        self.starts = starts  # int64 per docnum
+        self.title_lengths = title_lengths  # int64 per docnum
+        order = np.argsort(starts, kind="stable")
+        self._sorted_starts = starts[order]
+        self._sorted_docs = order
+        self.text_lengths = text_lengths  # int64 per docnum
+        self.ends = starts + title_lengths + text_lengths + 2  # title, 0, text, 0
+        self._live = live
+
+    def _docs(self, at: np.ndarray) -> np.ndarray:
+        """The docnum of each position: of the article starting last at or before it (the
+        caller checks the position is not past that article's end)."""
+        slot = np.searchsorted(self._sorted_starts, at, side="right") - 1
+        return self._sorted_docs[np.maximum(slot, 0)]
+
+    def phrase(self, field: str, syllables: list[tuple[str, int | None]], candidates: np.ndarray,
+               memo: dict | None = None) -> np.ndarray:
+        """bool per docnum: the syllables occur in this order in `field`, in one of the
+        `candidates` (bool per docnum). Each syllable is (folded term, mark code): the mark code
+        asks for that accented form, None for any. When the candidates are many, the
+        occurrences are found once for every field and kept in `memo` (a request's: title and
+        text share them)."""
+        size = len(self.starts)
+        mask = np.zeros(size, dtype=bool)
+        if not size or not self.length:
+            return mask
+        few = candidates.sum() * 4 < size
+        key = ("occurrences", tuple(syllables))
+        if few or memo is None or key not in memo:
+            found = self._occurrences(syllables, candidates if few else None)
+            if not few and memo is not None:
+                memo[key] = found
+        else:
+            found = memo[key]
+        docs, in_title = found
+        mask[docs[in_title if field == "title" else ~in_title]] = True
+        return mask & self._live
+
+    def _occurrences(self, syllables: list[tuple[str, int | None]], candidates: np.ndarray | None
+                     ) -> tuple[np.ndarray, np.ndarray]:
+        """(docnum, in the title?) of each place where the syllables occur in order. Starts
+        from the positions of the rarest one (only those in `candidates`, when given); each other
+        syllable is checked in the files themselves when few places remain, else by a merge with
+        its own positions."""
+        codes = [forward_hash(folded) for folded, _ in syllables]
+        marks = [mark if self._marks is not None else None for _, mark in syllables]
+        counts = [self.positions.count(c) for c in codes]
+        anchor = min(range(len(codes)), key=counts.__getitem__)
+        hits = self.positions.of(codes[anchor], marks[anchor])
+        if len(hits) and candidates is not None:  # few candidates: drop the other hits now
+            docs = self._docs(hits)
+            hits = hits[candidates[docs] & (hits >= self.starts[docs]) & (hits < self.ends[docs])]
+        for i, code in enumerate(codes):
+            if i == anchor or not len(hits):
+                continue
+            want = hits + (i - anchor)
+            inside = (want >= 0) & (want < self.length)
+            hits, want = hits[inside], want[inside]
+            if len(hits) <= 16 and len(hits) * 64 < counts[i]:  # a few reads of 4 bytes
+                hits = hits[np.array([self._is_at(int(w), code, marks[i]) for w in want], dtype=bool)]
+            else:
+                other = self.positions.of(code, marks[i])
+                if not len(other):
+                    hits = hits[:0]
+                    break
+                j = np.minimum(np.searchsorted(other, want), len(other) - 1)
+                hits = hits[other[j] == want]
+        docs = self._docs(hits)
+        # Past an article's end lies a gap: what a merge dropped with deleted documents.
+        inside = (hits >= self.starts[docs]) & (hits < self.ends[docs])
+        hits, docs = hits[inside], docs[inside]
+        return docs, hits < self.starts[docs] + self.title_lengths[docs]
+
+    def _is_at(self, place: int, code: int, mark: int | None) -> bool:
+        found = read_u32(self._file, 4 * place, 1)
+        if len(found) != 1 or found[0] != code:
+            return False
+        return mark is None or bool(of_form(read_u16(self._marks, 2 * place, 1), mark).all())
+
+
+def phrase_syllables(words: list[str]) -> list[tuple[str, int | None]]:
+    """(folded term, mark code) of each word of a phrase: a folded term matches any accented
+    form (None), an exact term only its own (by its mark code)."""
+    return [(w, None) if w.startswith(FOLDED_PREFIX) else (FOLDED_PREFIX + fold_accents(w), mark_code(w))
+            for w in words]
+

@@ -1,0 +1,111 @@
+"""One generation, opened for reading: what the query layer may ask of the index files, and
+nothing of how they are laid out.
+
+    size, live                 documents (deleted ones included) and which are not deleted
+    column_strings(name)       a facet or date column, one string per document
+    postings(field, term)      (docnums, term frequencies) of a term over every segment
+    doc_frequency, doc_frequencies(field)
+    stored(docnum), by_id(id), all_stored()
+    forward                    the forward file, its marks and positions (phrases, exact lengths)
+"""
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+
+from .format import check_format
+from .forward import Forward
+from .codec import doc_frequencies, leaf_postings, open_whoosh
+
+
+_THREAD = threading.local()  # (reader, searcher) a thread reads stored fields with
+
+
+class GenerationReader:
+    """The current generation of a container at the time it was opened; safe to share between
+    threads (stored fields are read through one Whoosh searcher per thread)."""
+
+    def __init__(self, index_dir: str | os.PathLike):
+        generation, ix = open_whoosh(index_dir)
+        check_format(generation, index_dir)
+        self.generation: Path = generation
+        self._ix = ix
+        self.version = ix.latest_generation()
+        self._reader = ix.reader()  # kept open as long as this object lives
+        self.size: int = self._reader.doc_count_all()
+        self.live = np.ones(self.size, dtype=bool)
+        if self._reader.has_deletions():
+            for docnum in range(self.size):
+                self.live[docnum] = not self._reader.is_deleted(docnum)
+        self._read_lock = threading.Lock()  # Whoosh's posting files are read with seek + read
+        self.forward = Forward(generation, self._ints("fwd"), self._ints("fwd_title"), self._ints("fwd_text"),
+                               self.live)
+
+    def is_current_version(self) -> bool:
+        """False when the generation was updated since it was opened (or cannot be read)."""
+        try:
+            return self._ix.latest_generation() == self.version
+        except OSError:
+            return False
+
+    def _ints(self, name: str) -> np.ndarray:
+        values = self._reader.column_reader(name)
+        return np.fromiter((values[d] for d in range(self.size)), np.int64, self.size)
+
+    def column_strings(self, name: str) -> list[str]:
+        if not self._reader.has_column(name):
+            return [""] * self.size
+        column = self._reader.column_reader(name)
+        out = []
+        for docnum in range(self.size):
+            value = column[docnum]
+            out.append(value.decode("utf-8") if isinstance(value, bytes) else (value or ""))
+        return out
+
+    def postings(self, field: str, term: str) -> tuple[np.ndarray, np.ndarray]:
+        """(docnums as int64, term frequencies as float64) of a term, ascending docnums."""
+        ids_parts, tf_parts = [], []
+        btext = term.encode("utf-8")
+        with self._read_lock:
+            for leaf, base in self._reader.leaf_readers():
+                if (field, btext) not in leaf:
+                    continue
+                ids, tf = leaf_postings(leaf.postings(field, btext))
+                ids_parts.append(ids + base)
+                tf_parts.append(tf)
+        if not ids_parts:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
+        return np.concatenate(ids_parts), np.concatenate(tf_parts)
+
+    def doc_frequency(self, field: str, term: str) -> int:
+        return self._reader.doc_frequency(field, term.encode("utf-8"))
+
+    def doc_count(self) -> int:
+        """Documents not deleted."""
+        return self._reader.doc_count()
+
+    def doc_frequencies(self, field: str) -> Iterator[tuple[bytes, int]]:
+        """(term, document frequency) of every term of a field, folded terms left out."""
+        return doc_frequencies(self._reader, field)
+
+    def _searcher(self):
+        """This thread's Whoosh searcher of this generation; the one it held for another is closed."""
+        held = getattr(_THREAD, "held", None)
+        if held is None or held[0] is not self:
+            if held is not None:
+                held[1].close()
+            held = _THREAD.held = (self, self._ix.searcher())
+        return held[1]
+
+    def stored(self, docnum: int) -> dict:
+        return self._searcher().stored_fields(docnum)
+
+    def by_id(self, article_id: str) -> dict | None:
+        return self._searcher().document(id=article_id)
+
+    def all_stored(self) -> Iterator[dict]:
+        return self._searcher().all_stored_fields()
