@@ -3,12 +3,14 @@
     python bench/generation_bytes.py sample DIR            # 1,000 corpus articles into DIR (a .jsonl.gz)
     python bench/generation_bytes.py build SOURCE INDEX    # rebuild SOURCE into INDEX with this checkout
                                                            # (or the one VNSEARCH_CODE names)
+    python bench/generation_bytes.py updated SOURCE INDEX  # a copy of SOURCE rebuilt, then a file added,
+                                                           # one removed and `update` run (fixed mtimes)
     python bench/generation_bytes.py compare INDEX_A INDEX_B
 
 Every file of the two current generations is compared, except what differs from one run to the
 next by design: report.json's timings (`seconds`, `built_at`, `source`) and the random segment
-ids Whoosh puts in file names and in its table of contents (replaced by their order of
-appearance before comparing); a file of ADDED_FILES may be in the second generation only. Exit 1 and a list of the differing files when they differ.
+ids Whoosh puts in file names and in its table of contents (replaced by their order in the
+table of contents before comparing); a file of ADDED_FILES may be in the second generation only. Exit 1 and a list of the differing files when they differ.
 """
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ import gzip
 import json
 import os
 import re
+import shutil
 import sys
 from pathlib import Path
 
@@ -44,15 +47,15 @@ def write_sample(folder: Path) -> Path:
 
 
 def generation_files(index_dir: Path) -> dict[str, bytes]:
-    """Every file of the current generation, segment ids replaced by seg0, seg1, … (by sorted
-    file name) in names and contents alike."""
+    """Every file of the current generation, segment ids replaced by seg0, seg1, … (in the order
+    of the table of contents) in names and contents alike."""
     generation = index_dir / os.readlink(index_dir / "current")
     files = sorted(p for p in generation.rglob("*") if p.is_file())
-    segids: dict[str, str] = {}
-    for path in files:
-        m = _SEGMENT_FILE.match(path.name)
-        if m and m.group("segid") not in segids:
-            segids[m.group("segid")] = f"seg{len(segids):013d}"
+    found = {m.group("segid") for path in files if (m := _SEGMENT_FILE.match(path.name))}
+    toc = b"".join(path.read_bytes() for path in files if path.suffix == ".toc")
+    # Numbered in the order the table of contents lists them (an update makes a second segment).
+    ordered = sorted(found, key=lambda segid: (toc.find(segid.encode()), segid))
+    segids = {segid: f"seg{n:013d}" for n, segid in enumerate(ordered)}
     out = {}
     for path in files:
         name, data = path.relative_to(generation).as_posix(), path.read_bytes()
@@ -77,6 +80,26 @@ def compare(a: Path, b: Path) -> list[str]:
     return problems
 
 
+FIXED_MTIME_NS = 1_700_000_000_000_000_000  # fingerprints (size, mtime) are stored: fix them
+
+
+def update_copy(search, source: Path, index_dir: Path):
+    """Rebuild a copy of `source` (beside the index), then add an article, remove the first file
+    and update: the update path's files, the same whichever code runs it."""
+    work = index_dir.parent / (index_dir.name + "-source")
+    shutil.copytree(source, work)
+    for path in sorted(work.rglob("*")):
+        os.utime(path, ns=(FIXED_MTIME_NS, FIXED_MTIME_NS))
+    search.rebuild(work, index_dir)
+    added = work / "added.jsonl"
+    added.write_text(json.dumps({"id": "added-1", "title": "Bão số 3 đổ bộ Quảng Ninh",
+                                 "text": "Cơn bão mạnh gây mưa lớn ở Quảng Ninh và Hải Phòng."}, ensure_ascii=False)
+                     + "\n", encoding="utf-8")
+    os.utime(added, ns=(FIXED_MTIME_NS + 1, FIXED_MTIME_NS + 1))
+    next(p for p in sorted(work.rglob("*")) if p.is_file() and p != added).unlink()
+    return search.update(work, index_dir)
+
+
 def main(argv: list[str]) -> int:
     command, *args = argv
     if command == "sample":
@@ -88,6 +111,13 @@ def main(argv: list[str]) -> int:
 
         summary = search.rebuild(args[0], args[1])
         print(f"{summary.indexed} articles -> {args[1]} (code: {Path(search.__file__).parent})")
+        return 0
+    if command == "updated":
+        sys.path.insert(0, os.environ.get("VNSEARCH_CODE") or str(Path(__file__).resolve().parent.parent))
+        import search
+
+        summary = update_copy(search, Path(args[0]), Path(args[1]))
+        print(f"+{summary.added} -{summary.removed} -> {args[1]} (code: {Path(search.__file__).parent})")
         return 0
     if command == "compare":
         problems = compare(Path(args[0]), Path(args[1]))

@@ -24,19 +24,18 @@ from .articles import FACET_FIELDS, Article
 from .errors import ArticleNotFound
 from . import facets
 from .facets import combine
-from .query import (DEFAULT_WEIGHTS, ParsedQuery, Weights, matching_mode, matching_tree, parse, ranking_tree,
-                    sequence_queries)
+from .query import DEFAULT_WEIGHTS, ParsedQuery, Weights, matching_mode, matching_tree, parse
+from .paging import page_of
 from .requests import MAX_QUERY_LENGTH, SearchRequest, shortened, validate
 from .results import SearchResult, hit_of
 from .snapshot import Snapshot
-from .store.container import current_generation, read_report
+from .stats import index_stats
+from .store.container import current_generation
 from .store.schema import article_from_stored
+from .suggest import suggest, suggestion_threshold
 from .timeline import Periods, timeline_of
-from .suggest import suggest
 from .vocabulary import Vocabulary
 
-TIER = 1e6  # above any score: articles holding the typed sequence come first (query.planner.sequence_queries)
-SUGGEST_BELOW = 3  # results: fewer than this, and a did-you-mean is looked for
 
 
 class SearchIndex:
@@ -147,11 +146,8 @@ class SearchIndex:
 
         suggestion = None
         fell_back = sel.mode != matching_mode(parsed) or sel.parsed is not sel.typed
-        unknown_spelling = any(u.accented and any(x not in sel.view.vocabulary.syllable_df for x in u.syllables)
-                               for u in sel.typed.units)
-        if not parsed.is_empty and (total < SUGGEST_BELOW or fell_back or unknown_spelling):
-            # Worth offering when it finds more, or as much but spelled as the index spells it.
-            at_least = 1 if fell_back else (max(total, 1) if unknown_spelling else total + 1)
+        at_least = None if parsed.is_empty else suggestion_threshold(total, fell_back, sel.typed, sel.view.vocabulary)
+        if at_least is not None:
             suggestion = self._suggestion(request.q, sel.view,
                                           sel.query_masks + list(sel.own_masks.values()), at_least)
 
@@ -184,26 +180,7 @@ class SearchIndex:
         return highlight.mark(article.title, forms), highlight.mark(article.text, forms)
 
     def stats(self) -> dict:
-        view = self._snapshot()
-        columns = view.columns
-        live = columns.live
-        total = int(live.sum())
-        report = read_report(view.generation)
-        shares, top = {}, {}
-        for name in ("province", "year", "source", "category"):
-            shares[name] = int((live & (columns.codes[name] > 0)).sum())
-            top[name] = facets.top_values(columns, name, live)
-        shares["author"] = sum(1 for d in view.store.all_stored() if d["meta"].get("author"))
-        return {
-            "articles": total,
-            "generation": view.generation.name,
-            "built_at": report.get("built_at"),
-            "source": report.get("source"),
-            "duplicates": report.get("duplicates", 0),
-            "with": {k: {"count": v, "share": round(v / total, 4) if total else 0.0} for k, v in shares.items()},
-            "top": top,
-            "skipped": report.get("skipped", []),
-        }
+        return index_stats(self._snapshot())
 
     def _suggestion(self, q: str, view: Snapshot, masks: list[np.ndarray], at_least: int) -> str | None:
         """A corrected query that finds at least `at_least` articles with every word."""
@@ -221,39 +198,7 @@ class SearchIndex:
 
     def _page(self, sel: "_Selection", page: int, size: int) -> tuple[list[int], list]:
         """Document numbers and scores of one page of the selection, in its sort order."""
-        parsed, mode, allowed, sort = sel.parsed, sel.mode, sel.allowed, sel.sort
-        columns = sel.view.columns
-        start = (page - 1) * size
-        candidates = np.flatnonzero(allowed)
-        if sort == "relevance":
-            if start >= len(candidates):
-                return [], []
-            _, scores = sel.view.engine.scores(ranking_tree(parsed, mode, self.weights), sel.memo)
-            shown = scores
-            sequence = sequence_queries(parsed)
-            if sequence is not None:  # the typed sequence first: in the title, then in the text
-                tiers = np.zeros(len(scores))
-                for tier, q in zip((2.0, 1.0), sequence):
-                    tiers = np.maximum(tiers, sel.view.engine.matches(q, sel.memo) * tier)
-                scores = scores + tiers * TIER
-            wanted = scores[candidates]
-            shown = shown[candidates]
-            end = min(start + size, len(candidates))
-            if end < len(candidates):  # only the best `end` need ordering
-                keep = np.argpartition(-wanted, end - 1)[:end]
-                cut = wanted[keep].min()
-                keep = np.flatnonzero(wanted >= cut)  # ties at the cut stay, ordered by docnum below
-                candidates, wanted, shown = candidates[keep], wanted[keep], shown[keep]
-            order = np.lexsort((candidates, -wanted))[start:end]
-            return candidates[order].tolist(), [round(float(s), 4) for s in shown[order]]
-        ranks = columns.date_rank[candidates]
-        if sort == "newest":
-            order = np.lexsort((candidates, -ranks, ranks < 0))
-        else:
-            order = np.lexsort((candidates, ranks, ranks < 0))
-        picked = candidates[order][start:start + size]
-        return picked.tolist(), [None] * len(picked)
-
+        return page_of(sel.view, sel.parsed, sel.mode, sel.sort, sel.allowed, sel.memo, page, size, self.weights)
 
 @dataclass
 class _Selection:

@@ -11,6 +11,7 @@ from .vocabulary import Vocabulary
 _PLAIN_LETTERS = "abcdefghijklmnopqrstuvwxyz"
 _LETTERS = _PLAIN_LETTERS + "đ" + "àáảãạăằắẳẵặâầấẩẫậèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵ"
 MIN_COMPOUND_SHARE = 0.5
+SUGGEST_BELOW = 3  # results: fewer than this, and a did-you-mean is looked for
 MAX_SYLLABLE = 12
 
 
@@ -95,3 +96,15 @@ def _same_case(original: str, replacement: str) -> str:
     if original[:1].isupper():
         return replacement[:1].upper() + replacement[1:]
     return replacement
+
+
+def suggestion_threshold(total: int, fell_back: bool, typed, vocabulary: Vocabulary) -> int | None:
+    """When a did-you-mean is worth looking for, the articles it must find at least: more than
+    the query found, or as many but spelled as the index spells it (a typed spelling the index
+    does not have); any, when the query fell back to marks ignored or to any word. None: no
+    suggestion (enough results, spelled as the index spells them). `typed`: the ParsedQuery."""
+    unknown_spelling = any(u.accented and any(x not in vocabulary.syllable_df for x in u.syllables)
+                           for u in typed.units)
+    if not (total < SUGGEST_BELOW or fell_back or unknown_spelling):
+        return None
+    return 1 if fell_back else (max(total, 1) if unknown_spelling else total + 1)
