@@ -823,7 +823,7 @@ def quoted_phrases(queries: Sequence[Query], index, truths: Truths) -> list[Phra
     """Each query of two or more syllables quoted, as typed and stripped: the engine's whole set
     against the articles holding it side by side in order (each syllable exact where marked).
     When the engine says it ignored the marks (nothing holds them), the stripped truth counts."""
-    from search.results import SearchRequest
+    from search.requests import SearchRequest
 
     rows = []
     for authored in queries:

@@ -23,7 +23,10 @@ WORKER = r"""
 import json, sys, time
 sys.path.insert(0, sys.argv[1])
 from search import open_index
-from search.requests import SearchRequest
+try:
+    from search.requests import SearchRequest
+except ImportError:  # a checkout from before search/requests.py
+    from search.results import SearchRequest
 index = open_index(sys.argv[2])
 queries = json.load(open(sys.argv[3]))["queries"]
 requests = [SearchRequest(q=q["q"], filters=q["filters"], sort=q["sort"]) for q in queries]
