@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from search import open_index, rebuild
-from search.checkpoints import POINTS
+from search.checkpoints import BEFORE_COMMIT
 from search.build import ANALYSIS_BATCH, UPDATE_PARALLEL_BYTES
 from search.store.container import CURRENT, GENERATION_PREFIX
 from search.requests import SearchRequest
@@ -141,7 +141,7 @@ def served(tmp_path):
 
 def test_killed_rebuilds_leave_the_previous_index_serving_and_the_next_rebuild_succeeds(served, tmp_path):
     index_dir, source, old_generation, old_count, new_count = served
-    for point in POINTS:
+    for point in BEFORE_COMMIT:
         before = generations(index_dir)
         marker = tmp_path / f"paused-rebuild-{point}"
         process = manage("rebuild", "--source", source, "--index", index_dir, pause_at=point, marker=marker)
@@ -176,7 +176,7 @@ def test_killed_updates_leave_a_complete_index_and_the_next_update_succeeds(serv
     index_dir, source, generation, old_count, new_count = served
     segment_files = lambda: set(os.listdir(index_dir / generation))  # noqa: E731
     tables = tables_of_contents(index_dir / generation)
-    for point in POINTS:
+    for point in BEFORE_COMMIT:
         before = segment_files()
         marker = tmp_path / f"paused-update-{point}"
         process = manage("update", "--source", source, "--index", index_dir, pause_at=point, marker=marker)
