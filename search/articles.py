@@ -107,6 +107,7 @@ class RebuildSummary:
     removed_files: int = 0
     seconds: float = 0.0
     generation: str = ""
+    warnings: list[str] = field(default_factory=list)  # what a committed update could not write after
 
     def line(self) -> str:
         """The last line of `manage.py rebuild`."""

@@ -7,6 +7,7 @@ generation is in docs/ARCHITECTURE.md.
 """
 from __future__ import annotations
 
+import errno
 import gc
 import multiprocessing
 import os
@@ -23,19 +24,19 @@ from typing import Callable, Iterator
 from .analysis import pre_analyze
 from .articles import Article, RebuildSummary, Skipped
 from .checkpoints import checkpoint
-from .errors import SourceMissing
+from .errors import IndexMissing, SourceMissing, WriteFailed
 from .ingest import Pending, content_key, iter_pending
 from .ingest.readers import derived_title, source_files
 from .store.container import (CURRENT, GENERATION_PREFIX, HELD_LOCKS, REPORT, container_lock, current_generation,
                               flip, fsync_dir, new_generation, previous_generation, read_report,
-                              remove_stale_generations)
+                              remove_half_built, remove_stale_generations, remove_temporaries)
 from .store import container
 from .store.format import check_format, write_format
 from .store.forward import FORWARD, ForwardFile
 from .store.positions import add_part, write_part
 from .store.postings import BulkWriter, RollingWriter
 from .store.schema import BULK_FIELDS, article_document
-from .store.codec import COMPOUND_SEGMENTS, create_index, open_for_update
+from .store.codec import COMPOUND_SEGMENTS, create_index, open_for_update, remove_orphan_segments
 
 __all__ = ["rebuild", "update", "IndexProgress", "CURRENT", "GENERATION_PREFIX", "REPORT"]
 
@@ -76,6 +77,49 @@ def write_report(generation: Path, summary: RebuildSummary, source_dir: Path) ->
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "skipped": [s.to_dict() for s in summary.skipped],
     })
+
+
+# The causes of a failed write a user can act on, in their words; others are told as the system says.
+WRITE_CAUSES = {
+    errno.ENOSPC: "hết chỗ trên đĩa",
+    errno.EDQUOT: "vượt hạn mức dung lượng đĩa",
+    errno.EACCES: "không có quyền ghi",
+    errno.EPERM: "không có quyền ghi",
+    errno.EROFS: "ổ đĩa chỉ cho đọc",
+    errno.EIO: "lỗi vào/ra của đĩa",
+}
+
+
+def write_cause(error: OSError, index_dir: Path, folder: Path) -> str:
+    """One line: why and where a write failed («hết chỗ trên đĩa khi ghi …/forward.u32»)."""
+    where = Path(error.filename) if error.filename else folder
+    inside = where == index_dir or index_dir in where.parents
+    cause = WRITE_CAUSES.get(error.errno) or f"lỗi hệ thống ({error.strerror or error})"
+    return f"{cause} khi {'ghi' if inside else 'đọc'} {where}"
+
+
+def _abandon(*closers: Callable[[], None]) -> None:
+    """Cancel a failed run's writer, close its files: a second failure here (the disk still full,
+    a writer Whoosh closed when its commit failed) must not hide the first one."""
+    for close in closers:
+        try:
+            close()
+        except Exception:
+            pass
+
+
+def remove_leftovers(index_dir: Path) -> None:
+    """What killed or failed runs left, under the container lock (no writer is under way): half-built
+    generations, temporary files, and in the current generation segment files no commit lists."""
+    remove_half_built(index_dir)
+    remove_temporaries(index_dir)
+    try:
+        generation = current_generation(index_dir)
+    except IndexMissing:
+        return
+    if generation.is_dir():
+        remove_temporaries(generation)
+        remove_orphan_segments(generation)
 
 
 ANALYSIS_BATCH = 32  # articles sent to a worker at a time
@@ -222,48 +266,61 @@ def _add_prepared(writer, forward: ForwardFile, source_dir: Path, summary: Rebui
 
 def rebuild(source_dir: str | os.PathLike, index_dir: str | os.PathLike, procs: int = 1,
             progress: Progress | None = None) -> RebuildSummary:
-    """Index every article below `source_dir` into a fresh generation and swap it in."""
+    """Index every article below `source_dir` into a fresh generation and swap it in. When a write
+    fails (a full disk) the new generation is removed and WriteFailed raised: the old one serves."""
     source_dir, index_dir = Path(source_dir), Path(index_dir)
     if not source_dir.is_dir():
         raise SourceMissing(f"Không tìm thấy thư mục bài viết: {source_dir}")
     started = time.perf_counter()
     with container_lock(index_dir):
+        remove_leftovers(index_dir)  # before the new generation: a full disk gets their room back
         generation = new_generation(index_dir)
-        write_format(generation)
-        ix = create_index(generation)
-        writer = RollingWriter(ix, BULK_FIELDS, procs=procs, limitmb=256, compound=COMPOUND_SEGMENTS)
-        forward = ForwardFile(generation)
-        summary = RebuildSummary(indexed=0, generation=generation.name)
-        checkpoint("start")
+        writer = forward = None
         try:
+            write_format(generation)
+            ix = create_index(generation)
+            writer = RollingWriter(ix, BULK_FIELDS, procs=procs, limitmb=256, compound=COMPOUND_SEGMENTS)
+            forward = ForwardFile(generation)
+            summary = RebuildSummary(indexed=0, generation=generation.name)
+            checkpoint("start")
             with _indexing_gc():
                 _add_articles(writer, forward, source_dir, source_files(source_dir), summary, set(), set(),
                               progress, procs)
                 forward.close()
                 writer.commit(merge=False)
-        except BaseException:
-            writer.cancel()
-            shutil.rmtree(generation, ignore_errors=True)
-            raise
-        del writer  # its last segment's arrays, before the positions are built
-        try:
+            writer = None  # its last segment's arrays, before the positions are built
+            checkpoint("positions")
             write_part(generation, generation / FORWARD, 0, forward.offset)
-        except BaseException:
-            shutil.rmtree(generation, ignore_errors=True)
-            raise
-        summary.seconds = time.perf_counter() - started
-        write_report(generation, summary, source_dir)
-        fsync_dir(generation)
-        previous = previous_generation(index_dir)
-        flip(index_dir, generation)
+            summary.seconds = time.perf_counter() - started
+            write_report(generation, summary, source_dir)
+            fsync_dir(generation)
+            previous = previous_generation(index_dir)
+            flip(index_dir, generation)
+        except BaseException as error:
+            if previous_generation(index_dir) != generation.name:  # else flipped: only an fsync failed
+                _abandon_generation(error, index_dir, generation, writer, forward)
         remove_stale_generations(index_dir, {generation.name, previous or ""})
     return summary
+
+
+def _abandon_generation(error: BaseException, index_dir: Path, generation: Path, writer, forward) -> None:
+    """A rebuild failed before its flip: its generation removed, the error raised (a failed write
+    as WriteFailed: one line that says why)."""
+    _abandon(*(close for close in (writer and writer.cancel, forward and forward.abandon) if close))
+    shutil.rmtree(generation, ignore_errors=True)
+    _abandon(lambda: remove_temporaries(generation.parent))
+    if isinstance(error, OSError):
+        raise WriteFailed(f"{write_cause(error, index_dir, generation)}; chỉ mục cũ vẫn được dùng") from error
+    raise error
 
 
 def update(source_dir: str | os.PathLike, index_dir: str | os.PathLike,
            progress: Progress | None = None) -> RebuildSummary:
     """Add new and changed files' articles, remove those of deleted files: work in proportion
-    to the change. The current generation is updated in place by one Whoosh commit."""
+    to the change. The current generation is updated in place by one Whoosh commit. A write that
+    fails before the commit leaves the index as it was (WriteFailed); after it, the update stands
+    and what could not be written is in the summary's warnings (a positions part is written by
+    the next update)."""
     source_dir, index_dir = Path(source_dir), Path(index_dir)
     if not source_dir.is_dir():
         raise SourceMissing(f"Không tìm thấy thư mục bài viết: {source_dir}")
@@ -271,6 +328,7 @@ def update(source_dir: str | os.PathLike, index_dir: str | os.PathLike,
     with container_lock(index_dir):
         generation = current_generation(index_dir)
         check_format(generation, index_dir)
+        remove_leftovers(index_dir)
         ix = open_for_update(generation)
         files = {p.relative_to(source_dir).as_posix(): p for p in source_files(source_dir)}
         indexed: dict[str, str] = {}
@@ -292,12 +350,12 @@ def update(source_dir: str | os.PathLike, index_dir: str | os.PathLike,
                 before[stored["id"]] = stored["content"]
         written: dict[str, str] = {}
         summary = RebuildSummary(indexed=0, generation=generation.name)
-        # One BulkWriter, one commit: readers see the update wholly or not at all.
-        writer = BulkWriter(ix, BULK_FIELDS, limitmb=128, compound=COMPOUND_SEGMENTS)
-        forward = ForwardFile(generation)
-        appended_from = forward.offset
-        checkpoint("start")
+        writer = forward = None
         try:
+            # One BulkWriter, one commit: readers see the update wholly or not at all.
+            writer = BulkWriter(ix, BULK_FIELDS, limitmb=128, compound=COMPOUND_SEGMENTS)
+            forward = ForwardFile(generation)
+            checkpoint("start")
             for rel in replaced:
                 writer.delete_by_term("origin", rel)
             with _indexing_gc():
@@ -306,15 +364,19 @@ def update(source_dir: str | os.PathLike, index_dir: str | os.PathLike,
                               written)
                 forward.close()
                 writer.commit()
-        except BaseException:
-            writer.cancel()
-            forward.abandon()
+        except BaseException as error:
+            _abandon(*(close for close in (writer and writer.cancel, forward and forward.abandon) if close))
+            _abandon(lambda: remove_temporaries(generation), lambda: remove_orphan_segments(generation))
+            if isinstance(error, OSError):
+                raise WriteFailed(f"{write_cause(error, index_dir, generation)}; chỉ mục vẫn như trước lần cập nhật "
+                                  "này") from error
             raise
-        # After the commit: a range left without a part (interrupted, disk full) is scanned by readers.
+        checkpoint("positions")  # committed: what follows can fail without undoing the update
         try:
-            add_part(generation, generation / FORWARD, appended_from, forward.offset)
-        except OSError:
-            pass
+            add_part(generation, generation / FORWARD, forward.offset)
+        except OSError as error:
+            summary.warnings.append(f"{write_cause(error, index_dir, generation)}: chưa ghi được dữ liệu vị trí "
+                                    "cho các bài mới; tìm cụm từ chậm hơn cho tới lần cập nhật sau")
         summary.added = sum(1 for id_ in written if id_ not in before)
         summary.changed = sum(1 for id_, key in written.items() if id_ in before and before[id_] != key)
         summary.removed = sum(1 for id_ in before if id_ not in written)
@@ -325,7 +387,11 @@ def update(source_dir: str | os.PathLike, index_dir: str | os.PathLike,
         total = RebuildSummary(indexed=ix.doc_count(), skipped=still_skipped + summary.skipped,
                                duplicates=report.get("duplicates", 0) + summary.duplicates,
                                seconds=summary.seconds)
-        write_report(generation, total, source_dir)
+        try:
+            write_report(generation, total, source_dir)
+        except OSError as error:
+            summary.warnings.append(f"{write_cause(error, index_dir, generation)}: chưa ghi được {REPORT}; "
+                                    "«stats» cho số liệu của lần trước")
     return summary
 
 

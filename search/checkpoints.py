@@ -21,7 +21,9 @@ POINTS = (
     "reading",  # the first ANALYSIS_BATCH articles are in the writer, more may follow; with
                 # procs > 1 they came back from the worker processes, which are running
     "commit",   # inside a Whoosh commit: the segment's files are written, its TOC is not
+    "positions",  # the commit landed (an update is live), the positions part is not written yet
 )
+BEFORE_COMMIT = POINTS[:POINTS.index("positions")]  # a kill there leaves no trace in the index
 PAUSE_AT = os.environ.get("VNSEARCH_TEST_PAUSE_AT") or None
 PAUSE_MARKER = os.environ.get("VNSEARCH_TEST_PAUSE_MARKER") or None
 _POLL_SECONDS = 0.01

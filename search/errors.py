@@ -35,3 +35,11 @@ class ArticleNotFound(VnsearchError):
 
 class SourceMissing(VnsearchError):
     """The source folder of articles does not exist."""
+
+
+class WriteFailed(VnsearchError):
+    """The index could not be written (a full disk, no permission): the index in use was left as
+    it was, and the message says why."""
+
+    http_status = 507
+    code = "write_failed"

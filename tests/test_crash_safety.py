@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from search import open_index, rebuild
-from search.checkpoints import POINTS
+from search.checkpoints import BEFORE_COMMIT
 from search.build import ANALYSIS_BATCH, UPDATE_PARALLEL_BYTES
 from search.store.container import CURRENT, GENERATION_PREFIX
 from search.requests import SearchRequest
@@ -141,7 +141,7 @@ def served(tmp_path):
 
 def test_killed_rebuilds_leave_the_previous_index_serving_and_the_next_rebuild_succeeds(served, tmp_path):
     index_dir, source, old_generation, old_count, new_count = served
-    for point in POINTS:
+    for point in BEFORE_COMMIT:
         before = generations(index_dir)
         marker = tmp_path / f"paused-rebuild-{point}"
         process = manage("rebuild", "--source", source, "--index", index_dir, pause_at=point, marker=marker)
@@ -176,7 +176,7 @@ def test_killed_updates_leave_a_complete_index_and_the_next_update_succeeds(serv
     index_dir, source, generation, old_count, new_count = served
     segment_files = lambda: set(os.listdir(index_dir / generation))  # noqa: E731
     tables = tables_of_contents(index_dir / generation)
-    for point in POINTS:
+    for point in BEFORE_COMMIT:
         before = segment_files()
         marker = tmp_path / f"paused-update-{point}"
         process = manage("update", "--source", source, "--index", index_dir, pause_at=point, marker=marker)
@@ -243,3 +243,67 @@ def test_a_killed_parallel_rebuild_leaves_no_workers_and_no_stale_lock(served, t
         for worker in workers:
             if alive(worker):
                 os.kill(worker, signal.SIGKILL)
+
+
+def phrase_answers(index_dir: Path) -> dict[str, list[str]]:
+    index = open_index(index_dir)
+    return {q: [h.id for h in index.search(SearchRequest(q=q, size=100)).hits]
+            for q in ('"đại hội"', '"kinh tế xã hội"', '"người dân"', '"bài gen 7"')}
+
+
+def test_an_update_killed_before_its_positions_part_is_repaired_by_the_next_update(served, tmp_path):
+    from search.store.forward import FORWARD
+    from search.store.positions import part_ranges, uncovered
+
+    index_dir, source, generation, old_count, new_count = served
+    folder = index_dir / generation
+    marker = tmp_path / "paused-positions"
+    process = manage("update", "--source", source, "--index", index_dir, pause_at="positions", marker=marker)
+    try:
+        reached = paused_at(process, marker, "positions")
+    finally:
+        kill(process)
+    assert reached, "the update ended before the kill point «positions»"
+    assert open_index(index_dir).count() == new_count  # committed: the update is live
+    length = (folder / FORWARD).stat().st_size // 4
+    assert uncovered(part_ranges(folder), length), "the kill left no gap in the positions"
+    answers = phrase_answers(index_dir)  # the gap is scanned: slower, same answers
+    assert any(answers.values())
+
+    done = manage("update", "--source", source, "--index", index_dir)
+    out, err = done.communicate(timeout=120)
+    assert done.returncode == 0, err
+    assert not uncovered(part_ranges(folder), length)
+    assert phrase_answers(index_dir) == answers
+    assert_serving(index_dir, generation, new_count)
+
+
+def test_the_next_update_removes_what_killed_runs_left(served, tmp_path):
+    index_dir, source, generation, old_count, new_count = served
+    folder = index_dir / generation
+    segment_ids = lambda: {name.split(".")[0] for name in os.listdir(folder)  # noqa: E731
+                           if name.startswith("MAIN_") and "." in name}
+    listed = segment_ids()
+    marker = tmp_path / "paused-update"
+    process = manage("update", "--source", source, "--index", index_dir, pause_at="commit", marker=marker)
+    try:
+        assert paused_at(process, marker, "commit")
+    finally:
+        kill(process)
+    orphans = segment_ids() - listed
+    assert orphans  # the killed update's segment, listed by no TOC
+    assert (folder / "MAIN.tmp").is_dir()  # Whoosh's pool folder
+    for name in ("report.json.tmp", ".positions-0-9.pos.npy.123.tmp"):
+        (folder / name).write_bytes(b"half")
+    # A rebuild killed before its report and flip (as a killed rebuild leaves one: see above).
+    half_built = index_dir / f"{generation}-killed"
+    half_built.mkdir()
+    (half_built / "forward.u32").write_bytes(b"\0" * 4096)
+
+    done = manage("update", "--source", source, "--index", index_dir)
+    out, err = done.communicate(timeout=120)
+    assert done.returncode == 0, err
+    assert generations(index_dir) == {generation}
+    assert not [p for p in index_dir.rglob("*") if p.name.endswith(".tmp")]
+    assert listed <= segment_ids() and not orphans & segment_ids()  # listed segments kept, the orphan gone
+    assert_serving(index_dir, generation, new_count)

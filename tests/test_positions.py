@@ -42,7 +42,7 @@ def test_updates_fold_their_parts_into_one_past_the_limit(tmp_path):
     forward = _forward(tmp_path, values)
     step = len(values) // (MAX_PARTS + 2)
     for start in range(0, len(values), step):
-        add_part(tmp_path, tmp_path / FORWARD, start, min(start + step, len(values)))
+        add_part(tmp_path, tmp_path / FORWARD, min(start + step, len(values)))
         assert len(part_ranges(tmp_path)) <= MAX_PARTS
     positions = Positions(tmp_path, *forward)
     assert not positions.gaps

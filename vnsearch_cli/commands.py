@@ -228,6 +228,8 @@ def _progress():
 def _warn_skipped(summary) -> None:
     for skipped in summary.skipped:
         click.echo(f"cảnh báo: bỏ qua {skipped.item}: {skipped.reason}", err=True)
+    for warning in summary.warnings:
+        click.echo(f"cảnh báo: {warning}", err=True)
 
 
 @cli.command(help="Dựng lại toàn bộ chỉ mục từ thư mục bài viết (thế chỗ nguyên tử).")

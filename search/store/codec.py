@@ -23,6 +23,7 @@ from .schema import make_schema
 # Whoosh reads a compound segment file through a private in-memory copy per searcher, and we
 # keep one searcher per server thread: separate files are memory-mapped and shared instead.
 COMPOUND_SEGMENTS = False
+INDEX_NAME = whoosh_index._DEF_INDEX_NAME  # "MAIN": the prefix of every file Whoosh writes
 
 
 def create_index(generation: Path):
@@ -32,6 +33,18 @@ def create_index(generation: Path):
 def open_for_update(generation: Path):
     """The Whoosh index of a generation, to update it."""
     return whoosh_index.open_dir(generation)
+
+
+def remove_orphan_segments(generation: Path) -> None:
+    """Remove the segment files of a generation that its latest TOC does not list (written by
+    an update killed or out of disk before its commit landed), and older TOCs, as Whoosh does
+    after each commit. Only under the container lock: no writer is under way then."""
+    storage = FileStorage(str(generation))
+    try:
+        toc = whoosh_index.TOC.read(storage, INDEX_NAME)
+    except (OSError, whoosh_index.EmptyIndexError):
+        return  # no readable TOC: nothing is known to be unused
+    whoosh_index.clean_files(storage, INDEX_NAME, toc.generation, toc.segments)
 
 
 def open_whoosh(index_dir: str | os.PathLike):

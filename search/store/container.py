@@ -9,6 +9,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import re
 import shutil
 import time
 from contextlib import contextmanager
@@ -93,8 +94,46 @@ def remove_stale_generations(index_dir: Path, keep: set[str]) -> None:
 
 def write_report(generation: Path, report: dict) -> None:
     temporary = generation / (REPORT + ".tmp")
-    temporary.write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
-    os.replace(temporary, generation / REPORT)
+    try:
+        temporary.write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
+        os.replace(temporary, generation / REPORT)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+
+
+# What a write left behind when it was killed or failed: our temporary files (report.json.tmp,
+# .positions-….tmp), Whoosh's pool folder (MAIN.tmp) and TOC being written (_MAIN_<n>.toc.<time>),
+# the bulk writer's scratch folders (.postings-…).
+_TEMPORARY = re.compile(r".*\.tmp|\.postings-.*|_MAIN_\d+\.toc\..+")
+
+
+def remove_temporaries(folder: Path) -> None:
+    """Remove the temporary files and folders of writes that did not finish (call it under the
+    container lock: then no write is under way)."""
+    for entry in folder.iterdir():
+        if _TEMPORARY.fullmatch(entry.name):
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry, ignore_errors=True)
+            else:
+                entry.unlink(missing_ok=True)
+
+
+def remove_half_built(index_dir: Path) -> None:
+    """Remove generations a killed or failed rebuild left: all but the current one and the
+    newest complete one (with its report) before it, which a reader may still hold. Call it under
+    the container lock. Also removes `current`'s temporary links (.current.<pid>)."""
+    current = previous_generation(index_dir)
+    keep = {current} if current else set()
+    older = sorted((entry.name for entry in index_dir.iterdir()
+                    if entry.name.startswith(GENERATION_PREFIX) and entry.name != current
+                    and (current is None or entry.name < current) and (entry / REPORT).exists()),
+                   reverse=True)
+    keep.update(older[:1])
+    remove_stale_generations(index_dir, keep)
+    for entry in index_dir.glob(f".{CURRENT}.*"):
+        if entry.is_symlink() or entry.is_file():
+            entry.unlink(missing_ok=True)
 
 
 def read_report(generation: Path) -> dict:

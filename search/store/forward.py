@@ -36,6 +36,7 @@ class ForwardFile:
             self.handle.truncate(size - size % 4)
             self.handle.seek(0, os.SEEK_END)
         self.offset = self.handle.tell() // 4
+        self.started_at = self.offset
         self.marks = open(generation / MARKS, "ab")
         entries = self.marks.tell() // 2
         if entries > self.offset or self.marks.tell() % 2:
@@ -63,8 +64,17 @@ class ForwardFile:
             handle.close()
 
     def abandon(self) -> None:
-        self.handle.close()
-        self.marks.close()
+        """After a failed run: cut both files back to where it began (what it appended is
+        referenced by no commit) and close them; raises nothing, so the first error is the one told."""
+        for handle, size in ((self.handle, 4 * self.started_at), (self.marks, 2 * self.started_at)):
+            try:
+                handle.close()  # its flush may fail again on a full disk; the file is closed all the same
+            except OSError:
+                pass
+            try:
+                os.truncate(handle.name, size)
+            except OSError:
+                pass
 
 
 class Forward:

@@ -11,10 +11,11 @@ A generation holds parts, each covering a range [start, end) of the forward file
     positions-<start>-<end>.marks.npy    uint16: the mark code at each of those positions (from
                                          MARKS; a part without it matches every form)
 
-`rebuild` writes one part for the whole file, `update` one for what it appended, and folds the
-parts into one when there are more than MAX_PARTS. Ranges that no part covers (an update
-interrupted between its commit and its part) are scanned directly: a missing part costs
-time, never results.
+`rebuild` writes one part for the whole file, `update` one for what it appended and for any
+earlier range no part covers, and folds the parts into one when there are more than MAX_PARTS.
+Ranges that no part covers (an update killed or out of disk between its commit and its part)
+are scanned directly until the next update writes their part: a missing part costs time,
+never results.
 """
 from __future__ import annotations
 
@@ -47,13 +48,59 @@ def part_ranges(generation: Path) -> list[tuple[int, int]]:
     return sorted(out)
 
 
+def covering(ranges: list[tuple[int, int]], length: int) -> list[tuple[int, int]]:
+    """The parts readers use, in order: each starting at or after the end of the one before
+    (an overlapping one, left by a fold that was interrupted, is skipped) and inside the file."""
+    used, covered = [], 0
+    for start, end in sorted(ranges):
+        if start >= covered and end <= length:
+            used.append((start, end))
+            covered = end
+    return used
+
+
+def uncovered(ranges: list[tuple[int, int]], length: int) -> list[tuple[int, int]]:
+    """The ranges of a file of `length` entries that the parts `ranges` (as `covering` keeps
+    them) leave without positions, in order."""
+    gaps, at = [], 0
+    for start, end in covering(ranges, length):
+        if start > at:
+            gaps.append((at, start))
+        at = end
+    if at < length:
+        gaps.append((at, length))
+    return gaps
+
+
 def write_part(generation: Path, forward: Path, start: int, end: int) -> None:
     """Invert forward[start:end] into a part (separators, hash 0, left out). The hashes are
     taken in 2**BUCKET_BITS ranges of their top bits, one after another, so memory stays near
-    an eighth of the file's size whatever the corpus (107k articles: 57M positions)."""
+    an eighth of the file's size whatever the corpus (107k articles: 57M positions). On any
+    failure (a full disk) its temporary files are removed and the error raised."""
     if end <= start or end >= 1 << 32:  # positions are uint32; a bigger file is scanned
         return
     temporaries = {kind: generation / f".{_name(start, end, kind)}.{os.getpid()}.tmp" for kind in _ARRAYS}
+    try:
+        _write_part(generation, forward, start, end, temporaries)
+    except BaseException:
+        for path in temporaries.values():
+            path.unlink(missing_ok=True)
+        raise
+
+
+def _write_array(handle, array: np.ndarray) -> None:
+    """Through the file object, not numpy's tofile: a full disk then raises OSError with its
+    errno (ENOSPC) instead of "n requested and m written"."""
+    handle.write(np.ascontiguousarray(array).data)
+
+
+def _save(handle, array: np.ndarray) -> None:
+    """np.save's bytes (a version 1.0 header, then the array), written by _write_array."""
+    np.lib.format.write_array_header_1_0(handle, np.lib.format.header_data_from_array_1_0(array))
+    _write_array(handle, array)
+
+
+def _write_part(generation: Path, forward: Path, start: int, end: int, temporaries: dict[str, Path]) -> None:
     marks_path = forward.parent / MARKS
     marks = None
     if marks_path.exists() and marks_path.stat().st_size >= 2 * end:
@@ -72,8 +119,8 @@ def write_part(generation: Path, forward: Path, start: int, end: int) -> None:
             keys.sort()
             bucket_codes = (keys >> np.uint64(32)).astype(np.uint32)
             places = keys.astype(np.uint32)  # the low 32 bits: positions
-            places.tofile(out)
-            (marks[places] if marks is not None else np.full(len(places), ANY_MARK, np.uint16)).tofile(marks_out)
+            _write_array(out, places)
+            _write_array(marks_out, marks[places] if marks is not None else np.full(len(places), ANY_MARK, np.uint16))
             heads = np.flatnonzero(np.diff(bucket_codes)) + 1
             first = np.concatenate(([0], heads))
             codes.append(bucket_codes[first])
@@ -87,7 +134,7 @@ def write_part(generation: Path, forward: Path, start: int, end: int) -> None:
               "offsets": np.concatenate(offsets)}
     for kind in ("codes", "offsets"):
         with open(temporaries[kind], "wb") as handle:
-            np.save(handle, arrays[kind])
+            _save(handle, arrays[kind])
             handle.flush()
             os.fsync(handle.fileno())
     for kind in _ARRAYS:  # .pos last: a part exists once its .pos file does
@@ -116,16 +163,17 @@ def _bucket_keys(forward: Path, start: int, end: int, bucket: int) -> np.ndarray
     return np.concatenate(parts) if parts else np.zeros(0, np.uint64)
 
 
-def add_part(generation: Path, forward: Path, start: int, end: int) -> None:
-    """After an update appended forward[start:end]: a part for it, or, past MAX_PARTS, one part
-    for the whole file in place of the others."""
-    if end <= start:
-        return
+def add_part(generation: Path, forward: Path, end: int) -> None:
+    """After an update committed forward[:end]: a part for every range of it no part covers
+    (what the update appended, and what an update killed before its part left), or, past
+    MAX_PARTS, one part for the whole file in place of the others."""
     ranges = part_ranges(generation)
-    if not ranges:  # an index from before positions: its whole file gets them now
-        start = 0
-    if len(ranges) + 1 <= MAX_PARTS:
-        write_part(generation, forward, start, end)
+    missing = uncovered(ranges, end)
+    if not missing:
+        return
+    if len(covering(ranges, end)) + len(missing) <= MAX_PARTS:
+        for start, stop in missing:
+            write_part(generation, forward, start, stop)
         return
     write_part(generation, forward, 0, end)
     for old in ranges:
@@ -200,23 +248,13 @@ class Positions:
         self.forward = forward  # the forward file, open for reading
         self.marks = marks  # the marks file, open for reading, or None (every form matches)
         self.parts: list[_Part] = []
-        covered = 0
-        for start, end in part_ranges(generation):
-            if start < covered or end > length:  # overlapping, or past the committed file
-                continue
+        for start, end in covering(part_ranges(generation), length):
             try:
                 self.parts.append(_Part(generation, start, end))
             except (OSError, ValueError):  # folded away meanwhile: its range is scanned
                 continue
-            covered = end
-        self.gaps: list[tuple[int, int]] = []  # ranges no part covers, in order
-        at = 0
-        for part in self.parts:
-            if part.start > at:
-                self.gaps.append((at, part.start))
-            at = part.end
-        if at < length:
-            self.gaps.append((at, length))
+        # ranges no part covers, in order
+        self.gaps = uncovered([(part.start, part.end) for part in self.parts], length)
 
     def _scan(self, code: int, a: int, b: int, mark: int | None = None) -> np.ndarray:
         places = np.flatnonzero(read_u32(self.forward, 4 * a, b - a) == code)
