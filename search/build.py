@@ -30,7 +30,8 @@ from .store.container import (CURRENT, GENERATION_PREFIX, HELD_LOCKS, REPORT, co
                               flip, fsync_dir, new_generation, previous_generation, read_report,
                               remove_stale_generations)
 from .store import container
-from .store.format import check_format, write_format
+from .store.format import write_format
+from .store.manifest import verify, write_manifest
 from .store.forward import FORWARD, ForwardFile
 from .store.positions import add_part, write_part
 from .store.postings import BulkWriter, RollingWriter
@@ -253,6 +254,7 @@ def rebuild(source_dir: str | os.PathLike, index_dir: str | os.PathLike, procs: 
             raise
         summary.seconds = time.perf_counter() - started
         write_report(generation, summary, source_dir)
+        write_manifest(generation)  # last: it lists every file above
         fsync_dir(generation)
         previous = previous_generation(index_dir)
         flip(index_dir, generation)
@@ -270,7 +272,7 @@ def update(source_dir: str | os.PathLike, index_dir: str | os.PathLike,
     started = time.perf_counter()
     with container_lock(index_dir):
         generation = current_generation(index_dir)
-        check_format(generation, index_dir)
+        verify(generation, index_dir)
         ix = open_for_update(generation)
         files = {p.relative_to(source_dir).as_posix(): p for p in source_files(source_dir)}
         indexed: dict[str, str] = {}
@@ -326,6 +328,7 @@ def update(source_dir: str | os.PathLike, index_dir: str | os.PathLike,
                                duplicates=report.get("duplicates", 0) + summary.duplicates,
                                seconds=summary.seconds)
         write_report(generation, total, source_dir)
+        write_manifest(generation)  # the files as this update left them
     return summary
 
 
