@@ -20,7 +20,7 @@ from pathlib import Path
 import crc32c
 
 from ..errors import IndexDamaged
-from .container import FORMAT, FORWARD, MARKS, fsync_dir
+from .container import FORWARD, MARKS, current_generation, fsync_dir
 from .format import FORMAT_VERSION, check_format, format_of
 
 MANIFEST = "manifest.json"
@@ -139,3 +139,10 @@ def verify(generation: Path, index_dir, full: bool = False) -> None:
         raise damaged(", ".join(f"{name}" for name, _ in found[:3]) + (" …" if len(found) > 3 else ""),
                       "; ".join(sorted({reason for _, reason in found})))
     check_format(generation, index_dir)
+
+
+def check_index(index_dir, full: bool = False) -> Path:
+    """The current generation of a container, verified (every checksum with `full`)."""
+    generation = current_generation(Path(index_dir))
+    verify(generation, index_dir, full=full)
+    return generation
