@@ -31,7 +31,8 @@ from .store.container import (CURRENT, GENERATION_PREFIX, HELD_LOCKS, REPORT, co
                               flip, fsync_dir, new_generation, previous_generation, read_report,
                               remove_half_built, remove_stale_generations, remove_temporaries)
 from .store import container
-from .store.format import check_format, write_format
+from .store.format import write_format
+from .store.manifest import verify, write_manifest
 from .store.forward import FORWARD, ForwardFile
 from .store.positions import add_part, write_part
 from .store.postings import BulkWriter, RollingWriter
@@ -293,6 +294,7 @@ def rebuild(source_dir: str | os.PathLike, index_dir: str | os.PathLike, procs: 
             write_part(generation, generation / FORWARD, 0, forward.offset)
             summary.seconds = time.perf_counter() - started
             write_report(generation, summary, source_dir)
+            write_manifest(generation)  # last: it lists every file above
             fsync_dir(generation)
             previous = previous_generation(index_dir)
             flip(index_dir, generation)
@@ -327,7 +329,7 @@ def update(source_dir: str | os.PathLike, index_dir: str | os.PathLike,
     started = time.perf_counter()
     with container_lock(index_dir):
         generation = current_generation(index_dir)
-        check_format(generation, index_dir)
+        verify(generation, index_dir)
         remove_leftovers(index_dir)
         ix = open_for_update(generation)
         files = {p.relative_to(source_dir).as_posix(): p for p in source_files(source_dir)}
@@ -392,6 +394,11 @@ def update(source_dir: str | os.PathLike, index_dir: str | os.PathLike,
         except OSError as error:
             summary.warnings.append(f"{write_cause(error, index_dir, generation)}: chưa ghi được {REPORT}; "
                                     "«stats» cho số liệu của lần trước")
+        try:
+            write_manifest(generation)  # the files as this update left them
+        except OSError as error:
+            summary.warnings.append(f"{write_cause(error, index_dir, generation)}: chưa ghi được manifest.json; "
+                                    "lần mở sau sẽ báo chỉ mục cần dựng lại")
     return summary
 
 

@@ -21,6 +21,12 @@ class IndexOutdated(IndexMissing):
     """The current generation was written in another format version: it must be rebuilt."""
 
 
+class IndexDamaged(IndexMissing):
+    """A file of the current generation is missing, of the wrong size or checksum, or unreadable."""
+
+    code = "index_damaged"
+
+
 class IndexBusy(VnsearchError):
     """Another rebuild or update holds the index container's lock."""
 

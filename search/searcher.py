@@ -10,6 +10,7 @@ the matched documents, not one extra search.
 from __future__ import annotations
 
 import os
+import re
 import threading
 import time
 from dataclasses import dataclass
@@ -21,7 +22,7 @@ import numpy as np
 from . import highlight
 from .analysis import syllables
 from .articles import FACET_FIELDS, Article
-from .errors import ArticleNotFound
+from .errors import ArticleNotFound, IndexDamaged
 from . import facets
 from .facets import combine
 from .query import DEFAULT_WEIGHTS, ParsedQuery, Weights, matching_mode, matching_tree, parse
@@ -31,7 +32,7 @@ from .results import SearchResult, hit_of
 from .snapshot import Snapshot
 from .stats import index_stats
 from .store.container import current_generation
-from .store.schema import article_from_stored
+from .store.schema import article_from_stored, text_from_stored
 from .suggest import suggest, suggestion_threshold
 from .timeline import Periods, timeline_of
 from .vocabulary import Vocabulary
@@ -46,6 +47,7 @@ class SearchIndex:
         self.weights = weights  # of the evidence ranked by (bench/tune_relevance.py passes others)
         self._lock = threading.Lock()
         self._current: Snapshot | None = None
+        self._damage: tuple[Path, IndexDamaged] | None = None  # a newer generation that failed to open
         self._snapshot()  # fail early when there is no index
 
     def _snapshot(self) -> Snapshot:
@@ -57,8 +59,37 @@ class SearchIndex:
         with self._lock:
             if self._current is not None and self._current.is_current(generation):
                 return self._current
-            self._current = Snapshot.open(self.index_dir, self.weights)
+            held = self._current
+            if held is not None and self._damage is not None and self._damage[0] == generation:
+                return held  # tried already: keep answering from the last good generation
+            try:
+                self._current = Snapshot.open(self.index_dir, self.weights)
+            except IndexDamaged as error:
+                if held is None or held.generation == generation:
+                    raise  # nothing good to fall back on (an update damaged the one we had)
+                self._damage = (generation, error)
+                return held
+            self._damage = None
             return self._current
+
+    def health(self) -> dict:
+        """A real query on the current generation: its first article found by its title.
+        IndexDamaged, saying what is wrong, when it cannot be answered (or is answered wrong)."""
+        view = self._snapshot()
+        damage = self._damage
+        if damage is not None and damage[0] == current_generation(self.index_dir):
+            raise damage[1]
+        live = np.flatnonzero(view.columns.live)
+        if not len(live):
+            return {"articles": 0, "generation": view.generation.name}
+        stored = view.store.stored(int(live[0]))
+        words = re.findall(r"\w+", stored.get("title") or text_from_stored(stored["text"]))[:6]
+        query = '"' + " ".join(words) + '"'
+        found = self.search(SearchRequest(q=query, size=50)) if words else None
+        if found is not None and found.total <= 50 and stored["id"] not in {hit.id for hit in found.hits}:
+            raise IndexDamaged(f"Chỉ mục hỏng: {view.generation.name} (truy vấn kiểm tra {query} không tìm thấy "
+                               f"bài {stored['id']}); hãy chạy: python manage.py rebuild")
+        return {"articles": int(view.columns.live.sum()), "generation": view.generation.name}
 
     # ---- public API -------------------------------------------------------------------
 

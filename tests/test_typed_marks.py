@@ -5,6 +5,8 @@ import unicodedata
 
 import pytest
 
+from search.store.manifest import write_manifest
+
 from conftest import index_of, write_articles
 from search import open_index, rebuild, update
 from search.store.container import current_generation
@@ -168,6 +170,7 @@ def test_an_index_without_marks_still_finds_phrases_and_is_updated_aligned(tmp_p
     (generation / MARKS).unlink()
     for part in generation.glob("positions-*.marks.npy"):
         part.unlink()
+    write_manifest(generation)  # as that index was: its files, without marks, all listed
     old = open_index(index_dir)
     assert found(old, '"bão lũ"') >= {"storm-flood"}  # every form of each place matches
     write_articles(source, "b.jsonl", [{"id": "late", "title": "Tin mới", "text": "Báo lũ lượt về."}])

@@ -17,6 +17,7 @@ from search.articles import FIELD_LABELS, METADATA_FIELDS, UNKNOWN, vn_decimal
 from search.config import Config, is_loopback
 from search.errors import VnsearchError
 from search.export import FORMATS, export_lines
+from search.store.manifest import check_index
 from search.requests import SORTS, SearchRequest
 
 _TAG = re.compile(r"<[^>]+>")
@@ -115,7 +116,11 @@ class Cli(click.Group):
                 message += f" Xem «{error.ctx.command_path} --help»."
             click.echo(f"lỗi: {message}", err=True)
             sys.exit(error.exit_code)
-        except click.exceptions.Abort:
+        except click.exceptions.Abort as error:
+            if isinstance(error.__context__, EOFError):  # click's own wrapping of an EOFError, not Ctrl-C
+                click.echo("lỗi: dữ liệu kết thúc đột ngột (tệp bị cắt?); nếu là chỉ mục, hãy chạy: "
+                           "python manage.py check", err=True)
+                sys.exit(1)
             click.echo("đã dừng", err=True)
             sys.exit(130)
         except KeyboardInterrupt:
@@ -360,6 +365,17 @@ def stats(as_json, index):
     click.echo(f"Mục bị bỏ qua: {len(data['skipped'])}")
     for skipped in data["skipped"]:
         click.echo(f"  {skipped['item']}: {skipped['reason']}")
+
+
+@cli.command(help="Kiểm tra chỉ mục: kích thước và tổng kiểm tra từng tệp, rồi một truy vấn thật.")
+@click.option("--full", is_flag=True, help="Tính tổng kiểm tra của mọi tệp, cả tệp lớn.")
+@index_option
+def check(full, index):
+    config = _config(index)
+    generation = check_index(config.index_dir, full=full)
+    health = open_index(config.index_dir).health()
+    checked = "mọi tệp" if full else "kích thước mọi tệp, tổng kiểm tra các tệp nhỏ"
+    click.echo(f"Chỉ mục nguyên vẹn: thế hệ {generation.name}, {health['articles']} bài ({checked}).")
 
 
 @cli.command(help="Phục vụ trang tìm kiếm và API bằng waitress.")

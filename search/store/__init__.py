@@ -10,6 +10,7 @@ imports Whoosh or knows a file's bytes.
     postings      the bulk postings writer (segments byte for byte those Whoosh writes)
     forward       the forward file and its marks: writer and reader
     positions     the forward file inverted: each syllable hash's positions
+    manifest      every file's size and CRC32C (manifest.json), verified on open and by `check`
     reader        GenerationReader: one generation opened for reading
 """
 import whoosh as _whoosh

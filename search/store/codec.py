@@ -15,9 +15,10 @@ from whoosh import index as whoosh_index
 from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.filedb.filestore import FileStorage
 
-from ..errors import IndexMissing
+from ..errors import IndexDamaged, IndexMissing
 from ..analysis import FOLDED_PREFIX
 from .container import current_generation
+from .manifest import REMEDY
 from .schema import make_schema
 
 # Whoosh reads a compound segment file through a private in-memory copy per searcher, and we
@@ -32,7 +33,13 @@ def create_index(generation: Path):
 
 def open_for_update(generation: Path):
     """The Whoosh index of a generation, to update it."""
-    return whoosh_index.open_dir(generation)
+    try:
+        return whoosh_index.open_dir(generation)
+    except whoosh_index.EmptyIndexError:
+        raise IndexMissing(f"Chỉ mục tại {generation.parent} bị hỏng hoặc chưa hoàn chỉnh; hãy chạy: "
+                           "python manage.py rebuild") from None
+    except Exception as error:  # noqa: BLE001
+        raise unreadable(generation, error) from None
 
 
 def remove_orphan_segments(generation: Path) -> None:
@@ -50,12 +57,29 @@ def remove_orphan_segments(generation: Path) -> None:
 def open_whoosh(index_dir: str | os.PathLike):
     """(current generation, its Whoosh index), to read it."""
     generation = current_generation(Path(index_dir))
+    return generation, open_generation(generation, index_dir)
+
+
+def open_generation(generation: Path, index_dir: str | os.PathLike):
+    """A generation's Whoosh index, to read it; IndexDamaged when its TOC or a segment it lists
+    cannot be read (Whoosh raises anything from EOFError to KeyError then)."""
     try:
         # Read with seek and read, not mmap: index pages a query touched stay in the OS cache,
         # not in the server's resident memory.
-        return generation, FileStorage(str(generation), supports_mmap=False).open_index()
-    except (OSError, whoosh_index.EmptyIndexError):
+        ix = FileStorage(str(generation), supports_mmap=False).open_index()
+        ix.latest_generation()
+        return ix
+    except whoosh_index.EmptyIndexError:
         raise IndexMissing(f"Chỉ mục tại {index_dir} bị hỏng hoặc chưa hoàn chỉnh; hãy chạy: python manage.py rebuild") from None
+    except Exception as error:  # noqa: BLE001 - any failure to read Whoosh's files is damage
+        raise unreadable(generation, error) from None
+
+
+def unreadable(generation: Path, error: BaseException) -> IndexDamaged:
+    """The damage an exception reading a generation's files stands for, in one line."""
+    name = getattr(error, "filename", None)
+    what = f"{generation.name}/{Path(name).name}" if name else generation.name
+    return IndexDamaged(f"Chỉ mục hỏng: {what} (không đọc được: {type(error).__name__}); {REMEDY}")
 
 
 def leaf_postings(m) -> tuple[np.ndarray, np.ndarray]:

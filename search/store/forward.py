@@ -15,7 +15,9 @@ from pathlib import Path
 import numpy as np
 
 from ..analysis import ANY_MARK, FOLDED_PREFIX, UNMARKED, PreAnalyzed, forward_hash, mark_code
+from ..errors import VnsearchError
 from ..text import fold_accents
+from .codec import unreadable
 from .container import FORWARD, MARKS
 from .positions import Positions, of_form, read_u16, read_u32
 
@@ -85,6 +87,7 @@ class Forward:
     def __init__(self, generation: Path, starts: np.ndarray, title_lengths: np.ndarray, text_lengths: np.ndarray,
                  live: np.ndarray):
         path = generation / FORWARD
+        self._generation = generation
         self._file = open(path, "rb")
         self.length = os.fstat(self._file.fileno()).st_size // 4  # entries
         marks = path.parent / MARKS
@@ -107,6 +110,15 @@ class Forward:
 
     def phrase(self, field: str, syllables: list[tuple[str, int | None]], candidates: np.ndarray,
                memo: dict | None = None) -> np.ndarray:
+        try:
+            return self._phrase(field, syllables, candidates, memo)
+        except VnsearchError:
+            raise
+        except Exception as error:  # noqa: BLE001 - a damaged forward or positions file
+            raise unreadable(self._generation, error) from None
+
+    def _phrase(self, field: str, syllables: list[tuple[str, int | None]], candidates: np.ndarray,
+                memo: dict | None = None) -> np.ndarray:
         """bool per docnum: the syllables occur in this order in `field`, in one of the
         `candidates` (bool per docnum). Each syllable is (folded term, mark code): the mark code
         asks for that accented form, None for any. When the candidates are many, the

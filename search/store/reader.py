@@ -10,6 +10,7 @@ nothing of how they are laid out.
 """
 from __future__ import annotations
 
+import functools
 import os
 import threading
 from pathlib import Path
@@ -17,9 +18,24 @@ from typing import Iterator
 
 import numpy as np
 
-from .format import check_format
+from ..errors import VnsearchError
+from .container import current_generation
 from .forward import Forward
-from .codec import doc_frequencies, leaf_postings, open_whoosh
+from .codec import doc_frequencies, leaf_postings, open_generation, unreadable
+from .manifest import verify
+
+
+def _reading(method):
+    """A read of the generation's files: what a damaged file raises becomes IndexDamaged."""
+    @functools.wraps(method)
+    def read(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except VnsearchError:
+            raise
+        except Exception as error:  # noqa: BLE001
+            raise unreadable(self.generation, error) from None
+    return read
 
 
 _THREAD = threading.local()  # (reader, searcher) a thread reads stored fields with
@@ -30,9 +46,19 @@ class GenerationReader:
     threads (stored fields are read through one Whoosh searcher per thread)."""
 
     def __init__(self, index_dir: str | os.PathLike):
-        generation, ix = open_whoosh(index_dir)
-        check_format(generation, index_dir)
+        generation = current_generation(Path(index_dir))
+        verify(generation, index_dir)  # sizes, small files' checksums, the format version
+        ix = open_generation(generation, index_dir)
         self.generation: Path = generation
+        try:
+            self._open(ix)
+        except VnsearchError:
+            raise
+        except Exception as error:  # noqa: BLE001 - what Whoosh or numpy raise on a damaged file
+            raise unreadable(generation, error) from None
+
+    def _open(self, ix) -> None:
+        generation = self.generation
         self._ix = ix
         self.version = ix.latest_generation()
         self._reader = ix.reader()  # kept open as long as this object lives
@@ -56,6 +82,7 @@ class GenerationReader:
         values = self._reader.column_reader(name)
         return np.fromiter((values[d] for d in range(self.size)), np.int64, self.size)
 
+    @_reading
     def column_strings(self, name: str) -> list[str]:
         if not self._reader.has_column(name):
             return [""] * self.size
@@ -66,6 +93,7 @@ class GenerationReader:
             out.append(value.decode("utf-8") if isinstance(value, bytes) else (value or ""))
         return out
 
+    @_reading
     def postings(self, field: str, term: str) -> tuple[np.ndarray, np.ndarray]:
         """(docnums as int64, term frequencies as float64) of a term, ascending docnums."""
         ids_parts, tf_parts = [], []
@@ -81,6 +109,7 @@ class GenerationReader:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
         return np.concatenate(ids_parts), np.concatenate(tf_parts)
 
+    @_reading
     def doc_frequency(self, field: str, term: str) -> int:
         return self._reader.doc_frequency(field, term.encode("utf-8"))
 
@@ -88,9 +117,10 @@ class GenerationReader:
         """Documents not deleted."""
         return self._reader.doc_count()
 
+    @_reading
     def doc_frequencies(self, field: str) -> Iterator[tuple[bytes, int]]:
         """(term, document frequency) of every term of a field, folded terms left out."""
-        return doc_frequencies(self._reader, field)
+        return doc_frequencies(self._reader, field)  # summed here, before it returns
 
     def _searcher(self):
         """This thread's Whoosh searcher of this generation; the one it held for another is closed."""
@@ -101,11 +131,16 @@ class GenerationReader:
             held = _THREAD.held = (self, self._ix.searcher())
         return held[1]
 
+    @_reading
     def stored(self, docnum: int) -> dict:
         return self._searcher().stored_fields(docnum)
 
+    @_reading
     def by_id(self, article_id: str) -> dict | None:
         return self._searcher().document(id=article_id)
 
     def all_stored(self) -> Iterator[dict]:
-        return self._searcher().all_stored_fields()
+        try:
+            yield from self._searcher().all_stored_fields()
+        except Exception as error:  # noqa: BLE001
+            raise unreadable(self.generation, error) from None
