@@ -248,3 +248,14 @@ def test_unexpected_errors_answer_a_generic_500_without_traceback(sample_index_d
     html = client.get("/search?q=x").get_data(as_text=True)
     assert "secret internal detail" not in html and "Traceback" not in html
     assert "Đã xảy ra lỗi" in html
+
+
+@pytest.mark.parametrize("url", ["/api/articles/" + "x" * 100_000, "/articles/" + "x" * 100_000,
+                                 "/api/search?year=" + "x" * 100_000, "/api/search?from=" + "x" * 100_000,
+                                 "/api/search?page=" + "9" * 100_000, "/api/export?format=" + "x" * 100_000])
+def test_a_long_value_is_cut_in_the_error_message(client, url):
+    response = client.get(url)
+    assert response.status_code in (400, 404)
+    body = response.get_data(as_text=True)
+    assert len(body) < 5_000 and "x" * 101 not in body and "9" * 101 not in body
+    assert "…»" in body

@@ -11,7 +11,7 @@ from flask import url_for
 from werkzeug.datastructures import MultiDict
 
 from search.articles import FACET_FIELDS
-from search.errors import BadRequest
+from search.errors import BadRequest, shown
 from search.labels import filter_value
 from search.requests import DEFAULT_SIZE, SearchRequest
 from search.facets import filter_key
@@ -32,7 +32,7 @@ def _integer(args: MultiDict, name: str, default: int) -> int:
     try:
         return int(raw)
     except ValueError:
-        raise BadRequest(f"{name} phải là số nguyên, không phải {raw[:50]!r}") from None
+        raise BadRequest(f"{name} phải là số nguyên, không phải {shown(raw)}") from None
 
 
 def _values(args: MultiDict, name: str) -> list[str]:
@@ -57,7 +57,7 @@ def search_request(args: MultiDict) -> SearchRequest:
 def export_format(args: MultiDict) -> str:
     fmt = args.get("format", "csv").strip().lower()
     if fmt not in EXPORT_FORMATS:
-        raise BadRequest(f"format phải là csv hoặc jsonl, không phải {fmt[:50]!r}")
+        raise BadRequest(f"format phải là csv hoặc jsonl, không phải {shown(fmt)}")
     return fmt
 
 
