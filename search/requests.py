@@ -2,6 +2,7 @@
 the OpenAPI description read the limits from here)."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from datetime import date
 
@@ -15,6 +16,7 @@ MAX_SIZE = 100
 DEFAULT_SIZE = 10
 MAX_QUERY_LENGTH = 1000  # characters; a longer query is shortened to this, with a notice
 MAX_PAGE = 10_000
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # what the OpenAPI description says
 
 
 @dataclass
@@ -44,6 +46,8 @@ def _iso_date(value: str | None, name: str) -> None:
     if value is None:
         return
     try:
+        if not ISO_DATE.fullmatch(value):  # fromisoformat also takes 20200101 and 2020-W01-1
+            raise ValueError(value)
         date.fromisoformat(value)
     except (TypeError, ValueError):
         raise BadRequest(f"Tham số {name} phải là ngày dạng YYYY-MM-DD, không phải {shown(value)}") from None

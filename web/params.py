@@ -5,6 +5,7 @@ link can be shared; every link on the page is that state with one thing changed.
 """
 from __future__ import annotations
 
+import re
 from urllib.parse import urlencode
 
 from flask import url_for
@@ -21,6 +22,7 @@ STATE_KEYS = ("q", *FACET_FIELDS, "from", "to", "accents", "sort", "size", "page
 # Parameters that survive "Xóa bộ lọc" (clear all filters).
 UNFILTERED_KEYS = ("q", "accents", "sort", "size")
 EXPORT_FORMATS = ("csv", "jsonl")
+INTEGER = re.compile(r"[+-]?[0-9]+")
 
 Pairs = list[tuple[str, str]]
 
@@ -30,6 +32,8 @@ def _integer(args: MultiDict, name: str, default: int) -> int:
     if not raw:
         return default
     try:
+        if not INTEGER.fullmatch(raw):  # int() also takes "1_0" and "٣"
+            raise ValueError(raw)
         return int(raw)
     except ValueError:
         raise BadRequest(f"{name} phải là số nguyên, không phải {shown(raw)}") from None
@@ -55,7 +59,7 @@ def search_request(args: MultiDict) -> SearchRequest:
 
 
 def export_format(args: MultiDict) -> str:
-    fmt = args.get("format", "csv").strip().lower()
+    fmt = args.get("format", "").strip().lower() or "csv"  # empty, like every parameter: absent
     if fmt not in EXPORT_FORMATS:
         raise BadRequest(f"format phải là csv hoặc jsonl, không phải {shown(fmt)}")
     return fmt
