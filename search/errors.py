@@ -1,5 +1,14 @@
 """Errors a user can cause; the CLI and the web map each to an exit code or an HTTP status."""
 
+SHOWN_LENGTH = 100  # characters of a user's value echoed in a message; the rest is cut
+
+
+def shown(value: object) -> str:
+    """A value as a message echoes it: "«abc»", cut to SHOWN_LENGTH characters with "…"
+    (a 100 KB id is not sent back whole)."""
+    text = str(value)
+    return f"«{text[:SHOWN_LENGTH]}…»" if len(text) > SHOWN_LENGTH else f"«{text}»"
+
 
 class VnsearchError(Exception):
     """Base class: the message is one line, in Vietnamese, shown to the user as is."""

@@ -2,11 +2,12 @@
 the OpenAPI description read the limits from here)."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from datetime import date
 
 from .articles import FACET_FIELDS, UNKNOWN
-from .errors import BadRequest
+from .errors import BadRequest, shown
 from .facets import filter_key, is_year, year_span
 
 SORTS = ("relevance", "newest", "oldest")
@@ -15,6 +16,7 @@ MAX_SIZE = 100
 DEFAULT_SIZE = 10
 MAX_QUERY_LENGTH = 1000  # characters; a longer query is shortened to this, with a notice
 MAX_PAGE = 10_000
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # what the OpenAPI description says
 
 
 @dataclass
@@ -44,9 +46,11 @@ def _iso_date(value: str | None, name: str) -> None:
     if value is None:
         return
     try:
+        if not ISO_DATE.fullmatch(value):  # fromisoformat also takes 20200101 and 2020-W01-1
+            raise ValueError(value)
         date.fromisoformat(value)
     except (TypeError, ValueError):
-        raise BadRequest(f"Tham số {name} phải là ngày dạng YYYY-MM-DD, không phải {value!r}") from None
+        raise BadRequest(f"Tham số {name} phải là ngày dạng YYYY-MM-DD, không phải {shown(value)}") from None
 
 
 def validate(request: SearchRequest, paging: bool = True) -> None:
@@ -64,13 +68,13 @@ def validate(request: SearchRequest, paging: bool = True) -> None:
             raise BadRequest(f"size phải là số nguyên từ 1 đến {MAX_SIZE}")
     for name, values in request.filters.items():
         if name not in FACET_FIELDS:
-            raise BadRequest(f"Không có bộ lọc {name!r}")
+            raise BadRequest(f"Không có bộ lọc {shown(name)}")
         if name == "year":
             for value in values:
                 if (filter_key(str(value)) != filter_key(UNKNOWN) and not is_year(str(value))
                         and not year_span(str(value))):
                     raise BadRequest(f"year phải là số năm, khoảng năm (2019..2021) hoặc «{UNKNOWN}», "
-                                     f"không phải {value!r}")
+                                     f"không phải {shown(value)}")
     _iso_date(request.date_from, "from")
     _iso_date(request.date_to, "to")
     if request.date_from and request.date_to and date.fromisoformat(request.date_from) > date.fromisoformat(request.date_to):

@@ -22,7 +22,7 @@ import numpy as np
 from . import highlight
 from .analysis import syllables
 from .articles import FACET_FIELDS, Article
-from .errors import ArticleNotFound, IndexDamaged
+from .errors import ArticleNotFound, IndexDamaged, shown
 from . import facets
 from .facets import combine
 from .query import DEFAULT_WEIGHTS, ParsedQuery, Weights, matching_mode, matching_tree, parse
@@ -105,7 +105,7 @@ class SearchIndex:
     def get(self, article_id: str) -> Article:
         stored = self._snapshot().store.by_id(article_id)
         if stored is None:
-            raise ArticleNotFound(f"Không tìm thấy bài viết: {article_id}")
+            raise ArticleNotFound(f"Không tìm thấy bài viết: {shown(article_id)}")
         return article_from_stored(stored)
 
     def _select(self, request: SearchRequest, notices: list[str] | None = None) -> "_Selection":

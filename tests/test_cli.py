@@ -107,6 +107,37 @@ def test_serve_warns_when_bound_beyond_loopback(cli_index, monkeypatch):
     assert "cảnh báo" not in result.output and served["host"] == "127.0.0.1"
 
 
+
+@pytest.mark.parametrize("host, url", [("::1", "http://[::1]:5204"), ("[::1]", "http://[::1]:5204"),
+                                       ("127.0.0.1", "http://127.0.0.1:5204"), ("localhost", "http://localhost:5204")])
+def test_serve_prints_a_usable_url_and_treats_loopback_as_loopback(cli_index, monkeypatch, host, url):
+    import waitress
+
+    served = {}
+    monkeypatch.setattr(waitress, "serve", lambda app, **kw: served.update(kw))
+    result = CliRunner().invoke(manage.cli, ["serve", "--host", host, "--port", "5204", "--index", str(cli_index)])
+    assert f"Đang phục vụ tại {url} " in result.output
+    assert "cảnh báo" not in result.output
+    assert served["host"] == host.strip("[]")
+
+
+def test_serve_sets_the_server_limits(cli_index, monkeypatch):
+    import waitress
+
+    from vnsearch_cli.commands import SERVER_LIMITS
+
+    served = {}
+    monkeypatch.setattr(waitress, "serve", lambda app, **kw: served.update(kw))
+    CliRunner().invoke(manage.cli, ["serve", "--index", str(cli_index)])
+    assert SERVER_LIMITS.items() <= served.items()
+    assert served["channel_timeout"] <= 30 and served["connection_limit"] > 100
+
+
+def test_a_long_unknown_id_is_cut_in_the_message(cli_index):
+    result = run("show", "x" * 100_000, "--index", str(cli_index))
+    assert result.exit_code != 0
+    assert len(result.output) < 400 and "x" * 100 + "…»" in result.output
+
 def test_ignore_accents_finds_every_form_and_says_so(cli_index):
     exact = search_json(cli_index, "đài hội")  # no "đài hội": run again with marks ignored
     assert exact["accents"] == "ignored" and exact["total"] == 5 and exact["notices"]

@@ -776,3 +776,24 @@ def test_openapi_documents_year_ranges_and_the_filters_echo(client):
     filters = spec["components"]["schemas"]["SearchResult"]["properties"]["filters"]
     assert {"from", "to"} <= set(filters["properties"])
     assert "from" in spec["paths"]["/api/search"]["get"]["responses"]["400"]["description"]
+
+
+def test_openapi_states_the_bounds_the_server_enforces(client):
+    from search.requests import MAX_PAGE, MAX_SIZE
+
+    spec = client.get("/api/openapi.json").get_json()
+    params = {p["name"]: p for p in spec["paths"]["/api/search"]["get"]["parameters"]}
+    assert params["page"]["schema"]["maximum"] == MAX_PAGE and params["page"]["schema"]["minimum"] == 1
+    assert params["size"]["schema"]["maximum"] == MAX_SIZE
+    assert client.get(f"/api/search?page={MAX_PAGE}").status_code == 200
+    assert client.get(f"/api/search?page={MAX_PAGE + 1}").status_code == 400
+    # Sent empty, as the page's own form sends an empty date field: the same as absent, and said so.
+    assert params["to"]["allowEmptyValue"] is True and params["from"]["allowEmptyValue"] is True
+    assert client.get("/api/search?from=&to=&sort=&accents=&page=&size=").status_code == 200
+    assert client.get("/api/export?format=").status_code == 200
+
+
+@pytest.mark.parametrize("query", ["page=1_0", "page=%D9%A3", "size=%EF%BC%95", "from=20200101", "to=2020-W01-1",
+                                   "from=2020-1-5", "year=abc", "year=12345"])
+def test_values_outside_the_description_are_refused(client, query):
+    assert client.get(f"/api/search?{query}").status_code == 400

@@ -9,6 +9,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from werkzeug.test import EnvironBuilder
+
 from search import rebuild
 from web import SECURITY_HEADERS, create_app
 
@@ -64,6 +66,40 @@ def test_every_response_carries_the_security_headers(client, url):
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["Referrer-Policy"] == "same-origin"
     assert SECURITY_HEADERS.items() <= dict(response.headers).items()
+
+
+ROUTES = ["/", "/search?q=dai+hoi", "/articles/001_4a7d02fcda62732a.txt", "/api/search?q=x",
+          "/api/articles/001_4a7d02fcda62732a.txt", "/api/articles/001_4a7d02fcda62732a.txt/related",
+          "/api/export?format=csv", "/search.atom?q=x", "/api/openapi.json", "/healthz", "/static/style.css",
+          "/nothing"]
+
+
+def call_with_host(app, url: str, host: str) -> tuple[int, dict, str]:
+    """The app called as a WSGI server would (the test client itself chokes on some Host values)."""
+    path, _, query = url.partition("?")
+    environ = EnvironBuilder(path=path, query_string=query).get_environ()
+    environ["HTTP_HOST"] = host
+    answer = {}
+
+    def start_response(status, headers, exc_info=None):
+        answer.update(status=int(status.split()[0]), headers=dict(headers))
+
+    body = b"".join(app(environ, start_response)).decode("utf-8")
+    return answer["status"], answer["headers"], body
+
+
+@pytest.mark.parametrize("host", ["a..b", "." * 300, "xn--", "xn--a", "a" * 70 + ".vn"])
+@pytest.mark.parametrize("url", ROUTES)
+def test_a_bad_host_header_answers_400_with_the_security_headers(app, url, host):
+    status, headers, body = call_with_host(app, url, host)
+    assert status == 400
+    assert SECURITY_HEADERS.items() <= headers.items()
+    assert "Host" in body and "Traceback" not in body
+
+
+@pytest.mark.parametrize("host", ["[::1]:5204", "localhost:5000", "tìmkiếm.vn", "127.0.0.1"])
+def test_good_host_headers_are_served(app, host):
+    assert call_with_host(app, "/search.atom?q=x", host)[0] == 200
 
 
 def test_pages_have_no_inline_script_or_style(client):
@@ -212,3 +248,14 @@ def test_unexpected_errors_answer_a_generic_500_without_traceback(sample_index_d
     html = client.get("/search?q=x").get_data(as_text=True)
     assert "secret internal detail" not in html and "Traceback" not in html
     assert "Đã xảy ra lỗi" in html
+
+
+@pytest.mark.parametrize("url", ["/api/articles/" + "x" * 100_000, "/articles/" + "x" * 100_000,
+                                 "/api/search?year=" + "x" * 100_000, "/api/search?from=" + "x" * 100_000,
+                                 "/api/search?page=" + "9" * 100_000, "/api/export?format=" + "x" * 100_000])
+def test_a_long_value_is_cut_in_the_error_message(client, url):
+    response = client.get(url)
+    assert response.status_code in (400, 404)
+    body = response.get_data(as_text=True)
+    assert len(body) < 5_000 and "x" * 101 not in body and "9" * 101 not in body
+    assert "…»" in body

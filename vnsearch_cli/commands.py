@@ -378,8 +378,24 @@ def check(full, index):
     click.echo(f"Chỉ mục nguyên vẹn: thế hệ {generation.name}, {health['articles']} bài ({checked}).")
 
 
+# waitress's own limits, set deliberately (README, "Serving"); its defaults let 100 idle sockets
+# hold every connection for two minutes.
+SERVER_LIMITS = {
+    "connection_limit": 1000,  # open sockets at once; more wait in the listen backlog
+    "channel_timeout": 10,  # seconds a connection may sit idle or half-sent before it is closed
+    "cleanup_interval": 2,  # seconds between sweeps that close those connections
+    "asyncore_use_poll": True,  # poll(), not select(): select() fails past 1024 file descriptors
+}
+
+
+def served_url(host: str, port: int) -> str:
+    """"http://127.0.0.1:5000", "http://[::1]:5204": an IPv6 address in brackets (RFC 3986)."""
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
 @cli.command(help="Phục vụ trang tìm kiếm và API bằng waitress.")
-@click.option("--host", default="127.0.0.1", show_default=True, metavar="ĐỊA_CHỈ", help="Địa chỉ lắng nghe.")
+@click.option("--host", default="127.0.0.1", show_default=True, metavar="ĐỊA_CHỈ",
+              help="Địa chỉ lắng nghe (IPv6 như ::1 cũng được).")
 @click.option("--port", type=click.IntRange(1, 65535), default=5000, show_default=True, metavar="CỔNG",
               help="Cổng lắng nghe.")
 @click.option("--threads", type=click.IntRange(1, 64), default=8, show_default=True, metavar="SỐ",
@@ -390,6 +406,7 @@ def serve(host, port, threads, index):
 
     from web import create_app
 
+    host = host.strip().removeprefix("[").removesuffix("]")  # "[::1]" as a URL writes it
     config = _config(index)
     if not is_loopback(host):
         click.echo(f"cảnh báo: đang mở ra địa chỉ {host}, không chỉ máy này; ứng dụng không có đăng nhập.",
@@ -399,6 +416,5 @@ def serve(host, port, threads, index):
         open_index(config.index_dir).warm_up()  # the first visitor does not wait for pyvi's model
     except VnsearchError as error:
         click.echo(f"cảnh báo: {error}", err=True)
-    click.echo(f"Đang phục vụ tại http://{host}:{port} (Ctrl-C để dừng)")
-    waitress.serve(app, host=host, port=port, threads=threads, ident="vnsearch")
-
+    click.echo(f"Đang phục vụ tại {served_url(host, port)} (Ctrl-C để dừng)")
+    waitress.serve(app, host=host, port=port, threads=threads, ident="vnsearch", **SERVER_LIMITS)

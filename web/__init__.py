@@ -14,6 +14,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from flask import Flask, g, request
+from werkzeug.exceptions import BadHost
 
 from search import SearchIndex, open_index
 from search.config import Config
@@ -71,6 +72,8 @@ def create_app(index_dir: str | os.PathLike | None = None, **config) -> Flask:
     @app.before_request
     def start_clock():
         g.started = time.perf_counter()
+        if not host_is_valid(request.host):
+            raise BadHost()  # before a route builds an absolute URL from it (the Atom feed does)
 
     @app.after_request
     def add_security_headers(response):
@@ -84,6 +87,19 @@ def create_app(index_dir: str | os.PathLike | None = None, **config) -> Flask:
         return response
 
     return app
+
+
+def host_is_valid(host: str) -> bool:
+    """Whether an absolute URL can be built on this Host header: "xn--" passes Werkzeug's routing
+    but fails its IDNA decoding when url_for(_external=True) runs."""
+    if host.startswith("["):  # an IPv6 literal, with or without a port
+        return host.endswith("]") or "]:" in host
+    name = host.rpartition(":")[0] if ":" in host else host
+    try:
+        name.encode("idna").decode("idna")
+    except UnicodeError:
+        return False
+    return True
 
 
 def request_line(status: int) -> str:

@@ -6,48 +6,61 @@ from dataclasses import fields
 from search.articles import FACET_FIELDS, OUTPUT_FIELDS, UNKNOWN
 from search.export import CSV_COLUMNS
 from search.results import Hit
-from search.requests import ACCENTS, DEFAULT_SIZE, MAX_QUERY_LENGTH, MAX_SIZE, SORTS
+from search.requests import ACCENTS, DEFAULT_SIZE, MAX_PAGE, MAX_QUERY_LENGTH, MAX_SIZE, SORTS
 from search.timeline import UNITS
 
+from .params import EXPORT_FORMATS
 
-def _facet_param(name: str, description: str) -> dict:
+
+def _facet_param(name: str, description: str, items: dict | None = None) -> dict:
     return {
         "name": name, "in": "query", "required": False, "description": description,
-        "schema": {"type": "array", "items": {"type": "string"}},
+        "schema": {"type": "array", "items": items or {"type": "string"}},
         "style": "form", "explode": True,
     }
+
+
+def _scalar_param(name: str, schema: dict, description: str = "") -> dict:
+    """An optional query parameter; sent empty (`to=`, as the page's form sends an empty date
+    field) it counts as absent, which allowEmptyValue says."""
+    return {"name": name, "in": "query", "required": False, "allowEmptyValue": True,
+            "description": (description + " " if description else "") + "Để trống: như không có tham số này.",
+            "schema": schema}
+
+
+# What the server accepts for a year (search.facets.is_year, year_span, and «Không rõ»), spaces aside.
+YEAR_PATTERN = rf"^\s*(?:[0-9]{{1,4}}(?:\s*\.\.\s*[0-9]{{1,4}})?|{UNKNOWN})?\s*$"
+DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 
 
 SEARCH_PARAMETERS = [
     {"name": "q", "in": "query", "required": False,
      "description": "Câu truy vấn: từ, \"cụm từ\", -loại_trừ, OR, title:, province:, year:2019..2021. "
-                    f"Để trống: mọi bài, mới nhất trước. Dài hơn {MAX_QUERY_LENGTH} ký tự thì được rút gọn "
-                    "(kèm thông báo trong notices).",
-     "schema": {"type": "string", "maxLength": MAX_QUERY_LENGTH}},
+                    f"Để trống: mọi bài, mới nhất trước. Dài hơn {MAX_QUERY_LENGTH} ký tự vẫn được nhận nhưng "
+                    f"được rút gọn còn {MAX_QUERY_LENGTH} ký tự đầu (kèm thông báo trong notices).",
+     "schema": {"type": "string"}},
     _facet_param("province", "Tỉnh/thành (63 đơn vị trước 1/7/2025), khớp với bất kỳ tỉnh nào trong provinces của bài; "
                              f"lặp lại để chọn nhiều (OR); «{UNKNOWN}» chọn bài không rõ."),
     _facet_param("province_2025", "Tỉnh/thành theo 34 đơn vị từ 1/7/2025, khớp với bất kỳ tỉnh nào trong provinces_2025; "
                                   "lặp lại để chọn nhiều."),
-    _facet_param("year", f"Năm (số nguyên), khoảng năm (2019..2021) hoặc «{UNKNOWN}»; lặp lại để chọn nhiều."),
+    _facet_param("year", f"Năm (1 đến 4 chữ số), khoảng năm (2019..2021) hoặc «{UNKNOWN}»; lặp lại để chọn "
+                         "nhiều; giá trị khác trả lời 400.", {"type": "string", "pattern": YEAR_PATTERN}),
     _facet_param("category", "Chuyên mục; lặp lại để chọn nhiều."),
     _facet_param("source", "Nguồn; lặp lại để chọn nhiều."),
-    {"name": "from", "in": "query", "required": False,
-     "description": "Từ ngày (bao gồm), YYYY-MM-DD; không được sau to.",
-     "schema": {"type": "string", "format": "date"}},
-    {"name": "to", "in": "query", "required": False, "description": "Đến ngày (bao gồm), YYYY-MM-DD.",
-     "schema": {"type": "string", "format": "date"}},
-    {"name": "accents", "in": "query", "required": False,
-     "description": "exact: dấu gõ vào được tìm đúng như vậy (bão ≠ báo), chữ không dấu khớp mọi dấu; "
-                    "ignore: bỏ qua mọi dấu.",
-     "schema": {"type": "string", "enum": list(ACCENTS), "default": "exact"}},
-    {"name": "sort", "in": "query", "required": False,
-     "schema": {"type": "string", "enum": list(SORTS), "default": "relevance"}},
+    _scalar_param("from", {"type": "string", "format": "date", "pattern": DATE_PATTERN},
+                  "Từ ngày (bao gồm), YYYY-MM-DD; không được sau to (nếu sau: 400)."),
+    _scalar_param("to", {"type": "string", "format": "date", "pattern": DATE_PATTERN},
+                  "Đến ngày (bao gồm), YYYY-MM-DD."),
+    _scalar_param("accents", {"type": "string", "enum": list(ACCENTS), "default": "exact"},
+                  "exact: dấu gõ vào được tìm đúng như vậy (bão ≠ báo), chữ không dấu khớp mọi dấu; "
+                  "ignore: bỏ qua mọi dấu."),
+    _scalar_param("sort", {"type": "string", "enum": list(SORTS), "default": "relevance"}),
 ]
 PAGING_PARAMETERS = [
-    {"name": "page", "in": "query", "required": False,
-     "schema": {"type": "integer", "minimum": 1, "default": 1}},
-    {"name": "size", "in": "query", "required": False,
-     "schema": {"type": "integer", "minimum": 1, "maximum": MAX_SIZE, "default": DEFAULT_SIZE}},
+    _scalar_param("page", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1},
+                  f"Trang, từ 1 đến {MAX_PAGE}."),
+    _scalar_param("size", {"type": "integer", "minimum": 1, "maximum": MAX_SIZE, "default": DEFAULT_SIZE},
+                  f"Số kết quả mỗi trang, từ 1 đến {MAX_SIZE}."),
 ]
 ARTICLE_ID = {"name": "id", "in": "path", "required": True,
               "description": "Mã bài viết (có thể chứa «/»; «#» phải mã hóa thành %23).",
@@ -204,8 +217,7 @@ def document() -> dict:
                 "summary": "Mọi kết quả của truy vấn (không phân trang), truyền dần",
                 "operationId": "export",
                 "parameters": SEARCH_PARAMETERS + [
-                    {"name": "format", "in": "query", "required": False,
-                     "schema": {"type": "string", "enum": ["csv", "jsonl"], "default": "csv"}},
+                    _scalar_param("format", {"type": "string", "enum": list(EXPORT_FORMATS), "default": "csv"}),
                 ],
                 "responses": {
                     "200": {"description": "Tệp đính kèm (Content-Disposition)",

@@ -5,13 +5,14 @@ link can be shared; every link on the page is that state with one thing changed.
 """
 from __future__ import annotations
 
+import re
 from urllib.parse import urlencode
 
 from flask import url_for
 from werkzeug.datastructures import MultiDict
 
 from search.articles import FACET_FIELDS
-from search.errors import BadRequest
+from search.errors import BadRequest, shown
 from search.labels import filter_value
 from search.requests import DEFAULT_SIZE, SearchRequest
 from search.facets import filter_key
@@ -21,6 +22,7 @@ STATE_KEYS = ("q", *FACET_FIELDS, "from", "to", "accents", "sort", "size", "page
 # Parameters that survive "Xóa bộ lọc" (clear all filters).
 UNFILTERED_KEYS = ("q", "accents", "sort", "size")
 EXPORT_FORMATS = ("csv", "jsonl")
+INTEGER = re.compile(r"[+-]?[0-9]+")
 
 Pairs = list[tuple[str, str]]
 
@@ -30,9 +32,11 @@ def _integer(args: MultiDict, name: str, default: int) -> int:
     if not raw:
         return default
     try:
+        if not INTEGER.fullmatch(raw):  # int() also takes "1_0" and "٣"
+            raise ValueError(raw)
         return int(raw)
     except ValueError:
-        raise BadRequest(f"{name} phải là số nguyên, không phải {raw[:50]!r}") from None
+        raise BadRequest(f"{name} phải là số nguyên, không phải {shown(raw)}") from None
 
 
 def _values(args: MultiDict, name: str) -> list[str]:
@@ -55,9 +59,9 @@ def search_request(args: MultiDict) -> SearchRequest:
 
 
 def export_format(args: MultiDict) -> str:
-    fmt = args.get("format", "csv").strip().lower()
+    fmt = args.get("format", "").strip().lower() or "csv"  # empty, like every parameter: absent
     if fmt not in EXPORT_FORMATS:
-        raise BadRequest(f"format phải là csv hoặc jsonl, không phải {fmt[:50]!r}")
+        raise BadRequest(f"format phải là csv hoặc jsonl, không phải {shown(fmt)}")
     return fmt
 
 

@@ -8,7 +8,8 @@ import itertools
 import re
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
-from werkzeug.exceptions import HTTPException
+from flask.globals import request_ctx
+from werkzeug.exceptions import BadHost, HTTPException
 
 from search import SearchIndex
 from search.errors import VnsearchError
@@ -123,6 +124,11 @@ def wants_json() -> bool:
 
 
 def error_response(status: int, code: str, message: str, headers: dict | None = None):
+    if request_ctx.url_adapter is None:
+        # The Host header could not be bound (`Host: a..b`): the page's links are site paths,
+        # so any placeholder host lets url_for build them.
+        request_ctx.url_adapter = current_app.url_map.bind(
+            "invalid", script_name=request.script_root or "/", url_scheme=request.scheme)
     if wants_json():
         response = jsonify(error={"code": code, "message": message})
     else:
@@ -142,6 +148,8 @@ def library_error(error: VnsearchError):
 def http_error(error: HTTPException):
     status = error.code or 500
     code, message = HTTP_ERRORS.get(status, ("http_error", "Yêu cầu không thực hiện được."))
+    if isinstance(error, BadHost):
+        message = "Tên máy chủ (tiêu đề Host) của yêu cầu không hợp lệ."
     methods = getattr(error, "valid_methods", None)
     return error_response(status, code, message, {"Allow": ", ".join(methods)} if methods else None)
 
