@@ -6,7 +6,7 @@ from hypothesis import given, settings, strategies as st
 from search.analysis import VietnameseAnalyzer, segment_words, syllables
 from search.text import fold_accents, normalize
 
-from conftest import SAMPLES
+from helpers import SAMPLES
 
 
 def tokens(text):

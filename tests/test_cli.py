@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 import manage
-from conftest import ROOT, SAMPLES
+from helpers import ROOT, SAMPLES
 
 
 @pytest.fixture(scope="module")
@@ -169,7 +169,7 @@ def test_stats_lists_the_top_provinces_years_sources_and_categories(cli_index):
 
 
 def test_update_counts_added_changed_and_removed_articles(tmp_path):
-    from conftest import write_articles
+    from helpers import write_articles
 
     source, index_dir = tmp_path / "source", tmp_path / "index"
     shutil.copytree(SAMPLES, source)

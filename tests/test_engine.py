@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 from search.query.tree import Or, Term
 
-from conftest import write_articles
+from helpers import write_articles
 from search import open_index, rebuild, update
 from search.store.container import current_generation
 from search.store.forward import FORWARD

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 import manage
 from search.export import CSV_COLUMNS, csv_cell
-from conftest import index_of
+from helpers import index_of
 from web import create_app
 
 BODY = "Người dân Quảng Nam chuẩn bị ứng phó với bão số 5, chính quyền sơ tán các hộ ven biển."

@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 import feedparser
 import pytest
 
-from conftest import index_of
+from helpers import index_of
 from search import rebuild
 from web import create_app
 from web.feeds import atom_time, entry_id, feed_id

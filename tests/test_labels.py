@@ -9,7 +9,7 @@ from search import open_index
 from search.ingest.metadata import article_fields_from_record
 from search.labels import filter_value, label
 from search.requests import SearchRequest
-from conftest import index_of
+from helpers import index_of
 from web.params import toggled
 
 BODY = "Nội dung bài viết về học tập và đời sống của học sinh, sinh viên trong năm học mới."

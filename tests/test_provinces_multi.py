@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from conftest import write_articles
+from helpers import write_articles
 from search import open_index, rebuild
 from search.ingest.metadata import article_fields_from_record
 from search.ingest.provinces import infer_places, infer_provinces

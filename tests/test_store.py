@@ -12,7 +12,7 @@ from search.errors import IndexMissing, IndexOutdated
 from search.store.container import FORMAT, current_generation
 from search.store.format import FORMAT_VERSION
 
-from conftest import write_articles
+from helpers import write_articles
 
 ROOT = Path(__file__).resolve().parent.parent
 

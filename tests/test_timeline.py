@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 import manage
-from conftest import index_of
+from helpers import index_of
 from search import open_index
 from search.requests import SearchRequest
 from search.timeline import Periods, timeline_of, timeline_unit
