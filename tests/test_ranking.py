@@ -1,9 +1,8 @@
 """How questions rank: question words weigh little, the question's wording counts, variants count once."""
-import json
-
 import numpy as np
 import pytest
-from search import open_index, rebuild
+from helpers import index_of
+from search import open_index
 from search import query as Q
 from search.query import planner
 from search.query.tree import Adjacent, DisjunctionMax, Term
@@ -26,11 +25,7 @@ ARTICLES = [
 
 @pytest.fixture(scope="module")
 def ranking_index(tmp_path_factory):
-    source = tmp_path_factory.mktemp("ranking-src")
-    (source / "a.jsonl").write_text("\n".join(json.dumps(a, ensure_ascii=False) for a in ARTICLES), encoding="utf-8")
-    index_dir = tmp_path_factory.mktemp("ranking-index")
-    rebuild(source, index_dir)
-    return open_index(index_dir)
+    return open_index(index_of(tmp_path_factory, ARTICLES, "ranking"))
 
 
 def ids(index, q):
