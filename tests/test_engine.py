@@ -8,6 +8,7 @@ from search import open_index, rebuild, update
 from search.store.container import current_generation
 from search.store.forward import FORWARD
 from search.requests import SearchRequest
+from search.snapshot import Snapshot
 
 ARTICLES = [
     {"id": "t-title", "title": "Thông tin và truyền thông tỉnh nhà", "text": "Bài viết về hội nghị năm nay."},
@@ -45,8 +46,7 @@ def test_a_title_phrase_is_not_found_across_the_title_and_text_boundary(engine_i
 
 
 def test_title_matches_count_double(engine_index):
-    index = open_index(engine_index)
-    view = index._snapshot()
+    view = Snapshot.open(engine_index)
     title = view.engine.scores(Or((Term("title", "f:tong"),)).with_boost(2.0))[1]
     plain = view.engine.scores(Term("title", "f:tong"))[1]
     assert np.allclose(title, 2 * plain) and title.max() > 0
