@@ -1,12 +1,13 @@
 import re
 from array import array
 
+import pytest
 from hypothesis import given, settings, strategies as st
 
 from search.analysis import VietnameseAnalyzer, segment_words, syllables
 from search.text import fold_accents, normalize
 
-from conftest import SAMPLES
+from helpers import SAMPLES
 
 
 def tokens(text):
@@ -114,6 +115,7 @@ def test_pyvi_features_give_pyvis_labels_on_real_text():
         assert ViTokenizer.model.predict_single(ours) == ViTokenizer.model.predict_single(theirs)
 
 
+@pytest.mark.slow
 def test_our_model_loader_gives_pyvis_dictionary_and_labels_without_scikit_learn():
     import subprocess
     import sys

@@ -13,7 +13,7 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import pytest
 
-from conftest import load_bench
+from helpers import load_bench
 
 BENCH = Path(__file__).resolve().parent.parent / "bench"
 

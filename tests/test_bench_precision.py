@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import load_bench
+from helpers import load_bench
 
 BENCH = Path(__file__).resolve().parent.parent / "bench"
 

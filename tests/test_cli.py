@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 import manage
-from conftest import ROOT, SAMPLES
+from helpers import ROOT, SAMPLES
 
 
 @pytest.fixture(scope="module")
@@ -77,6 +77,7 @@ def test_show_and_stats(cli_index):
     ["search", "--from", "yesterday"], ["search", "--sort", "best"], ["search", "--bogus"],
     ["show", "no-such-id"],
 ])
+@pytest.mark.slow
 def test_user_errors_print_one_line_and_exit_non_zero(cli_index, args):
     proc = subprocess.run([sys.executable, "manage.py", *args, "--index", str(cli_index)], cwd=ROOT,
                           capture_output=True, text=True)
@@ -85,6 +86,7 @@ def test_user_errors_print_one_line_and_exit_non_zero(cli_index, args):
     assert len(proc.stderr.strip().splitlines()) == 1 and proc.stderr.startswith("lỗi: ")
 
 
+@pytest.mark.slow
 def test_missing_index_is_explained(tmp_path):
     proc = subprocess.run([sys.executable, "manage.py", "search", "x", "--index", str(tmp_path / "none")],
                           cwd=ROOT, capture_output=True, text=True)
@@ -200,7 +202,7 @@ def test_stats_lists_the_top_provinces_years_sources_and_categories(cli_index):
 
 
 def test_update_counts_added_changed_and_removed_articles(tmp_path):
-    from conftest import write_articles
+    from helpers import write_articles
 
     source, index_dir = tmp_path / "source", tmp_path / "index"
     shutil.copytree(SAMPLES, source)

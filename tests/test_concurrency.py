@@ -20,7 +20,7 @@ import waitress
 from search import open_index, rebuild
 from search.store.container import CURRENT, GENERATION_PREFIX
 
-from conftest import SAMPLES
+from helpers import SAMPLES
 from test_crash_safety import (assert_serving, generations, kill, manage, paused_at, resume, wait_until,
                                write_generated_source)
 

@@ -26,7 +26,7 @@ from search.build import ANALYSIS_BATCH, UPDATE_PARALLEL_BYTES
 from search.store.container import CURRENT, GENERATION_PREFIX
 from search.requests import SearchRequest
 
-from conftest import ROOT, SAMPLES
+from helpers import ROOT, SAMPLES
 
 pytestmark = pytest.mark.slow
 

@@ -18,7 +18,7 @@ from search.store.container import CURRENT
 from search.store.forward import FORWARD
 from search.store.positions import part_ranges, uncovered
 
-from conftest import SAMPLES
+from helpers import SAMPLES
 from test_crash_safety import assert_serving, generations, manage, write_generated_source
 
 pytestmark = pytest.mark.slow

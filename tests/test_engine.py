@@ -3,11 +3,12 @@ import numpy as np
 import pytest
 from search.query.tree import Or, Term
 
-from conftest import write_articles
+from helpers import index_of, write_articles
 from search import open_index, rebuild, update
 from search.store.container import current_generation
 from search.store.forward import FORWARD
 from search.requests import SearchRequest
+from search.snapshot import Snapshot
 
 ARTICLES = [
     {"id": "t-title", "title": "Thông tin và truyền thông tỉnh nhà", "text": "Bài viết về hội nghị năm nay."},
@@ -22,11 +23,7 @@ ARTICLES = [
 
 @pytest.fixture(scope="module")
 def engine_index(tmp_path_factory):
-    source = tmp_path_factory.mktemp("engine-src")
-    write_articles(source, "a.jsonl", ARTICLES)
-    index_dir = tmp_path_factory.mktemp("engine-index")
-    rebuild(source, index_dir)
-    return source, index_dir
+    return index_of(tmp_path_factory, ARTICLES, "engine")
 
 
 def ids(index, q, **kwargs):
@@ -34,14 +31,14 @@ def ids(index, q, **kwargs):
 
 
 def test_a_phrase_matches_words_in_order_only(engine_index):
-    index = open_index(engine_index[1])
+    index = open_index(engine_index)
     found = ids(index, '"thông tin và truyền thông"')
     assert set(found) == {"t-title", "t-text"}  # t-apart has the words, not the phrase
     assert set(ids(index, '"thong tin va truyen thong"')) == {"t-title", "t-text"}
 
 
 def test_a_title_phrase_is_not_found_across_the_title_and_text_boundary(engine_index):
-    index = open_index(engine_index[1])
+    index = open_index(engine_index)
     # "nhà" ends the title of t-title and "bài" starts its text: not a phrase of either field.
     assert ids(index, '"tỉnh nhà bài viết"') == []
     assert ids(index, 'title:"truyền thông tỉnh nhà"') == ["t-title"]
@@ -49,22 +46,20 @@ def test_a_title_phrase_is_not_found_across_the_title_and_text_boundary(engine_i
 
 
 def test_title_matches_count_double(engine_index):
-    index = open_index(engine_index[1])
-    view = index._snapshot()
+    view = Snapshot.open(engine_index)
     title = view.engine.scores(Or((Term("title", "f:tong"),)).with_boost(2.0))[1]
     plain = view.engine.scores(Term("title", "f:tong"))[1]
     assert np.allclose(title, 2 * plain) and title.max() > 0
 
 
 def test_exact_accents_rank_above_folded_matches(engine_index):
-    index = open_index(engine_index[1])
+    index = open_index(engine_index)
     assert ids(index, "bản")[0] == "t-ban2"
     assert ids(index, "bàn")[0] == "t-ban"
     assert set(ids(index, "ban")) >= {"t-ban", "t-ban2"}
 
 
 def test_phrases_still_match_after_updates_move_documents(engine_index, tmp_path):
-    source, _ = engine_index
     work = tmp_path / "src"
     write_articles(work, "a.jsonl", ARTICLES)
     index_dir = tmp_path / "index"

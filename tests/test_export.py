@@ -11,8 +11,7 @@ from click.testing import CliRunner
 
 import manage
 from search.export import CSV_COLUMNS, csv_cell
-from conftest import index_of
-from web import create_app
+from helpers import client_of, index_of
 
 BODY = "Người dân Quảng Nam chuẩn bị ứng phó với bão số 5, chính quyền sơ tán các hộ ven biển."
 HOSTILE = {
@@ -60,7 +59,7 @@ def _check_neutralised(rows: list[dict]) -> None:
 
 
 def test_web_csv_export_has_a_bom_and_no_formula_cells(export_index):
-    client = create_app(index_dir=export_index, TESTING=True).test_client()
+    client = client_of(export_index)
     response = client.get("/api/export?q=bão&format=csv")
     assert response.status_code == 200 and response.is_streamed
     data = response.get_data().decode("utf-8")
@@ -75,7 +74,7 @@ def test_cli_csv_export_has_a_bom_and_no_formula_cells(export_index):
 
 
 def test_web_and_cli_exports_are_the_same_bytes(export_index):
-    client = create_app(index_dir=export_index, TESTING=True).test_client()
+    client = client_of(export_index)
     for fmt in ("csv", "jsonl"):
         web = client.get(f"/api/export?q=bão&format={fmt}&sort=newest").get_data().decode("utf-8")
         cli = CliRunner().invoke(manage.cli, ["search", "bão", "--export", fmt, "--sort", "newest",
@@ -84,14 +83,14 @@ def test_web_and_cli_exports_are_the_same_bytes(export_index):
 
 
 def test_jsonl_export_keeps_values_as_they_are(export_index):
-    client = create_app(index_dir=export_index, TESTING=True).test_client()
+    client = client_of(export_index)
     records = [json.loads(line) for line in client.get("/api/export?q=bão&format=jsonl").get_data(as_text=True)
                .splitlines()]
     assert {r["id"]: r["title"] for r in records if r["id"] in HOSTILE} == HOSTILE
 
 
 def test_every_export_row_and_json_has_the_day_beside_published(export_index):
-    client = create_app(index_dir=export_index, TESTING=True).test_client()
+    client = client_of(export_index)
     rows = {r["id"]: r for r in _rows(client.get("/api/export?q=bão&format=csv").get_data().decode("utf-8"))}
     assert (rows["dated"]["published"], rows["dated"]["published_date"]) == ("2024-09-19T08:30:00+07:00",
                                                                             "2024-09-19")

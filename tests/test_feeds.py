@@ -7,9 +7,8 @@ import xml.etree.ElementTree as ET
 import feedparser
 import pytest
 
-from conftest import index_of
+from helpers import client_of, index_of
 from search import rebuild
-from web import create_app
 from web.feeds import atom_time, entry_id, feed_id
 
 BODY = "Bão số 5 đổ bộ vào Quảng Nam, gây mưa lớn và lũ trên các sông."
@@ -33,7 +32,7 @@ def feed_index_dir(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def feed_client(feed_index_dir):
-    return create_app(index_dir=feed_index_dir, TESTING=True).test_client()
+    return client_of(feed_index_dir)
 
 
 def feed(client, query: str):
@@ -70,7 +69,7 @@ def test_feed_holds_the_latest_fifty(feed_client):
 def test_feed_of_many_articles_stops_at_fifty(tmp_path_factory):
     many = [{"id": f"a{i}", "title": f"Tin {i}", "text": BODY, "date": f"2023-{1 + i // 28:02d}-{1 + i % 28:02d}"}
             for i in range(60)]
-    client = create_app(index_dir=index_of(tmp_path_factory, many, "feed-many"), TESTING=True).test_client()
+    client = client_of(index_of(tmp_path_factory, many, "feed-many"))
     _, parsed = feed(client, "q=bão")
     assert len(parsed.entries) == 50
     assert parsed.entries[0].id == entry_id("a59") and parsed.entries[-1].id == entry_id("a10")
@@ -122,10 +121,10 @@ def test_entry_ids_are_stable_across_rebuilds(tmp_path_factory, feed_index_dir):
     source = tmp_path_factory.mktemp("feeds-again")
     (source / "articles.jsonl").write_text(
         "\n".join(__import__("json").dumps(a, ensure_ascii=False) for a in reversed(ARTICLES)), encoding="utf-8")
-    first = [e.id for e in feed(create_app(index_dir=feed_index_dir, TESTING=True).test_client(), "q=bão")[1].entries]
+    first = [e.id for e in feed(client_of(feed_index_dir), "q=bão")[1].entries]
     again = tmp_path_factory.mktemp("feeds-again-index")
     rebuild(source, again)
-    second_client = create_app(index_dir=again, TESTING=True).test_client()
+    second_client = client_of(again)
     second = [e.id for e in feed(second_client, "q=bão")[1].entries]
     assert first == second
     rebuild(source, again)  # and once more, in place

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from search import rebuild
+from helpers import index_of
 from search.articles import FACET_FIELDS
 from search.requests import MAX_QUERY_LENGTH, MAX_SIZE
 from web import create_app
@@ -62,12 +62,7 @@ HOSTILE_ARTICLES = [
 
 @pytest.fixture(scope="module")
 def client(tmp_path_factory):
-    source = tmp_path_factory.mktemp("fuzz-source")
-    (source / "hostile.jsonl").write_text(
-        "".join(json.dumps(a, ensure_ascii=False) + "\n" for a in HOSTILE_ARTICLES), encoding="utf-8")
-    index_dir = tmp_path_factory.mktemp("fuzz-index")
-    rebuild(source, index_dir)
-    return create_app(index_dir=index_dir).test_client()
+    return create_app(index_dir=index_of(tmp_path_factory, HOSTILE_ARTICLES, "fuzz")).test_client()
 
 
 def fuzz_settings(name: str):

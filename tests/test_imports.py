@@ -3,6 +3,8 @@ at import time."""
 import subprocess
 import sys
 
+import pytest
+
 WRITE_PATH = ("search.build", "search.ingest", "search.store.postings")
 
 
@@ -12,17 +14,20 @@ def _imported(code: str) -> set[str]:
     return {line.rsplit("|", 1)[-1].strip() for line in out.splitlines() if line.startswith("import time:")}
 
 
+@pytest.mark.slow
 def test_opening_an_index_loads_no_ingest_or_writer_module():
     modules = _imported("import search; search.open_index; import search.searcher")
     assert "search.searcher" in modules
     assert not [m for m in modules if m.startswith(WRITE_PATH)]
 
 
+@pytest.mark.slow
 def test_importing_text_loads_only_text():
     modules = _imported("import search.text")
     assert {m for m in modules if m.startswith("search")} == {"search", "search.text"}
 
 
+@pytest.mark.slow
 def test_gazetteer_is_built_on_first_use_not_at_import():
     code = ("import search.ingest.metadata as m, search.ingest.provinces as p\n"
             "assert p.gazetteer.cache_info().currsize == 0\n"
@@ -47,6 +52,7 @@ def test_the_library_imports_neither_flask_nor_click():
         assert "import flask" not in source and "from flask" not in source, path
 
 
+@pytest.mark.slow
 def test_the_console_script_is_the_cli_of_manage_py():
     from pathlib import Path
 

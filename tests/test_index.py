@@ -18,7 +18,7 @@ from search.store.schema import stored_text, text_from_stored
 from search.ingest import content_key
 from search.requests import SearchRequest
 
-from conftest import SAMPLES
+from helpers import SAMPLES
 
 
 def write_jsonl(path, articles):

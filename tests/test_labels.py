@@ -9,7 +9,7 @@ from search import open_index
 from search.ingest.metadata import article_fields_from_record
 from search.labels import filter_value, label
 from search.requests import SearchRequest
-from conftest import index_of
+from helpers import client_of, index_of
 from web.params import toggled
 
 BODY = "Nội dung bài viết về học tập và đời sống của học sinh, sinh viên trong năm học mới."
@@ -120,9 +120,7 @@ def test_a_source_code_filter_and_query_field_select_the_labelled_source(labelle
 
 
 def test_json_page_and_export_show_the_labels(labelled):
-    from web import create_app
-
-    client = create_app(index_dir=labelled, TESTING=True).test_client()
+    client = client_of(labelled)
     hit = client.get("/api/search?category=education").get_json()["hits"][0]
     assert (hit["category"], hit["source"]) == ("Giáo dục", "Dân trí")
     assert client.get("/api/articles/h1").get_json()["category"] == "Giáo dục - Du học"
@@ -134,9 +132,7 @@ def test_json_page_and_export_show_the_labels(labelled):
 
 
 def test_a_code_in_the_url_shows_as_its_label_and_unticking_the_label_removes_it(labelled):
-    from web import create_app
-
-    client = create_app(index_dir=labelled, TESTING=True).test_client()
+    client = client_of(labelled)
     page = client.get("/search?source=dantri").get_data(as_text=True)
     assert '<span class="chip-value">Dân trí</span>' in page
 

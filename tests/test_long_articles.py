@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from conftest import ROOT, SAMPLES
+from helpers import ROOT, SAMPLES
 
 PEAK_LIMIT_MB = 200  # 3.4 MB article: 158 MB measured (171 MB before issue 8's copies were removed)
 HUGE_MB = 20

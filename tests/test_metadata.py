@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from conftest import load_bench
+from helpers import load_bench
 
 from search.ingest.metadata import (
     FIELDS, PROVINCES_34, PROVINCES_63, article_fields_from_html, article_fields_from_record,

@@ -4,7 +4,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import write_articles
+from helpers import write_articles
 from search import open_index, rebuild, update
 from search.store.container import current_generation
 from search.store.forward import FORWARD

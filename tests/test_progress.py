@@ -11,7 +11,7 @@ import termios
 
 import pytest
 
-from conftest import ROOT, SAMPLES, write_articles
+from helpers import ROOT, SAMPLES, write_articles
 
 pytestmark = pytest.mark.slow
 SAMPLE_FILES = len([p for p in SAMPLES.iterdir() if p.is_file()])

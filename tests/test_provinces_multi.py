@@ -3,8 +3,8 @@ import json
 
 import pytest
 
-from conftest import write_articles
-from search import open_index, rebuild
+from helpers import client_of, index_of
+from search import open_index
 from search.ingest.metadata import article_fields_from_record
 from search.ingest.provinces import infer_places, infer_provinces
 from search.requests import SearchRequest
@@ -100,10 +100,7 @@ ARTICLES = [
 
 @pytest.fixture(scope="module")
 def multi_index(tmp_path_factory):
-    root = tmp_path_factory.mktemp("multi")
-    write_articles(root / "src", "a.jsonl", ARTICLES)
-    rebuild(root / "src", root / "index")
-    return open_index(root / "index")
+    return open_index(index_of(tmp_path_factory, ARTICLES, "multi"))
 
 
 def test_filter_on_a_secondary_province_selects_the_article(multi_index):
@@ -200,9 +197,7 @@ def test_the_long_xuyen_quadrangle_is_a_region_not_the_city():
 
 
 def test_the_page_shows_every_province_of_a_hit_and_of_the_article(multi_index):
-    from web import create_app
-
-    client = create_app(index_dir=multi_index.index_dir, TESTING=True).test_client()
+    client = client_of(multi_index.index_dir)
     html = client.get("/search?q=h%E1%BA%A1n+h%C3%A1n").get_data(as_text=True)
     assert '<span class="province">Ninh Thuận, Bình Thuận</span>' in html
     article = client.get("/articles/two").get_data(as_text=True)

@@ -1,14 +1,13 @@
 """How questions rank: question words weigh little, the question's wording counts, variants count once."""
-import json
-
 import numpy as np
 import pytest
-from search import open_index, rebuild
+from helpers import index_of
+from search import open_index
 from search import query as Q
-from search.query import planner
-from search.query.tree import Adjacent, DisjunctionMax, Term
+from search.query.tree import Adjacent, DisjunctionMax, Or, Term
 from search.ranking import robertson_idf
 from search.requests import SearchRequest
+from search.snapshot import Snapshot
 
 ARTICLES = [
     # "bao nhiêu" is as rare as "sông Hồng" here: at full weight the question words would win.
@@ -26,11 +25,7 @@ ARTICLES = [
 
 @pytest.fixture(scope="module")
 def ranking_index(tmp_path_factory):
-    source = tmp_path_factory.mktemp("ranking-src")
-    (source / "a.jsonl").write_text("\n".join(json.dumps(a, ensure_ascii=False) for a in ARTICLES), encoding="utf-8")
-    index_dir = tmp_path_factory.mktemp("ranking-index")
-    rebuild(source, index_dir)
-    return open_index(index_dir)
+    return open_index(index_of(tmp_path_factory, ARTICLES, "ranking"))
 
 
 def ids(index, q):
@@ -68,7 +63,9 @@ def test_only_question_words_are_weighed_down_and_only_beside_other_words():
 
 
 def test_pairs_run_across_words_and_stop_at_quoted_phrases():
-    pairs = [tuple(q.children[1].words) for q in planner._pairs(Q.parse('thủ tướng Nhật Bản "là ai" hiện nay'), Q.DEFAULT_WEIGHTS)]
+    tree = Q.ranking_tree(Q.parse('thủ tướng Nhật Bản "là ai" hiện nay'), "all")
+    pairs = [tuple(q.children[1].words) for q in tree.children
+             if isinstance(q, Or) and q.children and all(isinstance(x, Adjacent) for x in q.children)]
     assert pairs == [("f:thu", "f:tuong"), ("f:tuong", "f:nhat"), ("f:nhat", "f:ban"), ("f:hien", "f:nay")]
 
 
@@ -77,7 +74,7 @@ def test_the_questions_wording_ranks_above_scattered_syllables(ranking_index):
 
 
 def test_an_adjacent_pair_scores_its_own_idf_once_per_article(ranking_index):
-    engine = ranking_index._snapshot().engine
+    engine = Snapshot.open(ranking_index.index_dir).engine
     mask, scores = engine.scores(Adjacent("text", ("f:vac", "f:xin")))
     assert mask.sum() == 1  # r-scattered has both syllables, not next to each other
     assert np.allclose(scores[mask], robertson_idf(1, engine.size))
@@ -85,7 +82,7 @@ def test_an_adjacent_pair_scores_its_own_idf_once_per_article(ranking_index):
 
 
 def test_variants_of_one_word_count_once(ranking_index):
-    engine = ranking_index._snapshot().engine
+    engine = Snapshot.open(ranking_index.index_dir).engine
     a, b = Term("text", "f:mua"), Term("text", "f:lon")
     best = engine.scores(DisjunctionMax((a, b)))[1]
     assert np.allclose(best, np.maximum(engine.scores(a)[1], engine.scores(b)[1]))

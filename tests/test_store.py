@@ -13,7 +13,7 @@ from search.store.container import FORMAT, current_generation
 from search.store.format import FORMAT_VERSION
 from search.store.manifest import MANIFEST
 
-from conftest import write_articles
+from helpers import write_articles
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 import manage
-from conftest import index_of
+from helpers import client_of, index_of
 from search import open_index
 from search.requests import SearchRequest
 from search.timeline import Periods, timeline_of, timeline_unit
@@ -141,9 +141,7 @@ def test_cli_search_json_has_the_timeline(timeline_index_dir):
 
 
 def test_the_pages_timeline_bars_narrow_the_dates_to_their_period(timeline_index_dir):
-    from web import create_app
-
-    client = create_app(index_dir=timeline_index_dir, TESTING=True).test_client()
+    client = client_of(timeline_index_dir)
     html = client.get("/search?q=lũ quét&page=1").data.decode("utf-8")
     assert "Dòng thời gian" in html and "theo tháng" in html
     bars = re.findall(r'<a href="([^"]+)" class="bar" data-period="([^"]+)" aria-label="([^"]+)" tabindex="-1"', html)
@@ -159,16 +157,12 @@ def test_the_pages_timeline_bars_narrow_the_dates_to_their_period(timeline_index
 
 
 def test_a_bar_stays_within_the_range_already_chosen(timeline_index_dir):
-    from web import create_app
-
-    client = create_app(index_dir=timeline_index_dir, TESTING=True).test_client()
+    client = client_of(timeline_index_dir)
     html = client.get("/search?q=giá vàng&from=2020-05-15").data.decode("utf-8")
     url = re.search(r'<a href="([^"]+)" class="bar" data-period="2020-05"', html).group(1)
     assert "from=2020-05-15&amp;to=2020-05-31" in url
 
 
 def test_no_dated_result_no_timeline(timeline_index_dir):
-    from web import create_app
-
-    client = create_app(index_dir=timeline_index_dir, TESTING=True).test_client()
+    client = client_of(timeline_index_dir)
     assert "Dòng thời gian" not in client.get("/search?q=không rõ ngày").data.decode("utf-8")

@@ -7,7 +7,7 @@ import pytest
 
 from search.store.manifest import write_manifest
 
-from conftest import index_of, write_articles
+from helpers import index_of, write_articles
 from search import open_index, rebuild, update
 from search.store.container import current_generation
 from search.store.container import MARKS

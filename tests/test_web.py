@@ -13,6 +13,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from helpers import client_of
 from search import rebuild
 from search.articles import FACET_FIELDS, UNKNOWN
 from web import create_app
@@ -58,7 +59,7 @@ def facet_index_dir(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def facet_client(facet_index_dir):
-    return create_app(index_dir=facet_index_dir, TESTING=True).test_client()
+    return client_of(facet_index_dir)
 
 
 def api(client, url: str) -> dict:

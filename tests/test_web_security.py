@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from werkzeug.test import EnvironBuilder
 
-from search import rebuild
+from helpers import client_of, index_of
 from web import SECURITY_HEADERS, create_app
 
 SCRIPT = "<script>alert(1)</script>"
@@ -34,11 +34,7 @@ HOSTILE_ARTICLES = [
 
 @pytest.fixture(scope="module")
 def hostile_client(tmp_path_factory):
-    source = tmp_path_factory.mktemp("hostile-source")
-    (source / "hostile.json").write_text(json.dumps(HOSTILE_ARTICLES, ensure_ascii=False), encoding="utf-8")
-    index_dir = tmp_path_factory.mktemp("hostile-index")
-    rebuild(source, index_dir)
-    return create_app(index_dir=index_dir, TESTING=True).test_client()
+    return client_of(index_of(tmp_path_factory, HOSTILE_ARTICLES, "hostile"))
 
 
 def assert_no_markup_injected(html: str) -> None:
