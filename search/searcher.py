@@ -26,6 +26,7 @@ from . import facets
 from .facets import combine
 from .query import (DEFAULT_WEIGHTS, ParsedQuery, Weights, matching_mode, matching_tree, parse, ranking_tree,
                     sequence_queries)
+from .query.limits import Deadline
 from .requests import MAX_QUERY_LENGTH, SearchRequest, shortened, validate
 from .results import SearchResult, hit_of
 from .snapshot import Snapshot
@@ -78,11 +79,14 @@ class SearchIndex:
             raise ArticleNotFound(f"Không tìm thấy bài viết: {article_id}")
         return article_from_stored(stored)
 
-    def _select(self, request: SearchRequest, notices: list[str] | None = None) -> "_Selection":
+    def _select(self, request: SearchRequest, notices: list[str] | None = None,
+                deadline: Deadline | None = None) -> "_Selection":
         """Parse, filter and match: the documents a request selects, before paging. Marks are
         meant as typed and every word is required; when that finds nothing, the query is run
         again with marks ignored, then with any word (as typed, then marks ignored), and the
-        first reading that finds something is the one shown, with notices saying so."""
+        first reading that finds something is the one shown, with notices saying so. Past the
+        `deadline`, no further reading is tried."""
+        deadline = deadline or Deadline()
         view = self._snapshot()
         ignore = request.accents == "ignore"
         parsed = parse(request.q, view.vocabulary, ignore_accents=ignore)
@@ -100,29 +104,30 @@ class SearchIndex:
             if reading is not parsed:
                 folded = reading
             memo: dict = {}  # phrases checked while matching, reused while scoring
-            matched = self._matched(view, reading, mode, memo)
+            matched = self._matched(view, reading, mode, memo, deadline)
             allowed = combine(matched, filters)
             if chosen is None or allowed.any():
                 chosen = (reading, mode, matched, allowed, memo)
-            if allowed.any():
+            if allowed.any() or deadline.expired():
                 break
         reading, mode, matched, allowed, memo = chosen
-        notices = list(notices or []) + facets.unknown_values(columns, request.filters, parsed)
+        notices = list(notices or []) + parsed.notices + facets.unknown_values(columns, request.filters, parsed)
         accents = "ignored" if ignore or reading is folded else "exact"
         if ignore:
             notices.append("Đang tìm không phân biệt dấu.")
         elif reading is folded:
             notices.append("Không có kết quả đúng dấu như đã gõ; đang hiện kết quả không phân biệt dấu.")
         if mode != matching_mode(reading):
-            notices.append(self._why_any(view, reading, filters))
+            notices.append(self._why_any(view, reading, filters, deadline))
         sort = request.sort if not (parsed.is_empty and request.sort == "relevance") else "newest"
         return _Selection(view, reading, mode, sort, matched, query_masks, own_masks, allowed, memo,
-                          accents, notices, parsed)
+                          accents, notices, parsed, deadline)
 
-    def _why_any(self, view: Snapshot, parsed: ParsedQuery, filters: list[np.ndarray]) -> str:
-        """The any-word notice, with its reason: a word no article holds, or no article holding all."""
+    def _why_any(self, view: Snapshot, parsed: ParsedQuery, filters: list[np.ndarray], deadline: Deadline) -> str:
+        """The any-word notice, with its reason: a word no article holds, or no article holding all
+        (past the deadline, the words are not checked one by one)."""
         missing = []
-        for unit in parsed.units:
+        for unit in parsed.units if not deadline.past else []:
             one = ParsedQuery(text=parsed.text, units=[unit])
             if not combine(self._matched(view, one, "all"), filters).any():
                 missing.append(f"«{_typed(unit)}»")
@@ -131,11 +136,12 @@ class SearchIndex:
         words = ", ".join(f"«{_typed(u)}»" for u in parsed.units)
         return f"Không có bài nào chứa đủ tất cả các từ {words}; đang hiện các bài chứa một số từ."
 
-    def search(self, request: SearchRequest) -> SearchResult:
+    def search(self, request: SearchRequest, deadline: Deadline | None = None) -> SearchResult:
+        """One page of results. `deadline`: the time budget (query/limits.py), a new one by default."""
         started = time.perf_counter()
         request, notices = shortened(request)
         validate(request)
-        sel = self._select(request, notices)
+        sel = self._select(request, notices, deadline)
         columns, parsed = sel.view.columns, sel.parsed
         total = int(sel.allowed.sum())
 
@@ -149,7 +155,7 @@ class SearchIndex:
         fell_back = sel.mode != matching_mode(parsed) or sel.parsed is not sel.typed
         unknown_spelling = any(u.accented and any(x not in sel.view.vocabulary.syllable_df for x in u.syllables)
                                for u in sel.typed.units)
-        if not parsed.is_empty and (total < SUGGEST_BELOW or fell_back or unknown_spelling):
+        if not parsed.is_empty and not sel.deadline.past and (total < SUGGEST_BELOW or fell_back or unknown_spelling):
             # Worth offering when it finds more, or as much but spelled as the index spells it.
             at_least = 1 if fell_back else (max(total, 1) if unknown_spelling else total + 1)
             suggestion = self._suggestion(request.q, sel.view,
@@ -164,16 +170,17 @@ class SearchIndex:
             sort=sel.sort, matching=sel.mode, filters=facets.public_filters(request.filters),
             hits=hits, facets=counted, suggestion=suggestion,
             date_from=request.date_from, date_to=request.date_to,
-            accents=sel.accents, notices=sel.notices, query_filters=facets.query_filters(sel.typed),
+            accents=sel.accents, notices=sel.notices + _budget_notices(sel.deadline),
+            query_filters=facets.query_filters(sel.typed),
             timeline=timeline_of(Periods.of(columns), sel.allowed),
         )
 
-    def export(self, request: SearchRequest) -> Iterator[Article]:
+    def export(self, request: SearchRequest, deadline: Deadline | None = None) -> Iterator[Article]:
         """Every result of the query (not one page), in the requested order. The request is
         checked and the results chosen now; the articles are read as the iterator is consumed."""
         request, notices = shortened(request)
         validate(request, paging=False)
-        sel = self._select(request, notices)
+        sel = self._select(request, notices, deadline)
         docnums, _ = self._page(sel, 1, max(int(sel.allowed.sum()), 1))
         return (article_from_stored(sel.view.store.stored(d)) for d in docnums)
 
@@ -214,10 +221,11 @@ class SearchIndex:
         found = combine(self._matched(view, parsed, "all"), masks).sum()
         return corrected if found >= at_least else None
 
-    def _matched(self, view: Snapshot, parsed: ParsedQuery, mode: str, memo: dict | None = None) -> np.ndarray:
+    def _matched(self, view: Snapshot, parsed: ParsedQuery, mode: str, memo: dict | None = None,
+                 deadline: Deadline | None = None) -> np.ndarray:
         if not parsed.units and not parsed.excluded:
             return view.columns.live.copy()
-        return view.engine.matches(matching_tree(parsed, mode), memo) & view.columns.live
+        return view.engine.matches(matching_tree(parsed, mode), memo, deadline) & view.columns.live
 
     def _page(self, sel: "_Selection", page: int, size: int) -> tuple[list[int], list]:
         """Document numbers and scores of one page of the selection, in its sort order."""
@@ -228,10 +236,11 @@ class SearchIndex:
         if sort == "relevance":
             if start >= len(candidates):
                 return [], []
-            _, scores = sel.view.engine.scores(ranking_tree(parsed, mode, self.weights), sel.memo)
+            _, scores = sel.view.engine.scores(ranking_tree(parsed, mode, self.weights), sel.memo, sel.deadline)
             shown = scores
             sequence = sequence_queries(parsed)
-            if sequence is not None:  # the typed sequence first: in the title, then in the text
+            # The typed sequence first: in the title, then in the text (ranking only: skipped late).
+            if sequence is not None and not sel.deadline.expired():
                 tiers = np.zeros(len(scores))
                 for tier, q in zip((2.0, 1.0), sequence):
                     tiers = np.maximum(tiers, sel.view.engine.matches(q, sel.memo) * tier)
@@ -269,6 +278,11 @@ class _Selection:
     accents: str  # "exact" or "ignored"
     notices: list[str]  # how the query was read, in Vietnamese
     typed: ParsedQuery  # the query as typed (`parsed` may be another reading of it)
+    deadline: Deadline  # the request's time budget
+
+
+def _budget_notices(deadline: Deadline) -> list[str]:
+    return [deadline.notice] if deadline.notice else []
 
 
 def _readings(parsed: ParsedQuery, vocabulary: Vocabulary, ignore: bool) -> Iterator[tuple[ParsedQuery, str]]:
