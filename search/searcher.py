@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import threading
 import time
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
@@ -26,7 +27,7 @@ from . import facets
 from .facets import combine
 from .query import (DEFAULT_WEIGHTS, ParsedQuery, Weights, matching_mode, matching_tree, parse, ranking_tree,
                     sequence_queries)
-from .query.limits import Deadline
+from .query.limits import COURTESY_SECONDS, HEAVY_AT_ONCE, Deadline, is_heavy, looks_heavy
 from .requests import MAX_QUERY_LENGTH, SearchRequest, shortened, validate
 from .results import SearchResult, hit_of
 from .snapshot import Snapshot
@@ -48,6 +49,9 @@ class SearchIndex:
         self.weights = weights  # of the evidence ranked by (bench/tune_relevance.py passes others)
         self._lock = threading.Lock()
         self._current: Snapshot | None = None
+        self._heavy = threading.BoundedSemaphore(HEAVY_AT_ONCE)  # turns for heavy queries (query/limits.py)
+        self._light = 0  # light searches under way: a heavy one lets them go first
+        self._light_done = threading.Condition()
         self._snapshot()  # fail early when there is no index
 
     def _snapshot(self) -> Snapshot:
@@ -80,16 +84,25 @@ class SearchIndex:
         return article_from_stored(stored)
 
     def _select(self, request: SearchRequest, notices: list[str] | None = None,
-                deadline: Deadline | None = None) -> "_Selection":
+                deadline: Deadline | None = None, turn: ExitStack | None = None) -> "_Selection":
         """Parse, filter and match: the documents a request selects, before paging. Marks are
         meant as typed and every word is required; when that finds nothing, the query is run
         again with marks ignored, then with any word (as typed, then marks ignored), and the
         first reading that finds something is the one shown, with notices saying so. Past the
-        `deadline`, no further reading is tried."""
+        `deadline`, no further reading is tried. A heavy query waits for its `turn` (held until
+        the caller closes it), so that heavy queries do not crowd out light ones."""
         deadline = deadline or Deadline()
         view = self._snapshot()
         ignore = request.accents == "ignore"
+        heavy = turn is not None and looks_heavy(request.q)
+        if heavy:
+            turn.enter_context(self._heavy)
         parsed = parse(request.q, view.vocabulary, ignore_accents=ignore)
+        if turn is not None and not heavy:
+            heavy = is_heavy(parsed)
+            turn.enter_context(self._heavy if heavy else self._light_search())
+        if heavy:
+            deadline.courtesy = self._let_light_go_first
         columns = view.columns
         query_masks = facets.query_masks(parsed, columns)
         date_mask = facets.date_mask(columns, request.date_from, request.date_to)
@@ -123,6 +136,23 @@ class SearchIndex:
         return _Selection(view, reading, mode, sort, matched, query_masks, own_masks, allowed, memo,
                           accents, notices, parsed, deadline)
 
+    @contextmanager
+    def _light_search(self):
+        with self._light_done:
+            self._light += 1
+        try:
+            yield
+        finally:
+            with self._light_done:
+                self._light -= 1
+                self._light_done.notify_all()
+
+    def _let_light_go_first(self) -> None:
+        """Called by a heavy query between query nodes: wait (a little) while light ones run."""
+        with self._light_done:
+            if self._light:
+                self._light_done.wait_for(lambda: not self._light, timeout=COURTESY_SECONDS)
+
     def _why_any(self, view: Snapshot, parsed: ParsedQuery, filters: list[np.ndarray], deadline: Deadline) -> str:
         """The any-word notice, with its reason: a word no article holds, or no article holding all
         (past the deadline, the words are not checked one by one)."""
@@ -141,7 +171,12 @@ class SearchIndex:
         started = time.perf_counter()
         request, notices = shortened(request)
         validate(request)
-        sel = self._select(request, notices, deadline)
+        with ExitStack() as turn:
+            return self._search(request, notices, deadline, turn, started)
+
+    def _search(self, request: SearchRequest, notices: list[str], deadline: Deadline | None,
+                turn: ExitStack, started: float) -> SearchResult:
+        sel = self._select(request, notices, deadline, turn)
         columns, parsed = sel.view.columns, sel.parsed
         total = int(sel.allowed.sum())
 
@@ -180,8 +215,9 @@ class SearchIndex:
         checked and the results chosen now; the articles are read as the iterator is consumed."""
         request, notices = shortened(request)
         validate(request, paging=False)
-        sel = self._select(request, notices, deadline)
-        docnums, _ = self._page(sel, 1, max(int(sel.allowed.sum()), 1))
+        with ExitStack() as turn:
+            sel = self._select(request, notices, deadline, turn)
+            docnums, _ = self._page(sel, 1, max(int(sel.allowed.sum()), 1))
         return (article_from_stored(sel.view.store.stored(d)) for d in docnums)
 
     def highlight_article(self, article: Article, q: str, ignore_accents: bool = False) -> tuple[str, str]:

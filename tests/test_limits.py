@@ -131,3 +131,19 @@ def test_no_query_string_raises(index, q):
 @given(st.text(max_size=MAX_QUERY_LENGTH))
 def test_no_unicode_string_raises(index, q):
     index.search(SearchRequest(q=q))
+
+
+def test_a_hundred_quoted_pairs_are_heavy_and_a_question_is_not():
+    from search.query.limits import is_heavy, looks_heavy
+    assert looks_heavy(HOSTILE) and is_heavy(parse(HOSTILE))
+    question = "giá vàng hôm nay tăng hay giảm so với tuần trước"
+    assert not looks_heavy(question) and not is_heavy(parse(question))
+
+
+def test_heavy_queries_searched_side_by_side_all_answer(index):
+    from concurrent.futures import ThreadPoolExecutor
+    queries = [HOSTILE, "Hà Nội", HOSTILE, "đón khách"] * 3
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        results = list(pool.map(lambda q: index.search(SearchRequest(q=q)), queries))
+    assert [ids(r) for r in results[:4]] == [["first", "second"], ["city", "first"], ["first", "second"],
+                                              ["city", "coast"]]

@@ -5,6 +5,8 @@ web/openapi.py and the README read or cite them.
     bounded(parsed)   a parsed query cut to MAX_PHRASES phrases, MAX_ALTERNATIVES OR-ed
                       alternatives and MAX_TERMS terms, the first ones in typed order kept
     Deadline          a search's time budget, checked by the engine between query nodes
+    is_heavy(parsed)  a query costly even within the limits: the searcher evaluates at most
+                      HEAVY_AT_ONCE of those at once, so light queries keep their share of the CPU
 """
 from __future__ import annotations
 
@@ -16,6 +18,10 @@ MAX_PHRASES = 16  # quoted phrases and known variants ("Sài Gòn") per query, e
 MAX_ALTERNATIVES = 32  # OR-ed alternatives per query (a variant's other spellings included)
 MAX_TERMS = 64  # syllables, alternatives' syllables and restored spellings per query
 TIME_BUDGET_SECONDS = 1.5  # per search: past it, the engine skips what is left to evaluate
+HEAVY_PHRASES = 8  # a query with this many phrases, or with HEAVY_TERMS terms, is heavy
+HEAVY_TERMS = 32
+HEAVY_AT_ONCE = 1  # heavy queries evaluated at once per index; the others wait their turn
+COURTESY_SECONDS = 0.01  # a heavy query waits up to this, between nodes, while light ones run
 
 
 def complexity_notice(count: int, what: str) -> str:
@@ -37,6 +43,7 @@ class Deadline:
         self.clock = clock
         self.at = clock() + seconds
         self.cut = False
+        self.courtesy: Callable[[], None] | None = None  # a heavy query's: let light ones go first
 
     @property
     def past(self) -> bool:
@@ -45,6 +52,8 @@ class Deadline:
 
     def expired(self) -> bool:
         """True when the budget is spent: the caller then skips what it was about to evaluate."""
+        if self.courtesy is not None:
+            self.courtesy()
         if self.clock() >= self.at:
             self.cut = True
         return self.cut
@@ -52,6 +61,21 @@ class Deadline:
     @property
     def notice(self) -> str | None:
         return budget_notice(self.seconds) if self.cut else None
+
+
+def is_heavy(parsed) -> bool:
+    """Whether a (bounded) parsed query costs many phrase evaluations: its phrases, variants and
+    alternatives, or its terms (a long sentence ranks by every pair of adjacent syllables)."""
+    units = [u for unit in [*parsed.units, *parsed.excluded] for u in [unit, *unit.alternatives]]
+    phrases = sum(u.phrase for u in units)
+    terms = sum(len(u.syllables) + len(u.restored) for u in units)
+    return phrases >= HEAVY_PHRASES or terms >= HEAVY_TERMS
+
+
+def looks_heavy(text: str) -> bool:
+    """Whether a query's text promises a heavy query, before it is parsed (parsing one costs too)."""
+    return (text.count('"') >= 2 * HEAVY_PHRASES or text.count(" OR ") >= HEAVY_PHRASES
+            or len(text.split()) >= HEAVY_TERMS)
 
 
 def bounded(parsed):
