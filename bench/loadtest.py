@@ -425,6 +425,9 @@ beside {result['hostile_clients']} clients sending hostile ones: 100 distinct qu
 (search/query/limits.py: 16 phrases, 32 OR alternatives, 64 terms, a 1.5 s budget) cut each hostile query to
 its first 16 phrases. Run {result['when']} on {result['machine']['cpus']} CPUs shared with other work (load
 average at the end {result['machine']['loadavg_at_end']}): compare the two phases of this run, not absolute figures.
+Heavy queries take turns (one at a time) and each waiting one holds a server thread: with fewer threads than
+hostile clients plus light ones, light requests queue for a thread, so the server runs with
+`--threads {result['server_threads']}` here.
 
 | clients | requests | requests/s | p50 ms | p95 ms | p99 ms | max ms | errors |
 |---|---|---|---|---|---|---|---|
@@ -433,7 +436,8 @@ average at the end {result['machine']['loadavg_at_end']}): compare the two phase
 **Light queries' p95 beside the hostile ones: {result['p95_ratio']}× their p95 alone** (p50 {result['p50_ratio']}×;
 target ≤ 2×).
 
-Reproduce: `.venv/bin/python bench/loadtest.py --hostile --articles {result['articles']} --seconds {result['seconds']:g}`.
+Reproduce: `.venv/bin/python bench/loadtest.py --hostile --articles {result['articles']} --seconds {result['seconds']:g} \\
+--concurrency {result['light_clients']} --threads {result['server_threads']}`.
 """
     previous = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else ""
     kept = previous.split(HOSTILE_RESULTS)[0].rstrip()
