@@ -1,8 +1,11 @@
 """Load test across an index swap: `manage.py serve` under 16 concurrent clients for 60 s while a
 `manage.py rebuild` swaps in a new generation in the middle. Loopback only, bounded in time.
+With `--hostile`: light queries' latency alone, then beside 8 clients sending hostile queries
+(100 quoted stop-word pairs, 1,000 characters), in one run (issue 18: one user cannot slow everyone).
 
     .venv/bin/python bench/loadtest.py                 # prepare (once), run, write RESULTS_loadtest.md
     .venv/bin/python bench/loadtest.py --articles 3000 --seconds 60 --concurrency 16
+    .venv/bin/python bench/loadtest.py --hostile --articles 2500 --seconds 30
 
 Corpora are read from /work/shared/corpora (news24h_sample + unc_dantri_news) into bench/work/
 (git-ignored). Index A holds the first N articles; the rebuild reads source B (A plus 100 more),
@@ -47,6 +50,10 @@ SHARD = 100
 QUERIES = ["đại hội", "dai hoi", "giáo dục", "bóng đá", "giá vàng", "covid", "hà nội", "thành phố hồ chí minh",
            "tp.hcm", "ubnd", "thủ tướng", "học sinh", "bệnh viện", "xuất khẩu", "thời tiết", "ô tô", "điện thoại",
            "công nghệ", "du lịch", "việt nam", "world cup", "chứng khoán", "\"ngân hàng nhà nước\"", "-bóng đá y tế"]
+STOP_WORDS = "của và là một cho các với những đã được trong khi này có người ta thì để mà không".split()
+HOSTILE_CLIENTS = 8
+HOSTILE_MAX_REQUESTS = 2000  # per phase, all hostile clients together
+HOSTILE_RESULTS = "## Light queries beside hostile ones"
 
 
 def log(message: str) -> None:
@@ -71,6 +78,13 @@ def free_port() -> int:
 
 def manage(*args: str, **kwargs) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, str(REPO / "manage.py"), *args], cwd=REPO, **kwargs)
+
+
+def serve(port: int, threads: int, index_dir: Path) -> subprocess.Popen:
+    """The server, its log (a line per request) to a file: a pipe nobody reads fills and blocks it."""
+    with open(WORK / "server.log", "w", encoding="utf-8") as server_log:
+        return manage("serve", "--host", HOST, "--port", str(port), "--threads", str(threads),
+                      "--index", str(index_dir), stdout=subprocess.DEVNULL, stderr=server_log)
 
 
 # ---------------------------------------------------------------- preparation
@@ -159,11 +173,25 @@ def request_paths(ids: list[str]) -> list[str]:
 
 # ---------------------------------------------------------------- load
 
-class Load:
-    """`concurrency` threads, each with a keep-alive connection, taking the paths in turn."""
+def hostile_paths(count: int = 50) -> list[str]:
+    """API searches of 100 distinct quoted stop-word pairs each (about 1,000 characters), each
+    request its own pairs: the costliest query a user can type within the length limit."""
+    rnd = random.Random(13)
+    pairs = [f'"{a} {b}"' for a in STOP_WORDS for b in STOP_WORDS if a != b]
+    return ["/api/search?" + urlencode({"q": " ".join(rnd.sample(pairs, 100))[:1000]}) for _ in range(count)]
 
-    def __init__(self, port: int, paths: list[str], concurrency: int):
-        self.port, self.paths, self.concurrency = port, paths, concurrency
+
+def light_paths() -> list[str]:
+    return ["/api/search?" + urlencode({"q": q}) for q in QUERIES]
+
+
+class Load:
+    """`concurrency` threads, each with a keep-alive connection, taking the paths in turn (at most
+    `limit` requests in all)."""
+
+    def __init__(self, port: int, paths: list[str], concurrency: int, limit: int | None = None):
+        self.port, self.paths, self.concurrency, self.limit = port, paths, concurrency, limit
+        self.sent = 0
         self.samples: list[tuple[float, float, int]] = []  # (start offset s, latency ms, status)
         self.errors: Counter = Counter()
         self.lock = threading.Lock()
@@ -175,6 +203,11 @@ class Load:
         position = offset
         mine, errors = [], Counter()
         while not self.stop.is_set():
+            if self.limit is not None:
+                with self.lock:
+                    if self.sent >= self.limit:
+                        break
+                    self.sent += 1
             path = self.paths[position % len(self.paths)]
             position += 1
             started = time.perf_counter()
@@ -247,8 +280,7 @@ def run(args) -> dict:
     index_dir = WORK / "index"
     before = None
     port = free_port()
-    server = manage("serve", "--host", HOST, "--port", str(port), "--threads", str(args.threads),
-                    "--index", str(index_dir), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    server = serve(port, args.threads, index_dir)
     rebuild = None
     try:
         before = wait_until_serving(port, server)
@@ -325,6 +357,94 @@ def run(args) -> dict:
     return result
 
 
+# ---------------------------------------------------------------- hostile queries
+
+def hostile_run(args) -> dict:
+    """Light API searches (`concurrency` clients) for `seconds` alone, then for `seconds` beside
+    HOSTILE_CLIENTS clients sending hostile queries; one server, one run, so the ratio holds on a
+    shared machine."""
+    prepared = prepare(args.articles)
+    port = free_port()
+    server = serve(port, args.threads, WORK / "index")
+    phases = {}
+    try:
+        articles = wait_until_serving(port, server)
+        light, hostile = light_paths(), hostile_paths()
+        for path in light + hostile[:4]:  # warm the caches
+            connection = http.client.HTTPConnection(HOST, port, timeout=60)
+            connection.request("GET", path)
+            connection.getresponse().read()
+            connection.close()
+        for phase in ("quiet", "hostile"):
+            loads = {"light": Load(port, light, args.concurrency)}
+            if phase == "hostile":
+                loads["hostile"] = Load(port, hostile, HOSTILE_CLIENTS, limit=HOSTILE_MAX_REQUESTS)
+            threads = [t for load in loads.values() for t in load.start()]
+            log(f"{phase}: {args.concurrency} light clients"
+                + (f" and {HOSTILE_CLIENTS} hostile ones" if phase == "hostile" else "") + f" for {args.seconds:g} s")
+            time.sleep(args.seconds)
+            for load in loads.values():
+                load.stop.set()
+            for thread in threads:
+                thread.join(timeout=90)
+            window = time.perf_counter() - loads["light"].t0
+            phases[phase] = {name: summary(load.samples, window) for name, load in loads.items()}
+    finally:
+        server.send_signal(signal.SIGINT)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+    quiet, loaded = phases["quiet"]["light"], phases["hostile"]["light"]
+    return {
+        "when": time.strftime("%Y-%m-%d %H:%M:%S"),
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
+                    "loadavg_at_end": [round(x, 2) for x in os.getloadavg()]},
+        "articles": articles, "build_a": prepared["build_line"], "seconds": args.seconds,
+        "light_clients": args.concurrency, "hostile_clients": HOSTILE_CLIENTS, "server_threads": args.threads,
+        "phases": phases,
+        "p95_ratio": round(loaded["p95_ms"] / quiet["p95_ms"], 2) if quiet["p95_ms"] else None,
+        "p50_ratio": round(loaded["p50_ms"] / quiet["p50_ms"], 2) if quiet["p50_ms"] else None,
+    }
+
+
+def write_hostile_results(result: dict) -> None:
+    rows = [("light, alone", result["phases"]["quiet"]["light"]),
+            ("light, beside hostile", result["phases"]["hostile"]["light"]),
+            ("hostile", result["phases"]["hostile"]["hostile"])]
+    table = "\n".join(
+        f"| {label} | {r['requests']} | {r['rps']} | {r['p50_ms']} | {r['p95_ms']} | {r['p99_ms']} | {r['max_ms']} "
+        f"| {r['errors']} |" for label, r in rows)
+    section = f"""{HOSTILE_RESULTS}
+
+`bench/loadtest.py --hostile` — `manage.py serve` (waitress, {result['server_threads']} threads) on 127.0.0.1,
+{result['articles']} articles ({result['build_a']}). {result['light_clients']} clients send light API searches
+(the {len(QUERIES)} queries of the swap test) for {result['seconds']:g} s alone, then {result['seconds']:g} s more
+beside {result['hostile_clients']} clients sending hostile ones: 100 distinct quoted stop-word pairs, about
+1,000 characters, each request its own (at most {HOSTILE_MAX_REQUESTS} of them). The per-query limits
+(search/query/limits.py: 16 phrases, 32 OR alternatives, 64 terms, a 1.5 s budget) cut each hostile query to
+its first 16 phrases. Run {result['when']} on {result['machine']['cpus']} CPUs shared with other work (load
+average at the end {result['machine']['loadavg_at_end']}): compare the two phases of this run, not absolute figures.
+Heavy queries take turns (one at a time) and each waiting one holds a server thread: with fewer threads than
+hostile clients plus light ones, light requests queue for a thread, so the server runs with
+`--threads {result['server_threads']}` here.
+
+| clients | requests | requests/s | p50 ms | p95 ms | p99 ms | max ms | errors |
+|---|---|---|---|---|---|---|---|
+{table}
+
+**Light queries' p95 beside the hostile ones: {result['p95_ratio']}× their p95 alone** (p50 {result['p50_ratio']}×;
+target ≤ 2×).
+
+Reproduce: `.venv/bin/python bench/loadtest.py --hostile --articles {result['articles']} --seconds {result['seconds']:g} \\
+--concurrency {result['light_clients']} --threads {result['server_threads']}`.
+"""
+    previous = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else ""
+    kept = previous.split(HOSTILE_RESULTS)[0].rstrip()
+    RESULTS.write_text((kept + "\n\n" if kept else "") + section, encoding="utf-8")
+    (WORK / "hostile_result.json").write_text(json.dumps(result, ensure_ascii=False, indent=1))
+
+
 def write_results(result: dict) -> None:
     rows = [("whole window", result["all"])]
     for key, label in (("before_swap", "before the swap"), ("around_swap", "swap ± 5 s"),
@@ -365,6 +485,9 @@ Connection errors: {result['connection_errors'] or 'none'}. Status counts: {resu
 
 Reproduce: `.venv/bin/python bench/loadtest.py` (first run prepares bench/work/loadtest/, a few minutes).
 """
+    previous = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else ""
+    if HOSTILE_RESULTS in previous:  # the hostile-query section is another run's: keep it
+        text += "\n" + HOSTILE_RESULTS + previous.split(HOSTILE_RESULTS, 1)[1]
     RESULTS.write_text(text, encoding="utf-8")
     (WORK / "result.json").write_text(json.dumps(result, ensure_ascii=False, indent=1))
 
@@ -376,6 +499,8 @@ def main(argv=None) -> int:
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--threads", type=int, default=8, help="waitress threads")
     parser.add_argument("--prepare-only", action="store_true")
+    parser.add_argument("--hostile", action="store_true",
+                        help="light queries alone, then beside 8 hostile clients (no rebuild)")
     args = parser.parse_args(argv)
     if not 1 <= args.concurrency <= 64 or not 1 <= args.seconds <= MAX_SECONDS:
         parser.error("concurrency must be 1..64 and seconds 1..600")
@@ -383,6 +508,12 @@ def main(argv=None) -> int:
     if args.prepare_only:
         prepare(args.articles)
         return 0
+    if args.hostile:
+        result = hostile_run(args)
+        write_hostile_results(result)
+        print(json.dumps({k: result[k] for k in ("phases", "p95_ratio", "p50_ratio")}, ensure_ascii=False, indent=1))
+        errors = sum(r["errors"] for phase in result["phases"].values() for r in phase.values())
+        return 0 if errors == 0 else 1
     result = run(args)
     write_results(result)
     print(json.dumps({k: result[k] for k in ("all", "swap_at_s", "articles_before", "articles_after")},

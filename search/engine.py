@@ -14,6 +14,11 @@ Scores are BM25F's with Robertson's idf (ranking.py) and the weights' k1 and b, 
 exact syllable count (from the forward file) as its length; Whoosh keeps lengths in one lossy
 byte, which cost relevance. A boost on an Or is applied (Whoosh's searcher lost it: titles
 counted once, not twice).
+
+A request may bring a Deadline (query/limits.py): once it is past, an Or or a DisjunctionMax
+evaluates no further child (its first one always), so a search that spent its budget returns
+what it has: fewer optional clauses matched, less ranking evidence. Every child of an And is
+still evaluated and nothing under a Not is skipped, so every result still matches the query.
 """
 from __future__ import annotations
 
@@ -23,6 +28,7 @@ from functools import singledispatchmethod
 
 import numpy as np
 
+from .query.limits import Deadline
 from .query.tree import Adjacent, All, And, DisjunctionMax, Node, Not, Nothing, Or, Phrase, Term
 from .query.weights import DEFAULT_WEIGHTS, Weights
 from .ranking import robertson_idf
@@ -85,43 +91,49 @@ class Engine:
 
     # ---- evaluation -------------------------------------------------------------------
 
-    def matches(self, q: Node, memo: dict | None = None) -> np.ndarray:
+    def matches(self, q: Node, memo: dict | None = None, deadline: Deadline | None = None) -> np.ndarray:
         """bool per docnum (deleted documents included: the caller masks them). Calls given the
-        same `memo` (one request's) check each phrase's word order once."""
-        return self._eval(q, False, {} if memo is None else memo)[0]
+        same `memo` (one request's) check each phrase's word order once. Past the `deadline`,
+        optional clauses left are skipped (a subset of the matches)."""
+        return self._eval(q, False, {} if memo is None else memo, deadline)[0]
 
-    def scores(self, q: Node, memo: dict | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """(bool per docnum, score per docnum)."""
-        return self._eval(q, True, {} if memo is None else memo)
+    def scores(self, q: Node, memo: dict | None = None,
+               deadline: Deadline | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """(bool per docnum, score per docnum). Past the `deadline`, evidence left is skipped."""
+        return self._eval(q, True, {} if memo is None else memo, deadline)
 
-    def _eval(self, q: Node, scored: bool, memo: dict) -> tuple[np.ndarray, np.ndarray | None]:
-        mask, scores = self._node(q, scored, memo)
+    def _eval(self, q: Node, scored: bool, memo: dict,
+              deadline: Deadline | None = None) -> tuple[np.ndarray, np.ndarray | None]:
+        mask, scores = self._node(q, scored, memo, deadline)
         boost = getattr(q, "boost", 1.0)
         if scored and boost != 1.0:
             scores *= boost
         return mask, scores
 
     @singledispatchmethod
-    def _node(self, q: Node, scored: bool, memo: dict):
+    def _node(self, q: Node, scored: bool, memo: dict, deadline: Deadline | None):
         raise TypeError(f"unsupported query {q!r}")
 
     @_node.register(Term)
-    def _term_node(self, q: Term, scored: bool, memo: dict):
+    def _term_node(self, q: Term, scored: bool, memo: dict, deadline: Deadline | None):
         return self._term(q.field, q.text, scored)
 
     @_node.register(Adjacent)
-    def _adjacent(self, q: Adjacent, scored: bool, memo: dict):
+    def _adjacent(self, q: Adjacent, scored: bool, memo: dict, deadline: Deadline | None):
         mask, _ = self._phrase(q.field, list(q.words), False, memo)
         return mask, (mask * robertson_idf(int(mask.sum()), self.size) if scored else None)
 
     @_node.register(Phrase)
-    def _phrase_node(self, q: Phrase, scored: bool, memo: dict):
+    def _phrase_node(self, q: Phrase, scored: bool, memo: dict, deadline: Deadline | None):
         return self._phrase(q.field, list(q.words), scored, memo)
 
     @_node.register(Or)
     @_node.register(And)
-    def _boolean(self, q: Or | And, scored: bool, memo: dict):
-        children = [self._eval(sub, scored, memo) for sub in q.children]
+    def _boolean(self, q: Or | And, scored: bool, memo: dict, deadline: Deadline | None):
+        if isinstance(q, And):  # every child is required: none may be skipped
+            children = [self._eval(sub, scored, memo, deadline) for sub in q.children]
+        else:
+            children = self._optional(q.children, scored, memo, deadline)
         if not children:
             return self._nothing(scored)
         mask = children[0][0].copy()
@@ -140,24 +152,34 @@ class Engine:
         return mask, scores
 
     @_node.register(DisjunctionMax)
-    def _best(self, q: DisjunctionMax, scored: bool, memo: dict):
-        children = [self._eval(sub, scored, memo) for sub in q.children]
+    def _best(self, q: DisjunctionMax, scored: bool, memo: dict, deadline: Deadline | None):
+        children = self._optional(q.children, scored, memo, deadline)
         if not children:
             return self._nothing(scored)
         mask = np.logical_or.reduce([m for m, _ in children])
         return mask, (np.maximum.reduce([s for _, s in children]) if scored else None)
 
     @_node.register(Not)
-    def _not(self, q: Not, scored: bool, memo: dict):
+    def _not(self, q: Not, scored: bool, memo: dict, deadline: Deadline | None):
+        # No deadline below: a partial exclusion would select what the query excludes.
         return ~self._eval(q.child, False, memo)[0], (np.zeros(self.size) if scored else None)
 
     @_node.register(All)
-    def _all(self, q: All, scored: bool, memo: dict):
+    def _all(self, q: All, scored: bool, memo: dict, deadline: Deadline | None):
         return np.ones(self.size, dtype=bool), (np.zeros(self.size) if scored else None)
 
     @_node.register(Nothing)
-    def _none(self, q: Nothing, scored: bool, memo: dict):
+    def _none(self, q: Nothing, scored: bool, memo: dict, deadline: Deadline | None):
         return self._nothing(scored)
+
+    def _optional(self, children: tuple[Node, ...], scored: bool, memo: dict, deadline: Deadline | None) -> list:
+        """The children of a union, in order, until the deadline is past (the first one always)."""
+        evaluated = []
+        for sub in children:
+            if evaluated and deadline is not None and deadline.expired():
+                break
+            evaluated.append(self._eval(sub, scored, memo, deadline))
+        return evaluated
 
     def _nothing(self, scored: bool):
         return np.zeros(self.size, dtype=bool), (np.zeros(self.size) if scored else None)

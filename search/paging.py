@@ -5,25 +5,28 @@ from __future__ import annotations
 import numpy as np
 
 from .query import DEFAULT_WEIGHTS, ParsedQuery, Weights, ranking_tree, sequence_queries
+from .query.limits import Deadline
 from .snapshot import Snapshot
 
 TIER = 1e6  # above any score: articles holding the typed sequence come first (query.planner.sequence_queries)
 
 
 def page_of(view: Snapshot, parsed: ParsedQuery, mode: str, sort: str, allowed: np.ndarray, memo: dict, page: int,
-            size: int, weights: Weights = DEFAULT_WEIGHTS) -> tuple[list[int], list]:
+            size: int, weights: Weights = DEFAULT_WEIGHTS, deadline: Deadline | None = None) -> tuple[list[int], list]:
     """Document numbers and scores of one page of the `allowed` documents in `sort` order: by
-    relevance (the ranking tree, the typed sequence first) or by date (undated last)."""
+    relevance (the ranking tree, the typed sequence first) or by date (undated last). Past the
+    `deadline`, ranking-only evidence is skipped (query/limits.py)."""
     columns = view.columns
     start = (page - 1) * size
     candidates = np.flatnonzero(allowed)
     if sort == "relevance":
         if start >= len(candidates):
             return [], []
-        _, scores = view.engine.scores(ranking_tree(parsed, mode, weights), memo)
+        _, scores = view.engine.scores(ranking_tree(parsed, mode, weights), memo, deadline)
         shown = scores
         sequence = sequence_queries(parsed)
-        if sequence is not None:  # the typed sequence first: in the title, then in the text
+        # The typed sequence first: in the title, then in the text (ranking only: skipped late).
+        if sequence is not None and not (deadline is not None and deadline.expired()):
             tiers = np.zeros(len(scores))
             for tier, q in zip((2.0, 1.0), sequence):
                 tiers = np.maximum(tiers, view.engine.matches(q, memo) * tier)

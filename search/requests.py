@@ -1,5 +1,6 @@
 """A search request: its parameters, their limits and their validation (the CLI, the web and
-the OpenAPI description read the limits from here)."""
+the OpenAPI description read the limits from here; what one query may cost is written in
+query/limits.py and re-exported here)."""
 from __future__ import annotations
 
 import re
@@ -9,6 +10,7 @@ from datetime import date
 from .articles import FACET_FIELDS, UNKNOWN
 from .errors import BadRequest, shown
 from .facets import filter_key, is_year, year_span
+from .query.limits import MAX_ALTERNATIVES, MAX_PHRASES, MAX_TERMS, TIME_BUDGET_SECONDS  # noqa: F401
 
 SORTS = ("relevance", "newest", "oldest")
 ACCENTS = ("exact", "ignore")  # a request's: marks as typed, or marks ignored

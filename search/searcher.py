@@ -13,6 +13,7 @@ import os
 import re
 import threading
 import time
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
@@ -27,6 +28,7 @@ from . import facets
 from .facets import combine
 from .query import DEFAULT_WEIGHTS, ParsedQuery, Weights, matching_mode, matching_tree, parse
 from .paging import page_of
+from .query.limits import COURTESY_SECONDS, HEAVY_AT_ONCE, Deadline, is_heavy, looks_heavy
 from .requests import MAX_QUERY_LENGTH, SearchRequest, shortened, validate
 from .results import SearchResult, hit_of
 from .snapshot import Snapshot
@@ -48,6 +50,9 @@ class SearchIndex:
         self._lock = threading.Lock()
         self._current: Snapshot | None = None
         self._damage: tuple[Path, IndexDamaged] | None = None  # a newer generation that failed to open
+        self._heavy = threading.BoundedSemaphore(HEAVY_AT_ONCE)  # turns for heavy queries (query/limits.py)
+        self._light = 0  # light searches under way: a heavy one lets them go first
+        self._light_done = threading.Condition()
         self._snapshot()  # fail early when there is no index
 
     def _snapshot(self) -> Snapshot:
@@ -108,14 +113,26 @@ class SearchIndex:
             raise ArticleNotFound(f"Không tìm thấy bài viết: {shown(article_id)}")
         return article_from_stored(stored)
 
-    def _select(self, request: SearchRequest, notices: list[str] | None = None) -> "_Selection":
+    def _select(self, request: SearchRequest, notices: list[str] | None = None,
+                deadline: Deadline | None = None, turn: ExitStack | None = None) -> "_Selection":
         """Parse, filter and match: the documents a request selects, before paging. Marks are
         meant as typed and every word is required; when that finds nothing, the query is run
         again with marks ignored, then with any word (as typed, then marks ignored), and the
-        first reading that finds something is the one shown, with notices saying so."""
+        first reading that finds something is the one shown, with notices saying so. Past the
+        `deadline`, no further reading is tried. A heavy query waits for its `turn` (held until
+        the caller closes it), so that heavy queries do not crowd out light ones."""
+        deadline = deadline or Deadline()
         view = self._snapshot()
         ignore = request.accents == "ignore"
+        heavy = turn is not None and looks_heavy(request.q)
+        if heavy:
+            turn.enter_context(self._heavy)
         parsed = parse(request.q, view.vocabulary, ignore_accents=ignore)
+        if turn is not None and not heavy:
+            heavy = is_heavy(parsed)
+            turn.enter_context(self._heavy if heavy else self._light_search())
+        if heavy:
+            deadline.courtesy = self._let_light_go_first
         columns = view.columns
         query_masks = facets.query_masks(parsed, columns)
         date_mask = facets.date_mask(columns, request.date_from, request.date_to)
@@ -130,29 +147,47 @@ class SearchIndex:
             if reading is not parsed:
                 folded = reading
             memo: dict = {}  # phrases checked while matching, reused while scoring
-            matched = self._matched(view, reading, mode, memo)
+            matched = self._matched(view, reading, mode, memo, deadline)
             allowed = combine(matched, filters)
             if chosen is None or allowed.any():
                 chosen = (reading, mode, matched, allowed, memo)
-            if allowed.any():
+            if allowed.any() or deadline.expired():
                 break
         reading, mode, matched, allowed, memo = chosen
-        notices = list(notices or []) + facets.unknown_values(columns, request.filters, parsed)
+        notices = list(notices or []) + parsed.notices + facets.unknown_values(columns, request.filters, parsed)
         accents = "ignored" if ignore or reading is folded else "exact"
         if ignore:
             notices.append("Đang tìm không phân biệt dấu.")
         elif reading is folded:
             notices.append("Không có kết quả đúng dấu như đã gõ; đang hiện kết quả không phân biệt dấu.")
         if mode != matching_mode(reading):
-            notices.append(self._why_any(view, reading, filters))
+            notices.append(self._why_any(view, reading, filters, deadline))
         sort = request.sort if not (parsed.is_empty and request.sort == "relevance") else "newest"
         return _Selection(view, reading, mode, sort, matched, query_masks, own_masks, allowed, memo,
-                          accents, notices, parsed)
+                          accents, notices, parsed, deadline)
 
-    def _why_any(self, view: Snapshot, parsed: ParsedQuery, filters: list[np.ndarray]) -> str:
-        """The any-word notice, with its reason: a word no article holds, or no article holding all."""
+    @contextmanager
+    def _light_search(self):
+        with self._light_done:
+            self._light += 1
+        try:
+            yield
+        finally:
+            with self._light_done:
+                self._light -= 1
+                self._light_done.notify_all()
+
+    def _let_light_go_first(self) -> None:
+        """Called by a heavy query between query nodes: wait (a little) while light ones run."""
+        with self._light_done:
+            if self._light:
+                self._light_done.wait_for(lambda: not self._light, timeout=COURTESY_SECONDS)
+
+    def _why_any(self, view: Snapshot, parsed: ParsedQuery, filters: list[np.ndarray], deadline: Deadline) -> str:
+        """The any-word notice, with its reason: a word no article holds, or no article holding all
+        (past the deadline, the words are not checked one by one)."""
         missing = []
-        for unit in parsed.units:
+        for unit in parsed.units if not deadline.past else []:
             one = ParsedQuery(text=parsed.text, units=[unit])
             if not combine(self._matched(view, one, "all"), filters).any():
                 missing.append(f"«{_typed(unit)}»")
@@ -161,11 +196,17 @@ class SearchIndex:
         words = ", ".join(f"«{_typed(u)}»" for u in parsed.units)
         return f"Không có bài nào chứa đủ tất cả các từ {words}; đang hiện các bài chứa một số từ."
 
-    def search(self, request: SearchRequest) -> SearchResult:
+    def search(self, request: SearchRequest, deadline: Deadline | None = None) -> SearchResult:
+        """One page of results. `deadline`: the time budget (query/limits.py), a new one by default."""
         started = time.perf_counter()
         request, notices = shortened(request)
         validate(request)
-        sel = self._select(request, notices)
+        with ExitStack() as turn:
+            return self._search(request, notices, deadline, turn, started)
+
+    def _search(self, request: SearchRequest, notices: list[str], deadline: Deadline | None,
+                turn: ExitStack, started: float) -> SearchResult:
+        sel = self._select(request, notices, deadline, turn)
         columns, parsed = sel.view.columns, sel.parsed
         total = int(sel.allowed.sum())
 
@@ -177,7 +218,8 @@ class SearchIndex:
 
         suggestion = None
         fell_back = sel.mode != matching_mode(parsed) or sel.parsed is not sel.typed
-        at_least = None if parsed.is_empty else suggestion_threshold(total, fell_back, sel.typed, sel.view.vocabulary)
+        at_least = None if parsed.is_empty or sel.deadline.past else suggestion_threshold(
+            total, fell_back, sel.typed, sel.view.vocabulary)
         if at_least is not None:
             suggestion = self._suggestion(request.q, sel.view,
                                           sel.query_masks + list(sel.own_masks.values()), at_least)
@@ -191,17 +233,19 @@ class SearchIndex:
             sort=sel.sort, matching=sel.mode, filters=facets.public_filters(request.filters),
             hits=hits, facets=counted, suggestion=suggestion,
             date_from=request.date_from, date_to=request.date_to,
-            accents=sel.accents, notices=sel.notices, query_filters=facets.query_filters(sel.typed),
+            accents=sel.accents, notices=sel.notices + _budget_notices(sel.deadline),
+            query_filters=facets.query_filters(sel.typed),
             timeline=timeline_of(Periods.of(columns), sel.allowed),
         )
 
-    def export(self, request: SearchRequest) -> Iterator[Article]:
+    def export(self, request: SearchRequest, deadline: Deadline | None = None) -> Iterator[Article]:
         """Every result of the query (not one page), in the requested order. The request is
         checked and the results chosen now; the articles are read as the iterator is consumed."""
         request, notices = shortened(request)
         validate(request, paging=False)
-        sel = self._select(request, notices)
-        docnums, _ = self._page(sel, 1, max(int(sel.allowed.sum()), 1))
+        with ExitStack() as turn:
+            sel = self._select(request, notices, deadline, turn)
+            docnums, _ = self._page(sel, 1, max(int(sel.allowed.sum()), 1))
         return (article_from_stored(sel.view.store.stored(d)) for d in docnums)
 
     def highlight_article(self, article: Article, q: str, ignore_accents: bool = False) -> tuple[str, str]:
@@ -222,14 +266,16 @@ class SearchIndex:
         found = combine(self._matched(view, parsed, "all"), masks).sum()
         return corrected if found >= at_least else None
 
-    def _matched(self, view: Snapshot, parsed: ParsedQuery, mode: str, memo: dict | None = None) -> np.ndarray:
+    def _matched(self, view: Snapshot, parsed: ParsedQuery, mode: str, memo: dict | None = None,
+                 deadline: Deadline | None = None) -> np.ndarray:
         if not parsed.units and not parsed.excluded:
             return view.columns.live.copy()
-        return view.engine.matches(matching_tree(parsed, mode), memo) & view.columns.live
+        return view.engine.matches(matching_tree(parsed, mode), memo, deadline) & view.columns.live
 
     def _page(self, sel: "_Selection", page: int, size: int) -> tuple[list[int], list]:
         """Document numbers and scores of one page of the selection, in its sort order."""
-        return page_of(sel.view, sel.parsed, sel.mode, sel.sort, sel.allowed, sel.memo, page, size, self.weights)
+        return page_of(sel.view, sel.parsed, sel.mode, sel.sort, sel.allowed, sel.memo, page, size, self.weights,
+                       sel.deadline)
 
 @dataclass
 class _Selection:
@@ -245,6 +291,11 @@ class _Selection:
     accents: str  # "exact" or "ignored"
     notices: list[str]  # how the query was read, in Vietnamese
     typed: ParsedQuery  # the query as typed (`parsed` may be another reading of it)
+    deadline: Deadline  # the request's time budget
+
+
+def _budget_notices(deadline: Deadline) -> list[str]:
+    return [deadline.notice] if deadline.notice else []
 
 
 def _readings(parsed: ParsedQuery, vocabulary: Vocabulary, ignore: bool) -> Iterator[tuple[ParsedQuery, str]]:

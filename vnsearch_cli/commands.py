@@ -398,7 +398,9 @@ def served_url(host: str, port: int) -> str:
               help="Địa chỉ lắng nghe (IPv6 như ::1 cũng được).")
 @click.option("--port", type=click.IntRange(1, 65535), default=5000, show_default=True, metavar="CỔNG",
               help="Cổng lắng nghe.")
-@click.option("--threads", type=click.IntRange(1, 64), default=8, show_default=True, metavar="SỐ",
+# 16: heavy queries wait their turn holding a thread; with 8, eight hostile clients held them all
+# and light searches queued behind (bench/RESULTS_loadtest.md: light p95 5.3× at 8, 0.95× at 16).
+@click.option("--threads", type=click.IntRange(1, 64), default=16, show_default=True, metavar="SỐ",
               help="Số luồng phục vụ.")
 @index_option
 def serve(host, port, threads, index):

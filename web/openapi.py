@@ -6,7 +6,8 @@ from dataclasses import fields
 from search.articles import FACET_FIELDS, OUTPUT_FIELDS, UNKNOWN
 from search.export import CSV_COLUMNS
 from search.results import Hit
-from search.requests import ACCENTS, DEFAULT_SIZE, MAX_PAGE, MAX_QUERY_LENGTH, MAX_SIZE, SORTS
+from search.requests import (ACCENTS, DEFAULT_SIZE, MAX_ALTERNATIVES, MAX_PAGE, MAX_PHRASES, MAX_QUERY_LENGTH,
+                             MAX_SIZE, MAX_TERMS, SORTS, TIME_BUDGET_SECONDS)
 from search.timeline import UNITS
 
 from .params import EXPORT_FORMATS
@@ -36,8 +37,11 @@ DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 SEARCH_PARAMETERS = [
     {"name": "q", "in": "query", "required": False,
      "description": "Câu truy vấn: từ, \"cụm từ\", -loại_trừ, OR, title:, province:, year:2019..2021. "
-                    f"Để trống: mọi bài, mới nhất trước. Dài hơn {MAX_QUERY_LENGTH} ký tự vẫn được nhận nhưng "
-                    f"được rút gọn còn {MAX_QUERY_LENGTH} ký tự đầu (kèm thông báo trong notices).",
+                    f"Để trống: mọi bài, mới nhất trước. Dài hơn {MAX_QUERY_LENGTH} ký tự vẫn được nhận nhưng được rút gọn còn {MAX_QUERY_LENGTH} ký tự đầu "
+                    f"(kèm thông báo trong notices). Quá {MAX_PHRASES} cụm từ, {MAX_ALTERNATIVES} lựa chọn OR "
+                    f"hoặc {MAX_TERMS} từ thì chỉ các phần đầu được dùng; tìm quá "
+                    f"{f'{TIME_BUDGET_SECONDS:g}'.replace('.', ',')} giây thì dừng và trả kết quả đã có "
+                    "(kèm thông báo trong notices).",
      "schema": {"type": "string"}},
     _facet_param("province", "Tỉnh/thành (63 đơn vị trước 1/7/2025), khớp với bất kỳ tỉnh nào trong provinces của bài; "
                              f"lặp lại để chọn nhiều (OR); «{UNKNOWN}» chọn bài không rõ."),

@@ -23,6 +23,7 @@ from ..articles import FACET_FIELDS
 from ..synonyms import find_variants
 from ..vocabulary import Vocabulary
 from ..text import fold_accents, has_accents, normalize, to_nfkc
+from .limits import bounded
 
 ALL_WORDS_LIMIT = 3  # up to this many words: every word must match
 # …or up to this many syllables: the index's vocabulary knows some names and terms ("miền Trung",
@@ -67,6 +68,7 @@ class ParsedQuery:
     filters: dict[str, list[str]] = dataclass_field(default_factory=dict)  # from province:…, year:…
     year_range: tuple[int, int] | None = None
     sentence: bool = False  # too many words to require them all: any word matches
+    notices: list[str] = dataclass_field(default_factory=list)  # what was cut to the limits (limits.py)
 
     @property
     def is_empty(self) -> bool:
@@ -147,6 +149,8 @@ def parse(text: str, vocabulary: Vocabulary | None = None, ignore_accents: bool 
         if has_accents(text):  # its words rank better as pyvi reads them in context
             parsed = _parse(text, vocabulary, in_context=True)
         parsed.sentence = True
+    parsed, notices = bounded(parsed)
+    parsed.notices = notices
     return parsed
 
 

@@ -1,0 +1,133 @@
+"""What one query may cost, so that one user cannot slow everyone (like Elasticsearch's
+`max_clause_count` and search timeouts). The limits are written here once; requests.py,
+web/openapi.py and the README read or cite them.
+
+    bounded(parsed)   a parsed query cut to MAX_PHRASES phrases, MAX_ALTERNATIVES OR-ed
+                      alternatives and MAX_TERMS terms, the first ones in typed order kept
+    Deadline          a search's time budget, checked by the engine between query nodes
+    is_heavy(parsed)  a query costly even within the limits: the searcher evaluates at most
+                      HEAVY_AT_ONCE of those at once, so light queries keep their share of the CPU
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+from typing import Callable
+
+MAX_PHRASES = 16  # quoted phrases and known variants ("Sài Gòn") per query, excluded ones included
+MAX_ALTERNATIVES = 32  # OR-ed alternatives per query (a variant's other spellings included)
+MAX_TERMS = 64  # syllables, alternatives' syllables and restored spellings per query
+TIME_BUDGET_SECONDS = 1.5  # per search: past it, the engine skips what is left to evaluate
+HEAVY_PHRASES = 8  # a query with this many phrases, or with HEAVY_TERMS terms, is heavy
+HEAVY_TERMS = 32
+HEAVY_AT_ONCE = 1  # heavy queries evaluated at once per index; the others wait their turn
+COURTESY_SECONDS = 0.01  # a heavy query waits up to this, between nodes, while light ones run
+
+
+def complexity_notice(count: int, what: str) -> str:
+    return (f"Câu truy vấn quá phức tạp: chỉ dùng {count} {what} đầu tiên; "
+            "phần còn lại của câu truy vấn bị bỏ qua.")
+
+
+def budget_notice(seconds: float) -> str:
+    shown = f"{seconds:g}".replace(".", ",")  # Vietnamese decimal comma: 1,5 giây
+    return f"Tìm kiếm dừng sau {shown} giây; kết quả có thể chưa đầy đủ."
+
+
+class Deadline:
+    """A search's time budget. `clock` is injectable (a test passes one that says time is up);
+    `cut` becomes True once the engine skipped something because the budget was spent."""
+
+    def __init__(self, seconds: float = TIME_BUDGET_SECONDS, clock: Callable[[], float] = time.monotonic):
+        self.seconds = seconds
+        self.clock = clock
+        self.at = clock() + seconds
+        self.cut = False
+        self.courtesy: Callable[[], None] | None = None  # a heavy query's: let light ones go first
+
+    @property
+    def past(self) -> bool:
+        """Whether the budget is spent, without counting as a cut (for what is not a result)."""
+        return self.clock() >= self.at
+
+    def expired(self) -> bool:
+        """True when the budget is spent: the caller then skips what it was about to evaluate."""
+        if self.courtesy is not None:
+            self.courtesy()
+        if self.clock() >= self.at:
+            self.cut = True
+        return self.cut
+
+    @property
+    def notice(self) -> str | None:
+        return budget_notice(self.seconds) if self.cut else None
+
+
+def is_heavy(parsed) -> bool:
+    """Whether a (bounded) parsed query costs many phrase evaluations: its phrases, variants and
+    alternatives, or its terms (a long sentence ranks by every pair of adjacent syllables)."""
+    units = [u for unit in [*parsed.units, *parsed.excluded] for u in [unit, *unit.alternatives]]
+    phrases = sum(u.phrase for u in units)
+    terms = sum(len(u.syllables) + len(u.restored) for u in units)
+    return phrases >= HEAVY_PHRASES or terms >= HEAVY_TERMS
+
+
+def looks_heavy(text: str) -> bool:
+    """Whether a query's text promises a heavy query, before it is parsed (parsing one costs too)."""
+    return (text.count('"') >= 2 * HEAVY_PHRASES or text.count(" OR ") >= HEAVY_PHRASES
+            or len(text.split()) >= HEAVY_TERMS)
+
+
+def bounded(parsed):
+    """(the parsed query within the limits, notices): units beyond a limit are dropped, the
+    first ones in typed order kept (searched units, then excluded ones); within a kept unit,
+    alternatives and restored spellings beyond a limit are dropped."""
+    counts = {"phrases": 0, "alternatives": 0, "terms": 0}
+    cut: set[str] = set()
+
+    def fits(unit) -> object | None:
+        if unit.phrase and counts["phrases"] >= MAX_PHRASES:
+            cut.add("phrases")
+            return None
+        room = MAX_TERMS - counts["terms"]
+        if room <= 0:
+            cut.add("terms")
+            return None
+        if len(unit.syllables) > room:  # one long phrase: its first syllables
+            cut.add("terms")
+            unit = replace(unit, syllables=unit.syllables[:room])
+        syllables = len(unit.syllables)
+        counts["phrases"] += unit.phrase
+        counts["terms"] += syllables
+        alternatives = []
+        for alternative in unit.alternatives:
+            if counts["alternatives"] >= MAX_ALTERNATIVES:
+                cut.add("alternatives")
+                break
+            if alternative.phrase and counts["phrases"] >= MAX_PHRASES:
+                cut.add("phrases")
+                break
+            if counts["terms"] + len(alternative.syllables) + len(alternative.restored) > MAX_TERMS:
+                cut.add("terms")
+                break
+            counts["alternatives"] += 1
+            counts["phrases"] += alternative.phrase
+            counts["terms"] += len(alternative.syllables) + len(alternative.restored)
+            alternatives.append(alternative)
+        room = MAX_TERMS - counts["terms"]
+        if len(unit.restored) > room:
+            cut.add("terms")
+        restored = unit.restored[:max(room, 0)]
+        counts["terms"] += len(restored)
+        if len(alternatives) == len(unit.alternatives) and len(restored) == len(unit.restored):
+            return unit
+        return replace(unit, alternatives=alternatives, restored=restored)
+
+    units = [kept for kept in map(fits, parsed.units) if kept is not None]
+    excluded = [kept for kept in map(fits, parsed.excluded) if kept is not None]
+    if not cut:
+        return parsed, []
+    notices = [complexity_notice(limit, what) for name, limit, what in (
+        ("phrases", MAX_PHRASES, "cụm từ"), ("alternatives", MAX_ALTERNATIVES, "lựa chọn OR"),
+        ("terms", MAX_TERMS, "từ")) if name in cut]
+    return replace(parsed, units=units, excluded=excluded), notices
