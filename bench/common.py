@@ -14,6 +14,7 @@ import platform
 import random
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -262,6 +263,16 @@ def run_measured(command: list[str], cwd: Path = REPO, env: dict | None = None, 
         log.parent.mkdir(parents=True, exist_ok=True)
         log.write_text(f"$ {' '.join(command)}\n--- stdout\n{stdout}\n--- stderr\n{stderr}\n", encoding="utf-8")
     return Measured(seconds, process.returncode, stdout, stderr, sampler.peak_tree, sampler.peak_single, command)
+
+
+def stop_server(server: subprocess.Popen, timeout: float = 30) -> None:
+    """Ctrl-C a server process, and kill it if it has not stopped within `timeout` seconds."""
+    server.send_signal(signal.SIGINT)
+    try:
+        server.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
 
 
 def dir_size(path: Path) -> int:

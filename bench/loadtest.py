@@ -38,6 +38,9 @@ from collections import Counter
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import stop_server  # noqa: E402
+
 REPO = Path(__file__).resolve().parents[1]
 CORPORA = Path(os.environ.get("VNSEARCH_CORPORA", REPO.parent / "shared" / "corpora"))
 CORPUS_NAMES = ("news24h_sample", "unc_dantri_news")
@@ -390,11 +393,7 @@ def hostile_run(args) -> dict:
             window = time.perf_counter() - loads["light"].t0
             phases[phase] = {name: summary(load.samples, window) for name, load in loads.items()}
     finally:
-        server.send_signal(signal.SIGINT)
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        stop_server(server)
     quiet, loaded = phases["quiet"]["light"], phases["hostile"]["light"]
     return {
         "when": time.strftime("%Y-%m-%d %H:%M:%S"),

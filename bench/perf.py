@@ -48,7 +48,7 @@ sys.path.insert(1, str(Path(__file__).resolve().parents[1]))
 from common import (  # noqa: E402
     CORPORA, MB, MIB, REPO, WORK, RssSampler, article_bytes, dir_size, free_port, git_head, iter_source,
     latency_summary, load_news, log, machine, one_line, package_versions, percentile, proportional_sample,
-    run_measured, shard_corpus,
+    run_measured, shard_corpus, stop_server,
 )
 
 PYTHON = sys.executable
@@ -811,12 +811,7 @@ def measure_web(run: Run, index_dir: Path, queries: list[dict], seconds: float, 
             return out
         out["rss_end_bytes"] = serve_process.memory_info().rss
     finally:
-        server.send_signal(signal.SIGINT)
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        stop_server(server, timeout=20)
     return out
 
 
