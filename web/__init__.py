@@ -120,3 +120,4 @@ def _log_to_stderr_unless_configured() -> None:
     handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(message)s"))
     log.addHandler(handler)
     log.setLevel(logging.INFO)
+    log.propagate = False  # waitress configures the root logger later: one line a request, not two
