@@ -795,7 +795,11 @@ def measure_web(run: Run, index_dir: Path, queries: list[dict], seconds: float, 
         import psutil
 
         serve_process = psutil.Process(server.pid)
-        out["rss_idle_bytes"] = serve_process.memory_info().rss
+
+        def tree_rss() -> int:  # gunicorn's master and its workers
+            return sum(p.memory_info().rss for p in [serve_process, *serve_process.children(recursive=True)])
+
+        out["rss_idle_bytes"] = tree_rss()
         paths = [api_path(q) for q in queries]
         warm = run_load("127.0.0.1", port, paths, concurrency=2, seconds=60, max_requests=len(paths))
         out["warmup_requests"] = warm["requests"]
@@ -808,7 +812,7 @@ def measure_web(run: Run, index_dir: Path, queries: list[dict], seconds: float, 
             out["error"] = (f"serve RSS passed {SERVE_RSS_GUARD / 1024 ** 3:.0f} GiB after "
                             f"{sampler.limit_hit:.0f} s of load: the server was stopped to protect the machine")
             return out
-        out["rss_end_bytes"] = serve_process.memory_info().rss
+        out["rss_end_bytes"] = tree_rss()
     finally:
         stop_server(server, timeout=20)
     return out

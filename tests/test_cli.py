@@ -99,10 +99,10 @@ def test_environment_names_the_index(cli_index, monkeypatch):
 
 
 def test_serve_warns_when_bound_beyond_loopback(cli_index, monkeypatch):
-    import waitress
+    from vnsearch_cli import server
 
     served = {}
-    monkeypatch.setattr(waitress, "serve", lambda app, **kw: served.update(kw))
+    monkeypatch.setattr(server, "run", lambda index_dir, **kw: served.update(kw))
     result = CliRunner().invoke(manage.cli, ["serve", "--host", "0.0.0.0", "--index", str(cli_index)])
     assert "cảnh báo" in result.output and served["host"] == "0.0.0.0"
     result = CliRunner().invoke(manage.cli, ["serve", "--index", str(cli_index)])
@@ -113,26 +113,36 @@ def test_serve_warns_when_bound_beyond_loopback(cli_index, monkeypatch):
 @pytest.mark.parametrize("host, url", [("::1", "http://[::1]:5204"), ("[::1]", "http://[::1]:5204"),
                                        ("127.0.0.1", "http://127.0.0.1:5204"), ("localhost", "http://localhost:5204")])
 def test_serve_prints_a_usable_url_and_treats_loopback_as_loopback(cli_index, monkeypatch, host, url):
-    import waitress
+    from vnsearch_cli import server
 
     served = {}
-    monkeypatch.setattr(waitress, "serve", lambda app, **kw: served.update(kw))
+    monkeypatch.setattr(server, "run", lambda index_dir, **kw: served.update(kw))
     result = CliRunner().invoke(manage.cli, ["serve", "--host", host, "--port", "5204", "--index", str(cli_index)])
     assert f"Đang phục vụ tại {url} " in result.output
     assert "cảnh báo" not in result.output
     assert served["host"] == host.strip("[]")
 
 
-def test_serve_sets_the_server_limits(cli_index, monkeypatch):
-    import waitress
-
-    from vnsearch_cli.commands import SERVER_LIMITS
+def test_serve_runs_a_worker_per_core_unless_told(cli_index, monkeypatch):
+    from vnsearch_cli import server
 
     served = {}
-    monkeypatch.setattr(waitress, "serve", lambda app, **kw: served.update(kw))
+    monkeypatch.setattr(server, "run", lambda index_dir, **kw: served.update(kw))
+    monkeypatch.setattr(server.os, "cpu_count", lambda: 6)
     CliRunner().invoke(manage.cli, ["serve", "--index", str(cli_index)])
-    assert SERVER_LIMITS.items() <= served.items()
-    assert served["channel_timeout"] <= 30 and served["connection_limit"] > 100
+    assert served["workers"] == 6 and served["threads"] == 16
+    CliRunner().invoke(manage.cli, ["serve", "--workers", "2", "--threads", "4", "--index", str(cli_index)])
+    assert served["workers"] == 2 and served["threads"] == 4
+
+
+def test_serve_sets_the_server_limits():
+    from vnsearch_cli.server import SERVER_LIMITS, VnsearchServer, options_for
+
+    options = options_for("::1", 5204, workers=3, threads=16)
+    assert options["bind"] == ["[::1]:5204"] and options["workers"] == 3 and options["accesslog"] is None
+    limits = VnsearchServer("unused", options).limits
+    assert limits == SERVER_LIMITS
+    assert limits["channel_timeout"] <= 30 and limits["connection_limit"] > 100
 
 
 def test_a_long_unknown_id_is_cut_in_the_message(cli_index):

@@ -1,4 +1,4 @@
-"""The served app's own limits (vnsearch_cli.commands.SERVER_LIMITS): idle or half-sent
+"""The served app's own limits (vnsearch_cli.server.SERVER_LIMITS, waitress's in each gunicorn worker): idle or half-sent
 connections cannot keep a new visitor waiting for long."""
 from __future__ import annotations
 
@@ -16,30 +16,41 @@ from helpers import ROOT
 
 pytestmark = pytest.mark.slow
 
-# Serves the app with waitress as `serve` does, its limits overridden by argv[2] (JSON); prints the port.
+# Serves the app as `serve` does (one worker, 4 threads), waitress's limits overridden by argv[3]
+# (JSON), on the port argv[2].
 SERVER = """
 import json, sys
-import waitress
-from vnsearch_cli.commands import SERVER_LIMITS
-from web import create_app
-limits = {**SERVER_LIMITS, **json.loads(sys.argv[2])}
-server = waitress.create_server(create_app(index_dir=sys.argv[1]), host="127.0.0.1", port=0, threads=4,
-                                ident="vnsearch", **limits)
-print(server.effective_port, flush=True)
-server.run()
+from vnsearch_cli import server
+options = server.options_for("127.0.0.1", int(sys.argv[2]), workers=1, threads=4)
+server.VnsearchServer(sys.argv[1], options, limits=json.loads(sys.argv[3])).run()
 """
 IDLE = 150
 
 
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
 @contextmanager
 def served(index_dir, **limits):
-    process = subprocess.Popen([sys.executable, "-c", SERVER, str(index_dir), json.dumps(limits)],
-                               cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "-c", SERVER, str(index_dir), str(port), json.dumps(limits)],
+                               cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        yield int(process.stdout.readline())
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                answer_time(port, timeout=5)
+                break
+            except OSError:
+                assert process.poll() is None and time.monotonic() < deadline, "the server did not start"
+                time.sleep(0.1)
+        yield port
     finally:
         process.terminate()
-        process.wait(timeout=10)
+        process.wait(timeout=30)
 
 
 def idle_connections(stack: ExitStack, port: int, count: int) -> None:
@@ -58,7 +69,6 @@ def answer_time(port: int, timeout: float) -> float:
 
 def test_many_idle_connections_leave_room_for_a_new_request(sample_index_dir):
     with served(sample_index_dir) as port, ExitStack() as stack:
-        answer_time(port, timeout=30)  # the app is up and the index open
         idle_connections(stack, port, IDLE)
         assert answer_time(port, timeout=10) < 3
 
@@ -67,6 +77,5 @@ def test_the_idle_timeout_frees_a_server_whose_connections_are_all_taken(sample_
     # Waitress's default limits: 100 connections, idle ones kept 120 s; here fewer seconds, same shape.
     with served(sample_index_dir, connection_limit=100, channel_timeout=2, cleanup_interval=1) as port, \
             ExitStack() as stack:
-        answer_time(port, timeout=30)
         idle_connections(stack, port, IDLE)
         assert answer_time(port, timeout=15) < 8

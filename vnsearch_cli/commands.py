@@ -378,45 +378,32 @@ def check(full, index):
     click.echo(f"Chỉ mục nguyên vẹn: thế hệ {generation.name}, {health['articles']} bài ({checked}).")
 
 
-# waitress's own limits, set deliberately (README, "Serving"); its defaults let 100 idle sockets
-# hold every connection for two minutes.
-SERVER_LIMITS = {
-    "connection_limit": 1000,  # open sockets at once; more wait in the listen backlog
-    "channel_timeout": 10,  # seconds a connection may sit idle or half-sent before it is closed
-    "cleanup_interval": 2,  # seconds between sweeps that close those connections
-    "asyncore_use_poll": True,  # poll(), not select(): select() fails past 1024 file descriptors
-}
-
-
 def served_url(host: str, port: int) -> str:
     """"http://127.0.0.1:5000", "http://[::1]:5204": an IPv6 address in brackets (RFC 3986)."""
     return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
-@cli.command(help="Phục vụ trang tìm kiếm và API bằng waitress.")
+@cli.command(help="Phục vụ trang tìm kiếm và API bằng gunicorn, mỗi lõi CPU một tiến trình.")
 @click.option("--host", default="127.0.0.1", show_default=True, metavar="ĐỊA_CHỈ",
               help="Địa chỉ lắng nghe (IPv6 như ::1 cũng được).")
 @click.option("--port", type=click.IntRange(1, 65535), default=5000, show_default=True, metavar="CỔNG",
               help="Cổng lắng nghe.")
-# 16: heavy queries wait their turn holding a thread; with 8, eight hostile clients held them all
-# and light searches queued behind (bench/RESULTS_loadtest.md: light p95 5.3× at 8, 0.95× at 16).
+@click.option("--workers", type=click.IntRange(1, 256), default=None, metavar="SỐ",
+              help="Số tiến trình phục vụ  [mặc định: số lõi CPU]")
+# 16 per worker: heavy queries wait their turn holding a thread; with 8, eight hostile clients held
+# them all and light searches queued behind (bench/RESULTS_loadtest.md: light p95 5.3× at 8, 0.95× at 16).
 @click.option("--threads", type=click.IntRange(1, 64), default=16, show_default=True, metavar="SỐ",
-              help="Số luồng phục vụ.")
+              help="Số luồng phục vụ của mỗi tiến trình.")
 @index_option
-def serve(host, port, threads, index):
-    import waitress
-
-    from web import create_app
+def serve(host, port, workers, threads, index):
+    from vnsearch_cli import server
 
     host = host.strip().removeprefix("[").removesuffix("]")  # "[::1]" as a URL writes it
     config = _config(index)
     if not is_loopback(host):
         click.echo(f"cảnh báo: đang mở ra địa chỉ {host}, không chỉ máy này; ứng dụng không có đăng nhập.",
                    err=True)
-    app = create_app(index_dir=config.index_dir)
-    try:
-        open_index(config.index_dir).warm_up()  # the first visitor does not wait for pyvi's model
-    except VnsearchError as error:
-        click.echo(f"cảnh báo: {error}", err=True)
+    workers = workers or server.default_workers()
     click.echo(f"Đang phục vụ tại {served_url(host, port)} (Ctrl-C để dừng)")
-    waitress.serve(app, host=host, port=port, threads=threads, ident="vnsearch", **SERVER_LIMITS)
+    # Each worker opens and warms up its own index before it accepts a request (server.VnsearchServer.load).
+    server.run(config.index_dir, host=host, port=port, workers=workers, threads=threads)

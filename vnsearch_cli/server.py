@@ -1,0 +1,112 @@
+"""`serve`'s production server: gunicorn's master forks and watches N worker processes, and each
+worker serves with waitress on the shared listening socket, loading its own app (and its own
+SearchIndex, which follows new generations by itself).
+
+Why waitress inside gunicorn rather than gunicorn's `gthread` workers: a gthread worker reads a
+request's headers in one of its threads with a blocking read and no deadline, so 150 half-open
+connections (tests/test_server_limits.py) take every thread and no visitor is answered; waitress
+reads connections asynchronously and closes those idle past `channel_timeout`."""
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import threading
+
+from gunicorn.app.base import BaseApplication
+from gunicorn.workers.base import Worker
+
+# waitress's own limits in every worker, set deliberately (README, "Serving"); its defaults let
+# 100 idle sockets hold every connection for two minutes.
+SERVER_LIMITS = {
+    "connection_limit": 1000,  # open sockets at once per worker; more wait in the listen backlog
+    "channel_timeout": 10,  # seconds a connection may sit idle or half-sent before it is closed
+    "cleanup_interval": 2,  # seconds between sweeps that close those connections
+    "asyncore_use_poll": True,  # poll(), not select(): select() fails past 1024 file descriptors
+}
+# gunicorn's master: the listen backlog, and how long a silent or stopping worker lives.
+MASTER_OPTIONS = {
+    "backlog": 2048,  # connections the kernel queues before a worker accepts them
+    "timeout": 60,  # seconds without a heartbeat before the master kills and replaces a worker
+    "graceful_timeout": 10,  # seconds a worker has to stop on SIGTERM
+}
+
+
+class WaitressWorker(Worker):
+    """A gunicorn worker that serves its app with waitress; a thread keeps the heartbeat."""
+
+    def handle_exit(self, sig, frame):  # SIGTERM: stop now (waitress has no drain of its own)
+        self.alive = False
+        sys.exit(0)
+
+    def run(self):
+        import waitress
+
+        server = waitress.create_server(self.wsgi, sockets=[listener.sock for listener in self.sockets],
+                                        threads=self.cfg.threads, ident="vnsearch",
+                                        **self.app.limits)
+        heartbeat = threading.Thread(target=self._beat, daemon=True)
+        heartbeat.start()
+        try:
+            server.run()
+        finally:
+            self.alive = False
+            server.close()
+
+    def _beat(self):
+        interval = max(self.timeout / 4, 0.5)
+        while self.alive:
+            if self.ppid != os.getppid():  # the master is gone: do not outlive it
+                self.log.info("Parent changed, shutting down: %s", self)
+                os.kill(os.getpid(), 15)
+                return
+            self.notify()
+            threading.Event().wait(interval)
+
+
+class VnsearchServer(BaseApplication):
+    """gunicorn run from Python: no command line of its own, the app made in every worker."""
+
+    def __init__(self, index_dir, options: dict, limits: dict | None = None):
+        self.index_dir = index_dir
+        self.options = options
+        self.limits = {**SERVER_LIMITS, **(limits or {})}
+        super().__init__()
+
+    def load_config(self):
+        for key, value in self.options.items():
+            self.cfg.set(key, value)
+
+    def load(self):
+        # Runs in each worker after the fork (no preload): its own open files, its own warm-up.
+        from search.errors import VnsearchError
+        from web import create_app
+
+        app = create_app(index_dir=self.index_dir)
+        try:
+            app.extensions["vnsearch_index"].get().warm_up()  # the first visitor does not wait for pyvi
+        except VnsearchError as error:
+            logging.getLogger("vnsearch").warning("cảnh báo: %s", error)
+        return app
+
+
+def default_workers() -> int:
+    return os.cpu_count() or 1
+
+
+def options_for(host: str, port: int, workers: int, threads: int) -> dict:
+    bind = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    return {
+        **MASTER_OPTIONS,
+        "worker_class": f"{__name__}.WaitressWorker",
+        "bind": [bind],
+        "workers": workers,
+        "threads": threads,
+        "accesslog": None,  # the app logs one line a request itself (web/__init__.py)
+        "loglevel": "warning",  # gunicorn's start-up lines aside; its errors still reach stderr
+        "proc_name": "vnsearch",
+    }
+
+
+def run(index_dir, host: str, port: int, workers: int, threads: int) -> None:
+    VnsearchServer(index_dir, options_for(host, port, workers, threads)).run()
