@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import socket
 import sys
+import time
+import urllib.request
 from pathlib import Path
 
 from search import rebuild
@@ -49,3 +52,23 @@ def load_bench(name: str):
     sys.modules[spec.name] = module  # dataclasses look their module up there
     spec.loader.exec_module(module)
     return module
+
+
+def free_port() -> int:
+    """A free TCP port on loopback, for a server a test starts."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_for_health(process, url: str, timeout: float = 60) -> None:
+    """Until `url`/healthz answers ok; fails if the server process ended first or `timeout` passed."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}/healthz", timeout=5) as response:
+                assert json.load(response)["status"] == "ok"
+            return
+        except OSError:
+            assert process.poll() is None and time.monotonic() < deadline, "the server did not start"
+            time.sleep(0.1)

@@ -2,30 +2,20 @@
 describes is what the server accepts, refuses and answers (README, HTTP)."""
 from __future__ import annotations
 
-import json
 import os
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-from helpers import ROOT
+from helpers import ROOT, free_port, wait_for_health
 
 pytestmark = pytest.mark.slow
 
 TESTS = Path(__file__).resolve().parent
 SCHEMATHESIS = Path(sys.executable).parent / "st"
 EXAMPLES = 60  # per operation and phase; the whole run stays well under a minute
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture()
@@ -36,15 +26,7 @@ def served_api(sample_index_dir):
                               cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/healthz", timeout=5) as response:
-                    assert json.load(response)["status"] == "ok"
-                break
-            except OSError:
-                assert server.poll() is None and time.monotonic() < deadline, "the server did not start"
-                time.sleep(0.2)
+        wait_for_health(server, url)
         yield url
     finally:
         server.terminate()

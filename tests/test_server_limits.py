@@ -12,7 +12,7 @@ from contextlib import ExitStack, contextmanager
 
 import pytest
 
-from helpers import ROOT
+from helpers import ROOT, free_port, wait_for_health
 
 pytestmark = pytest.mark.slow
 
@@ -27,26 +27,13 @@ server.VnsearchServer(sys.argv[1], options, limits=json.loads(sys.argv[3])).run(
 IDLE = 150
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @contextmanager
 def served(index_dir, **limits):
     port = free_port()
     process = subprocess.Popen([sys.executable, "-c", SERVER, str(index_dir), str(port), json.dumps(limits)],
                                cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                answer_time(port, timeout=5)
-                break
-            except OSError:
-                assert process.poll() is None and time.monotonic() < deadline, "the server did not start"
-                time.sleep(0.1)
+        wait_for_health(process, f"http://127.0.0.1:{port}")
         yield port
     finally:
         process.terminate()

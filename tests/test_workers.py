@@ -6,7 +6,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import urllib.request
 
 import psutil
@@ -15,18 +14,12 @@ import pytest
 from search import rebuild
 from search.store.container import CURRENT
 
-from helpers import SAMPLES
+from helpers import SAMPLES, free_port
 from test_crash_safety import kill, manage, wait_until, write_generated_source
 
 pytestmark = pytest.mark.slow
 WORKERS = 2
 IN_A_ROW = 20  # consecutive answers, each on a new connection, that must all show the new count
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def articles(url: str) -> int | None:
