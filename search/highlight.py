@@ -30,8 +30,14 @@ def matched_spans(text: str, sequences: set[tuple[str, ...]], limit: int | None 
         # marks apart from their letters, or full-width letters: syllable by syllable, normalised
         return _matched_spans_by_syllable(scanned, sequences)
     pattern = _pattern(tuple(sorted(sequences, key=lambda seq: (-len(seq), seq))))
-    return [(m.start(), m.end(), tuple(fold_accents(x.lower()) for x in SYLLABLE.findall(m.group())))
-            for m in pattern.finditer(scanned)]
+    return [(m.start(), m.end(), _folded_syllables(m.group())) for m in pattern.finditer(scanned)]
+
+
+@lru_cache(maxsize=4096)
+def _folded_syllables(matched: str) -> tuple[str, ...]:
+    """The folded syllables of a matched run ("Đại hội" → ("dai", "hoi")): few distinct runs recur
+    many times in a text, so they are folded once."""
+    return tuple(fold_accents(x.lower()) for x in SYLLABLE.findall(matched))
 
 
 def _typed_match(found: list[str], typed: list[tuple[str, ...]]) -> tuple[str, ...] | None:

@@ -2,7 +2,7 @@
 CLI and the web; the request and its limits are in requests.py."""
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 
 from . import highlight
 from .articles import FACET_FIELDS, OUTPUT_FIELDS, Article
@@ -89,8 +89,9 @@ class SearchResult:
             "query": self.query, "total": self.total, "page": self.page, "size": self.size,
             "took_ms": self.took_ms, "sort": self.sort, "matching": self.matching,
             "accents": self.accents, "filters": self.echoed_filters(),
-            "hits": [asdict(h) for h in self.hits],
-            "facets": {name: [asdict(v) for v in self.facets.get(name, [])] for name in FACET_FIELDS},
+            "hits": [_plain(h, HIT_FIELDS) for h in self.hits],
+            "facets": {name: [{"value": v.value, "count": v.count, "selected": v.selected}
+                              for v in self.facets.get(name, [])] for name in FACET_FIELDS},
             "timeline": self.timeline.to_dict(),
             "notices": self.notices,
             "suggestion": self.suggestion,
@@ -100,6 +101,7 @@ class SearchResult:
         return doc
 
 
+HIT_FIELDS = tuple(f.name for f in fields(Hit))
 HIT_ARTICLE_FIELDS = tuple(f.name for f in fields(Hit) if f.name in OUTPUT_FIELDS)  # what a hit shows of its article
 
 
@@ -108,3 +110,9 @@ def hit_of(article: Article, score, forms: set[tuple[str, ...]]) -> Hit:
     title and best snippet."""
     return Hit(title_html=highlight.mark(article.title, forms), snippet_html=highlight.snippet(article.text, forms),
                score=score, **{name: getattr(article, name) for name in HIT_ARTICLE_FIELDS})
+
+
+def _plain(record, names: tuple[str, ...]) -> dict:
+    """dataclasses.asdict of a flat record (strings, numbers, lists of strings) without its deep
+    copy, a fifth of a search's time over the API at 3k articles: lists are copied, nothing else."""
+    return {name: (list(v) if isinstance(v := getattr(record, name), list) else v) for name in names}

@@ -100,11 +100,9 @@ def timeline_of(periods: Periods, selected: np.ndarray) -> Timeline:
     counts = np.bincount(numbers - low, minlength=high - low + 1)
     offset = low - periods.first[unit]
     everywhere = periods.all_counts[unit][offset:offset + len(counts)]
-    buckets = []
-    for i, (count, total) in enumerate(zip(counts.tolist(), everywhere.tolist())):
-        start, end = _bounds(unit, low + i)
-        buckets.append(TimelineBucket(_label(unit, start), count, round(count / total, 4) if total else 0.0,
-                                      start, end))
+    starts, ends = _bounds(unit, low, high)
+    buckets = [TimelineBucket(_label(unit, start), count, round(count / total, 4) if total else 0.0, start, end)
+               for count, total, start, end in zip(counts.tolist(), everywhere.tolist(), starts, ends)]
     return Timeline(unit, buckets)
 
 
@@ -127,12 +125,13 @@ def _valid_day(value: str) -> bool:
     return True
 
 
-def _bounds(unit: str, number: int) -> tuple[str, str]:
-    """The first and last day (ISO) of period `number` of `unit`."""
+def _bounds(unit: str, low: int, high: int) -> tuple[list[str], list[str]]:
+    """The first and last days (ISO) of periods `low` to `high` of `unit`, all at once."""
     kind = {"day": "D", "month": "M", "year": "Y"}[unit]
-    start = np.datetime64(number, kind)
-    end = (start + 1).astype("datetime64[D]") - 1
-    return str(start.astype("datetime64[D]")), str(end)
+    periods = np.arange(low, high + 1).astype(f"datetime64[{kind}]")
+    starts = periods.astype("datetime64[D]")
+    ends = (periods + 1).astype("datetime64[D]") - 1
+    return starts.astype(str).tolist(), ends.astype(str).tolist()
 
 
 def _label(unit: str, start: str) -> str:
