@@ -41,6 +41,16 @@ TEXT_FIELDS = ("title", "text")
 CACHE_POSTINGS = 24_000_000
 
 
+class _Hits:
+    """A node's matches as ascending, distinct docnums, with their scores (None when unscored)."""
+
+    __slots__ = ("ids", "scores")
+
+    def __init__(self, ids: np.ndarray, scores: np.ndarray | None):
+        self.ids = ids
+        self.scores = scores
+
+
 class Engine:
     """Evaluates queries against one reader; safe to share between threads."""
 
@@ -104,10 +114,31 @@ class Engine:
 
     def _eval(self, q: Node, scored: bool, memo: dict,
               deadline: Deadline | None = None) -> tuple[np.ndarray, np.ndarray | None]:
-        mask, scores = self._node(q, scored, memo, deadline)
+        """(bool per docnum, score per docnum or None): a node's answer over the whole corpus."""
+        return self._dense(self._eval_any(q, scored, memo, deadline), scored)
+
+    def _eval_any(self, q: Node, scored: bool, memo: dict, deadline: Deadline | None = None):
+        """A node's answer as its node gives it: dense (mask, scores), or _Hits (a Term's, a
+        Phrase's and an Adjacent's), which a union adds in without a corpus-sized array each."""
+        found = self._node(q, scored, memo, deadline)
         boost = getattr(q, "boost", 1.0)
         if scored and boost != 1.0:
-            scores *= boost
+            if isinstance(found, _Hits):
+                found.scores *= boost  # a fresh array of the node's own
+            else:
+                scores = found[1]
+                scores *= boost
+        return found
+
+    def _dense(self, found, scored: bool) -> tuple[np.ndarray, np.ndarray | None]:
+        if not isinstance(found, _Hits):
+            return found
+        mask = np.zeros(self.size, dtype=bool)
+        mask[found.ids] = True
+        scores = None
+        if scored:
+            scores = np.zeros(self.size)
+            scores[found.ids] = found.scores
         return mask, scores
 
     @singledispatchmethod
@@ -116,39 +147,45 @@ class Engine:
 
     @_node.register(Term)
     def _term_node(self, q: Term, scored: bool, memo: dict, deadline: Deadline | None):
-        return self._term(q.field, q.text, scored)
+        ids, term_scores = self.term(q.field, q.text)
+        return _Hits(ids, term_scores.astype(np.float64) if scored else None)
 
     @_node.register(Adjacent)
     def _adjacent(self, q: Adjacent, scored: bool, memo: dict, deadline: Deadline | None):
-        mask, _ = self._phrase(q.field, list(q.words), False, memo)
-        return mask, (mask * robertson_idf(int(mask.sum()), self.size) if scored else None)
+        ids = np.flatnonzero(self._phrase_mask(q.field, list(q.words), memo))
+        return _Hits(ids, np.full(len(ids), robertson_idf(len(ids), self.size)) if scored else None)
 
     @_node.register(Phrase)
     def _phrase_node(self, q: Phrase, scored: bool, memo: dict, deadline: Deadline | None):
-        return self._phrase(q.field, list(q.words), scored, memo)
+        words = list(q.words)
+        ids = np.flatnonzero(self._phrase_mask(q.field, words, memo))
+        scores = None
+        if scored:  # its terms' scores, summed in order (every one holds each of these documents)
+            scores = np.zeros(len(ids))
+            for w in words:
+                term_ids, term_scores = self.term(q.field, w)
+                scores += term_scores[np.searchsorted(term_ids, ids)]
+        return _Hits(ids, scores)
 
     @_node.register(Or)
+    def _any(self, q: Or, scored: bool, memo: dict, deadline: Deadline | None):
+        return self._union(self._optional(q.children, scored, memo, deadline, dense=False), scored)
+
     @_node.register(And)
-    def _boolean(self, q: Or | And, scored: bool, memo: dict, deadline: Deadline | None):
-        if isinstance(q, And):  # every child is required: none may be skipped
-            children = [self._eval(sub, scored, memo, deadline) for sub in q.children]
-        else:
-            children = self._optional(q.children, scored, memo, deadline)
+    def _every(self, q: And, scored: bool, memo: dict, deadline: Deadline | None):
+        # every child is required: none may be skipped
+        children = [self._eval(sub, scored, memo, deadline) for sub in q.children]
         if not children:
             return self._nothing(scored)
         mask = children[0][0].copy()
         for m, _ in children[1:]:
-            if isinstance(q, Or):
-                mask |= m
-            else:
-                mask &= m
+            mask &= m
         scores = None
         if scored:
             scores = children[0][1].copy()
             for _, s in children[1:]:
                 scores += s
-            if isinstance(q, And):
-                scores[~mask] = 0.0
+            scores[~mask] = 0.0
         return mask, scores
 
     @_node.register(DisjunctionMax)
@@ -172,14 +209,33 @@ class Engine:
     def _none(self, q: Nothing, scored: bool, memo: dict, deadline: Deadline | None):
         return self._nothing(scored)
 
-    def _optional(self, children: tuple[Node, ...], scored: bool, memo: dict, deadline: Deadline | None) -> list:
+    def _optional(self, children: tuple[Node, ...], scored: bool, memo: dict, deadline: Deadline | None,
+                  dense: bool = True) -> list:
         """The children of a union, in order, until the deadline is past (the first one always)."""
         evaluated = []
         for sub in children:
             if evaluated and deadline is not None and deadline.expired():
                 break
-            evaluated.append(self._eval(sub, scored, memo, deadline))
+            evaluated.append((self._eval if dense else self._eval_any)(sub, scored, memo, deadline))
         return evaluated
+
+    def _union(self, children: list, scored: bool):
+        """Matches of any child; scores summed in the children's order (the same sums as adding
+        dense arrays: a document a child does not match adds 0.0 there)."""
+        if not children:
+            return self._nothing(scored)
+        mask = np.zeros(self.size, dtype=bool)
+        scores = np.zeros(self.size) if scored else None
+        for found in children:
+            if isinstance(found, _Hits):
+                mask[found.ids] = True
+                if scored:
+                    scores[found.ids] += found.scores  # docnums are distinct: no lost additions
+            else:
+                mask |= found[0]
+                if scored:
+                    scores += found[1]
+        return mask, scores
 
     def _nothing(self, scored: bool):
         return np.zeros(self.size, dtype=bool), (np.zeros(self.size) if scored else None)
@@ -194,23 +250,17 @@ class Engine:
             scores[ids] = term_scores
         return mask, scores
 
-    def _phrase(self, field: str, words: list[str], scored: bool, memo: dict):
-        terms = [self._term(field, w, scored) for w in words]
-        mask = terms[0][0].copy()
-        for m, _ in terms[1:]:
-            mask &= m
+    def _phrase_mask(self, field: str, words: list[str], memo: dict) -> np.ndarray:
+        """bool per docnum: the documents holding every word, side by side in this order."""
+        mask = self._term(field, words[0], False)[0]
+        for w in words[1:]:
+            mask &= self._term(field, w, False)[0]
         if mask.any() and len(words) > 1:
             key = (field, tuple(words))  # the candidates (mask) follow from the words alone
             if key not in memo:
                 memo[key] = self._in_order(field, words, mask, memo)
             mask &= memo[key]
-        scores = None
-        if scored:
-            scores = np.zeros(self.size)
-            for _, s in terms:
-                scores += s
-            scores[~mask] = 0.0
-        return mask, scores
+        return mask
 
     def _in_order(self, field: str, words: list[str], candidates: np.ndarray, memo: dict) -> np.ndarray:
         """Where the words occur in order: a folded term in any accented form, an exact term
