@@ -79,6 +79,7 @@ TARGETS = {
     "rebuild_vs_whoosh": 0.4,      # our rebuild articles/s ≥ 0.4 × plain Whoosh StandardAnalyzer
     "p95_ms": {"10k": 50.0, "all": 100.0},
     "p50_vs_fts5": 5.0,            # our p50 ≤ 5 × SQLite FTS5 (with snippet) p50
+    "http_p50_vs_fts5": 3.0,       # our p50 over HTTP ≤ 3 × FTS5's in-process (issue 19: the fixed cost)
     "update_share": 0.05,          # adding 100 articles < 5 % of a full rebuild
     "serve_rss_bytes": 1024 ** 3,  # serving the full corpus < 1 GiB
 }
@@ -832,6 +833,58 @@ def _wait_ready(port: int, server: subprocess.Popen, timeout: float) -> bool:
     return False
 
 
+def measure_http_fixed_cost(run: Run, index_dir: Path, fts5_dir: Path, queries: list[dict], rounds: int) -> dict:
+    """The fixed cost of a request (issue 19): every query once at a time over HTTP (`manage.py
+    serve --workers 1`, one keep-alive connection, `/api/search` with facets and snippets, as the
+    web asks) against SQLite FTS5 in-process with snippet(); one untimed pass of each, then
+    `rounds` passes in which the two take turns query by query. The figure is the ratio of p50s."""
+    import http.client
+
+    port = free_port()
+    command = [PYTHON, str(MANAGE), "serve", "--host", "127.0.0.1", "--port", str(port), "--index", str(index_dir),
+               "--workers", "1"]
+    log_path = run.work / "logs" / f"{run.label}-serve-http.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(log_path, "w") as server_log:
+        server = subprocess.Popen(command, cwd=REPO, stdout=server_log, stderr=subprocess.STDOUT)
+    out: dict = {"queries": len(queries), "rounds": rounds}
+    try:
+        if not _wait_ready(port, server, timeout=300):
+            out["error"] = "server did not answer /healthz: " + one_line(log_path.read_text()[-400:], 400)
+            return out
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        fts5 = Fts5Engine(fts5_dir)
+        paths = [api_path(q) for q in queries]
+
+        def over_http(path: str) -> None:
+            connection.request("GET", path)
+            response = connection.getresponse()
+            body = response.read()
+            if response.status != 200:
+                raise RuntimeError(f"{path}: HTTP {response.status} {body[:200]!r}")
+
+        for path, query in zip(paths, queries):
+            over_http(path)
+            fts5.search(query)
+        gc.collect()
+        http_ms: list[float] = []
+        fts5_ms: list[float] = []
+        for round_number in range(rounds):
+            for i, (path, query) in enumerate(zip(paths, queries)):
+                steps = [(http_ms, lambda: over_http(path)), (fts5_ms, lambda: fts5.search(query))]
+                for times, step in steps if (i + round_number) % 2 == 0 else steps[::-1]:
+                    started = time.perf_counter()
+                    step()
+                    times.append((time.perf_counter() - started) * 1000)
+        connection.close()
+        out["http"] = latency_summary(http_ms)
+        out["fts5"] = latency_summary(fts5_ms)
+        out["ratio_p50"] = round(out["http"]["p50"] / out["fts5"]["p50"], 3)
+    finally:
+        stop_server(server, timeout=20)
+    return out
+
+
 def measure_update(run: Run, corpus, index_dir: Path) -> dict:
     """`manage.py update` three times on the built index: nothing changed, one new file of
     100 articles, one file of 100 articles deleted. The source folder is restored after."""
@@ -931,9 +984,14 @@ def run_size(label: str, size: int | None, by_corpus: dict, args, work: Path) ->
     log(f"[{label}] {len(corpus.docs)} articles, {corpus.bytes / MB:.1f} MB in {run.data['corpus']['shards']} files")
 
     builds = run.data.setdefault("rebuild", {})
-    for procs in (1, 2):
-        builds[f"vnsearch-p{procs}"] = _rebuild_ours(run, corpus, procs)
-        run.save()
+    reused = work / f"index-{label}" / "ours-p1"
+    if "rebuild" in args.skip and (reused / "current").exists():  # search figures alone, on an earlier build
+        log(f"[{label}] reusing our index {reused} (--skip rebuild)")
+        builds["vnsearch-p1"] = {"ok": True, "reused": True, "seconds": None, "index_dir": str(reused)}
+    else:
+        for procs in (1, 2):
+            builds[f"vnsearch-p{procs}"] = _rebuild_ours(run, corpus, procs)
+            run.save()
     ours_index = Path(builds["vnsearch-p1"]["index_dir"])
     meta_path = work / f"meta-{label}.json"
     meta = None
@@ -979,6 +1037,13 @@ def run_size(label: str, size: int | None, by_corpus: dict, args, work: Path) ->
         gc.collect()
         run.save()
 
+        fts5_build = builds.get("fts5-p1", {})
+        if "http" not in args.skip and fts5_build.get("ok"):
+            log(f"[{label}] http: {len(queries)} queries × {args.rounds} rounds over HTTP beside FTS5 …")
+            run.data["http"] = measure_http_fixed_cost(run, ours_index, Path(fts5_build["index_dir"]), queries,
+                                                       args.rounds)
+            run.save()
+
         if "web" not in args.skip:
             log(f"[{label}] web: {args.web_seconds} s at concurrency 8 …")
             run.data["web"] = measure_web(run, ours_index, queries, args.web_seconds)
@@ -992,8 +1057,9 @@ def run_size(label: str, size: int | None, by_corpus: dict, args, work: Path) ->
             text = profile_rebuild(run, corpus.docs, min(args.profile_articles, len(corpus.docs)))
             (work / f"profile-rebuild-{label}.txt").write_text(text, encoding="utf-8")
 
-        run.data["update"] = measure_update(run, corpus, ours_index)
-        run.save()
+        if "update" not in args.skip:
+            run.data["update"] = measure_update(run, corpus, ours_index)
+            run.save()
     run.data["finished"] = time.strftime("%Y-%m-%d %H:%M:%S")
     run.data["loadavg_at_end"] = [round(x, 2) for x in os.getloadavg()]
     run.data["git_head_at_end"] = git_head()
@@ -1048,7 +1114,7 @@ def targets(data: dict) -> list[tuple[str, str, str, bool | None]]:
     builds = data.get("rebuild", {})
     for procs in (1, 2):
         ours, base = builds.get(f"vnsearch-p{procs}"), builds.get(f"whoosh-standard-p{procs}")
-        if ours and base and ours["ok"] and base["ok"]:
+        if ours and base and ours["ok"] and base["ok"] and not ours.get("reused"):
             ratio = ours["articles_per_s"] / base["articles_per_s"]
             rows.append((f"rebuild --procs {procs}: ours / Whoosh StandardAnalyzer (articles/s)",
                          f"{ratio:.2f}×", "≥ 0.40×", ratio >= TARGETS["rebuild_vs_whoosh"]))
@@ -1063,8 +1129,12 @@ def targets(data: dict) -> list[tuple[str, str, str, bool | None]]:
             ratio = ours["p50"] / fts["p50"]
             rows.append(("search p50: ours / SQLite FTS5 with snippet()", f"{ratio:.1f}×", "≤ 5×",
                          ratio <= TARGETS["p50_vs_fts5"]))
+    http = data.get("http", {})
+    if http.get("ratio_p50"):
+        rows.append(("search p50 over HTTP (`/api/search`) ÷ SQLite FTS5 p50 with snippet() in-process",
+                     f"{http['ratio_p50']:.1f}×", "≤ 3×", http["ratio_p50"] <= TARGETS["http_p50_vs_fts5"]))
     update = data.get("update", {}).get("add_100", {})
-    rebuild_seconds = [b["seconds"] for k, b in builds.items() if k.startswith("vnsearch") and b.get("ok")]
+    rebuild_seconds = [b["seconds"] for k, b in builds.items() if k.startswith("vnsearch") and b.get("ok") and b.get("seconds")]
     if update.get("ok") and rebuild_seconds:
         share = update["wall_seconds"] / min(rebuild_seconds)
         rows.append(("update: add 100 articles / fastest full rebuild (wall)", f"{share * 100:.1f} %", "< 5 %",
@@ -1168,6 +1238,9 @@ def _size_section(data: dict) -> list[str]:
             if not b.get("ok"):
                 lines.append(f"| {engine} | {procs} | failed: {b.get('error', '')[:120]} | | | | | |")
                 continue
+            if b.get("reused"):
+                lines.append(f"| {engine} | {procs} | not rebuilt (`--skip rebuild`: an earlier build reused) | | | | | |")
+                continue
             ratio = _ratio(ours["articles_per_s"], b["articles_per_s"]) if ours and ours.get("ok") else "–"
             lines.append(f"| {engine} | {procs} | {b['seconds']:.1f} | {b['articles_per_s']:,.0f} | "
                          f"{b['mb_per_s']:.2f} | {ratio} | {_fmt_bytes(b.get('index_bytes'))} | "
@@ -1231,6 +1304,19 @@ def _size_section(data: dict) -> list[str]:
                       f"{web.get('startup_s')} s |", "",
                       "The load client (bench/loadgen.py, threads + http.client keep-alive) runs on the same "
                       "2 CPUs as the server.", ""]
+    http = data.get("http")
+    if http:
+        lines += ["### Fixed cost: one request at a time over HTTP (`manage.py serve --workers 1`, `/api/search`)", ""]
+        if http.get("error"):
+            lines += [f"Not measured: {http['error']}.", ""]
+        else:
+            lines += [f"{http['queries']} queries × {http['rounds']} rounds, warm, one keep-alive connection, "
+                      "taking turns query by query with SQLite FTS5 in-process (snippet(), no facets).", "",
+                      "| | p50 ms | p95 ms | p99 ms | mean ms |", "|---|---|---|---|---|"]
+            for name, key in (("ours over HTTP", "http"), ("fts5 in-process", "fts5")):
+                t = http[key]
+                lines.append(f"| {name} | {_ms(t['p50'])} | {_ms(t['p95'])} | {_ms(t['p99'])} | {_ms(t['mean'])} |")
+            lines += ["", f"Ratio of p50s: **{http['ratio_p50']:.2f}×**.", ""]
     for kind in ("rebuild", "search"):
         profile = WORK / "perf" / f"profile-{kind}-{label}.txt"
         if profile.exists() and not data.get("quick"):
@@ -1355,7 +1441,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--queries", type=int, default=0, help="use only the first N queries of the set")
     parser.add_argument("--rounds", type=int, default=None, help="timed passes over the query set (default 3)")
     parser.add_argument("--web-seconds", type=float, default=None)
-    parser.add_argument("--skip", default="", help="comma-separated: whoosh-standard,whoosh-pyvi,fts5,tantivy,web")
+    parser.add_argument("--skip", default="", help="comma-separated: whoosh-standard,whoosh-pyvi,fts5,tantivy,web,http,update; "
+                        "rebuild: reuse our index of an earlier run at that size (search figures only)")
     parser.add_argument("--profile", action="store_true", help="also write pyinstrument profiles of search and rebuild")
     parser.add_argument("--profile-articles", type=int, default=2000)
     parser.add_argument("--regen-queries", action="store_true")
