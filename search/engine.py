@@ -252,15 +252,28 @@ class Engine:
 
     def _phrase_mask(self, field: str, words: list[str], memo: dict) -> np.ndarray:
         """bool per docnum: the documents holding every word, side by side in this order."""
-        mask = self._term(field, words[0], False)[0]
-        for w in words[1:]:
-            mask &= self._term(field, w, False)[0]
+        mask = self._holding(field, words)
         if mask.any() and len(words) > 1:
             key = (field, tuple(words))  # the candidates (mask) follow from the words alone
             if key not in memo:
-                memo[key] = self._in_order(field, words, mask, memo)
+                memo[key] = self._in_order(field, words, self._holding_anywhere(words, memo), memo)
             mask &= memo[key]
         return mask
+
+    def _holding(self, field: str, words: list[str]) -> np.ndarray:
+        """bool per docnum: the documents whose `field` holds every word."""
+        mask = self._term(field, words[0], False)[0]
+        for w in words[1:]:
+            mask &= self._term(field, w, False)[0]
+        return mask
+
+    def _holding_anywhere(self, words: list[str], memo: dict) -> np.ndarray:
+        """The documents holding every word in the title or in the text: where the word order is
+        checked once for both fields (the forward file holds both)."""
+        key = ("holding", tuple(words))
+        if key not in memo:
+            memo[key] = self._holding(TEXT_FIELDS[0], words) | self._holding(TEXT_FIELDS[1], words)
+        return memo[key]
 
     def _in_order(self, field: str, words: list[str], candidates: np.ndarray, memo: dict) -> np.ndarray:
         """Where the words occur in order: a folded term in any accented form, an exact term

@@ -121,24 +121,26 @@ class Forward:
                 memo: dict | None = None) -> np.ndarray:
         """bool per docnum: the syllables occur in this order in `field`, in one of the
         `candidates` (bool per docnum). Each syllable is (folded term, mark code): the mark code
-        asks for that accented form, None for any. When the candidates are many, the
-        occurrences are found once for every field and kept in `memo` (a request's: title and
-        text share them)."""
+        asks for that accented form, None for any. The occurrences are found once and kept in
+        `memo` (a request's: title and text share them), with the candidates they were limited
+        to (none when the candidates are many); a later call whose candidates lie inside those
+        reuses them."""
         size = len(self.starts)
         mask = np.zeros(size, dtype=bool)
         if not size or not self.length:
             return mask
-        few = candidates.sum() * 4 < size
         key = ("occurrences", tuple(syllables))
-        if few or memo is None or key not in memo:
-            found = self._occurrences(syllables, candidates if few else None)
-            if not few and memo is not None:
-                memo[key] = found
+        kept = memo.get(key) if memo is not None else None
+        if kept is not None and (kept[1] is None or not (candidates & ~kept[1]).any()):
+            found = kept[0]
         else:
-            found = memo[key]
+            within = candidates if candidates.sum() * 4 < size else None
+            found = self._occurrences(syllables, within)
+            if memo is not None:
+                memo[key] = (found, within)
         docs, in_title = found
         mask[docs[in_title if field == "title" else ~in_title]] = True
-        return mask & self._live
+        return mask & candidates & self._live
 
     def _occurrences(self, syllables: list[tuple[str, int | None]], candidates: np.ndarray | None
                      ) -> tuple[np.ndarray, np.ndarray]:
@@ -152,8 +154,7 @@ class Forward:
         anchor = min(range(len(codes)), key=counts.__getitem__)
         hits = self.positions.of(codes[anchor], marks[anchor])
         if len(hits) and candidates is not None:  # few candidates: drop the other hits now
-            docs = self._docs(hits)
-            hits = hits[candidates[docs] & (hits >= self.starts[docs]) & (hits < self.ends[docs])]
+            hits = self._within(hits, candidates)
         for i, code in enumerate(codes):
             if i == anchor or not len(hits):
                 continue
@@ -175,11 +176,36 @@ class Forward:
         hits, docs = hits[inside], docs[inside]
         return docs, hits < self.starts[docs] + self.title_lengths[docs]
 
+    def _within(self, hits: np.ndarray, candidates: np.ndarray) -> np.ndarray:
+        """The ascending positions `hits` that lie inside a candidate document (bool per docnum).
+        Documents occupy disjoint ranges of the file, so with fewer candidates than hits each
+        candidate's range is looked up among the hits (two binary searches per candidate),
+        rather than each hit's document among all documents."""
+        docs = np.flatnonzero(candidates)
+        if len(docs) * 4 >= len(hits):
+            owner = self._docs(hits)
+            return hits[candidates[owner] & (hits >= self.starts[owner]) & (hits < self.ends[owner])]
+        starts = self.starts[docs]
+        order = np.argsort(starts, kind="stable")
+        low = np.searchsorted(hits, starts[order])
+        high = np.searchsorted(hits, self.ends[docs][order])
+        return hits[_ranges(low, high)]
+
     def _is_at(self, place: int, code: int, mark: int | None) -> bool:
         found = read_u32(self._file, 4 * place, 1)
         if len(found) != 1 or found[0] != code:
             return False
         return mark is None or bool(of_form(read_u16(self._marks, 2 * place, 1), mark).all())
+
+
+def _ranges(low: np.ndarray, high: np.ndarray) -> np.ndarray:
+    """The indices low[0]..high[0]-1, low[1]..high[1]-1, … in one array (empty ranges skipped)."""
+    lengths = np.maximum(high - low, 0)
+    total = int(lengths.sum())
+    if not total:
+        return np.zeros(0, dtype=np.int64)
+    ends = np.cumsum(lengths)
+    return np.arange(total, dtype=np.int64) + np.repeat(low - (ends - lengths), lengths)
 
 
 def phrase_syllables(words: list[str]) -> list[tuple[str, int | None]]:
