@@ -256,7 +256,10 @@ class Engine:
         if mask.any() and len(words) > 1:
             key = (field, tuple(words))  # the candidates (mask) follow from the words alone
             if key not in memo:
-                memo[key] = self._in_order(field, words, self._holding_anywhere(words, memo), memo)
+                # Where any accented form may stand, in either field: one check of the word order
+                # serves the title and the text, the folded and the exact phrase.
+                folded = [f for f, _ in phrase_syllables(words)]
+                memo[key] = self._in_order(field, words, self._holding_anywhere(folded, memo) | mask, memo)
             mask &= memo[key]
         return mask
 
@@ -268,8 +271,7 @@ class Engine:
         return mask
 
     def _holding_anywhere(self, words: list[str], memo: dict) -> np.ndarray:
-        """The documents holding every word in the title or in the text: where the word order is
-        checked once for both fields (the forward file holds both)."""
+        """The documents holding every word in the title or in the text."""
         key = ("holding", tuple(words))
         if key not in memo:
             memo[key] = self._holding(TEXT_FIELDS[0], words) | self._holding(TEXT_FIELDS[1], words)

@@ -50,7 +50,7 @@ def test_hits_within_candidates_are_those_whose_document_is_a_candidate(tmp_path
     hits = np.array([p for p in range(at + 1) if rng.random() < hit_share], dtype=np.int64)
     owner = {p: d for d in range(len(lengths)) for p in range(starts[d], starts[d] + title[d] + text[d] + 2)}
     expected = [p for p in hits.tolist() if p in owner and candidates[owner[p]]]
-    assert forward._within(hits, candidates).tolist() == expected
+    assert hits[forward._within(hits, candidates)].tolist() == expected
 
 
 ARTICLES = [

@@ -129,67 +129,94 @@ class Forward:
         mask = np.zeros(size, dtype=bool)
         if not size or not self.length:
             return mask
-        key = ("occurrences", tuple(syllables))
+        codes = tuple(forward_hash(folded) for folded, _ in syllables)
+        key = ("occurrences", codes)
         kept = memo.get(key) if memo is not None else None
         if kept is not None and (kept[1] is None or not (candidates & ~kept[1]).any()):
             found = kept[0]
         else:
             within = candidates if candidates.sum() * 4 < size else None
-            found = self._occurrences(syllables, within)
+            found = self._occurrences(codes, within)
             if memo is not None:
                 memo[key] = (found, within)
-        docs, in_title = found
-        mask[docs[in_title if field == "title" else ~in_title]] = True
+        docs, in_title, marks = found
+        keep = in_title if field == "title" else ~in_title
+        if self._marks is not None:
+            for (_, mark), at in zip(syllables, marks):
+                if mark is not None:
+                    keep = keep & of_form(at, mark)
+        mask[docs[keep]] = True
         return mask & candidates & self._live
 
-    def _occurrences(self, syllables: list[tuple[str, int | None]], candidates: np.ndarray | None
-                     ) -> tuple[np.ndarray, np.ndarray]:
-        """(docnum, in the title?) of each place where the syllables occur in order. Starts
-        from the positions of the rarest one (only those in `candidates`, when given); each other
+    def _occurrences(self, codes: tuple[int, ...], candidates: np.ndarray | None
+                     ) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
+        """(docnum, in the title?, the mark code of each syllable) of each place where the
+        syllable hashes `codes` occur in order, whatever their accented forms (a caller keeps
+        the forms it asks for, so one pass serves the folded and the exact phrase). Starts from
+        the positions of the rarest one (only those in `candidates`, when given); each other
         syllable is checked in the files themselves when few places remain, else by a merge with
         its own positions."""
-        codes = [forward_hash(folded) for folded, _ in syllables]
-        marks = [mark if self._marks is not None else None for _, mark in syllables]
         counts = [self.positions.count(c) for c in codes]
         anchor = min(range(len(codes)), key=counts.__getitem__)
-        hits = self.positions.of(codes[anchor], marks[anchor])
+        hits, anchor_marks = self.positions.with_marks(codes[anchor])
         if len(hits) and candidates is not None:  # few candidates: drop the other hits now
-            hits = self._within(hits, candidates)
+            kept = self._within(hits, candidates)
+            hits, anchor_marks = hits[kept], anchor_marks[kept]
+        marks: dict[int, np.ndarray] = {anchor: anchor_marks}
         for i, code in enumerate(codes):
             if i == anchor or not len(hits):
                 continue
             want = hits + (i - anchor)
             inside = (want >= 0) & (want < self.length)
             hits, want = hits[inside], want[inside]
+            marks = {k: m[inside] for k, m in marks.items()}
             if len(hits) <= 16 and len(hits) * 64 < counts[i]:  # a few reads of 4 bytes
-                hits = hits[np.array([self._is_at(int(w), code, marks[i]) for w in want], dtype=bool)]
+                found = [self._mark_at(int(w), code) for w in want]
+                at = np.array([m is not None for m in found], dtype=bool)
+                hits, marks = hits[at], {k: m[at] for k, m in marks.items()}
+                marks[i] = np.array([m for m in found if m is not None], dtype=np.uint16)
             else:
-                other = self.positions.of(code, marks[i])
+                other, other_marks = self.positions.with_marks(code)
                 if not len(other):
-                    hits = hits[:0]
+                    hits, marks = hits[:0], {k: m[:0] for k, m in marks.items()}
                     break
                 j = np.minimum(np.searchsorted(other, want), len(other) - 1)
-                hits = hits[other[j] == want]
+                at = other[j] == want
+                hits, marks = hits[at], {k: m[at] for k, m in marks.items()}
+                marks[i] = other_marks[j[at]]
         docs = self._docs(hits)
         # Past an article's end lies a gap: what a merge dropped with deleted documents.
         inside = (hits >= self.starts[docs]) & (hits < self.ends[docs])
         hits, docs = hits[inside], docs[inside]
-        return docs, hits < self.starts[docs] + self.title_lengths[docs]
+        in_title = hits < self.starts[docs] + self.title_lengths[docs]
+        empty = np.zeros(len(hits), dtype=np.uint16)
+        return docs, in_title, [marks[k][inside] if k in marks else empty for k in range(len(codes))]
+
+    def _mark_at(self, place: int, code: int) -> int | None:
+        """The mark code at `place` if `code` is there (ANY_MARK without a marks file), else None."""
+        found = read_u32(self._file, 4 * place, 1)
+        if len(found) != 1 or found[0] != code:
+            return None
+        if self._marks is None:
+            return ANY_MARK
+        mark = read_u16(self._marks, 2 * place, 1)
+        return int(mark[0]) if len(mark) == 1 else ANY_MARK
 
     def _within(self, hits: np.ndarray, candidates: np.ndarray) -> np.ndarray:
-        """The ascending positions `hits` that lie inside a candidate document (bool per docnum).
+        """Where, in the ascending positions `hits`, those inside a candidate document (bool per
+        docnum) are, ascending.
         Documents occupy disjoint ranges of the file, so with fewer candidates than hits each
         candidate's range is looked up among the hits (two binary searches per candidate),
         rather than each hit's document among all documents."""
         docs = np.flatnonzero(candidates)
         if len(docs) * 4 >= len(hits):
             owner = self._docs(hits)
-            return hits[candidates[owner] & (hits >= self.starts[owner]) & (hits < self.ends[owner])]
+            return np.flatnonzero(candidates[owner] & (hits >= self.starts[owner]) & (hits < self.ends[owner]))
         starts = self.starts[docs]
         order = np.argsort(starts, kind="stable")
         low = np.searchsorted(hits, starts[order])
         high = np.searchsorted(hits, self.ends[docs][order])
-        return hits[_ranges(low, high)]
+        return _ranges(low, high)
 
     def _is_at(self, place: int, code: int, mark: int | None) -> bool:
         found = read_u32(self._file, 4 * place, 1)

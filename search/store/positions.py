@@ -215,6 +215,18 @@ class _Part:
         return places[of_form(read_u16(self._marks, self._marks_base + 2 * first, last - first), mark)]
 
 
+    def with_marks(self, code: int) -> tuple[np.ndarray, np.ndarray]:
+        """The positions of `code` and the mark code at each (ANY_MARK where none was recorded)."""
+        i = self._slot(code)
+        if i < 0:
+            return np.zeros(0, dtype=np.uint32), np.zeros(0, dtype=np.uint16)
+        first, last = int(self.offsets[i]), int(self.offsets[i + 1])
+        places = read_u32(self._file, self._base + 4 * first, last - first)
+        if self._marks is None:
+            return places, np.full(len(places), ANY_MARK, dtype=np.uint16)
+        return places, read_u16(self._marks, self._marks_base + 2 * first, last - first)
+
+
 def _array_file(path: Path):
     """An open .npy file and where its array's bytes begin."""
     header = np.load(path, mmap_mode="r")
@@ -267,6 +279,21 @@ class Positions:
     def count(self, code: int) -> int:
         """How many positions `code` has (gaps counted by scanning them)."""
         return sum(p.count(code) for p in self.parts) + sum(len(self._scan(code, a, b)) for a, b in self.gaps)
+
+    def with_marks(self, code: int) -> tuple[np.ndarray, np.ndarray]:
+        """Every position of `code`, ascending, as int64, and the mark code at each (ANY_MARK
+        where none was recorded): one read serves every accented form."""
+        pieces = [(p.start, *p.with_marks(code)) for p in self.parts]
+        for a, b in self.gaps:
+            places = self._scan(code, a, b)
+            marks = (read_u16(self.marks, 2 * a, b - a)[places - a] if self.marks is not None and len(places)
+                     else np.full(len(places), ANY_MARK, dtype=np.uint16))
+            pieces.append((a, places, marks))
+        pieces = [piece for piece in sorted(pieces, key=lambda x: x[0]) if len(piece[1])]
+        if not pieces:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.uint16)
+        return (np.concatenate([p for _, p, _ in pieces]).astype(np.int64),
+                np.concatenate([m for _, _, m in pieces]))
 
     def of(self, code: int, mark: int | None = None) -> np.ndarray:
         """Every position of `code` (of its accented form `mark`, when given), ascending, as int64."""
