@@ -16,6 +16,7 @@ SNIPPET_CHARS = 160
 SNIPPET_FRAGMENTS = 2
 MAX_CANDIDATES = 400
 SCAN_LIMIT = 300_000  # snippets look at the start of very long texts only
+_WIDEN = 20  # _window_bounds widens a window by less than this to whole words
 
 
 def matched_spans(text: str, sequences: set[tuple[str, ...]], limit: int | None = None
@@ -23,14 +24,21 @@ def matched_spans(text: str, sequences: set[tuple[str, ...]], limit: int | None 
     """(start, end, sequence) for every run of syllables of `text` that is a queried sequence:
     a syllable typed with marks only in that form, one typed without in any form; a compound
     is marked only where it stands whole ("đại hội", not "đại biểu")."""
+    return list(_iter_spans(text, sequences, limit))
+
+
+def _iter_spans(text: str, sequences: set[tuple[str, ...]], limit: int | None = None):
+    """matched_spans, in order, found as they are asked for."""
     if not sequences:
-        return []
+        return
     scanned = text if limit is None else text[:limit]
     if _NOT_PLAIN().search(scanned):
         # marks apart from their letters, or full-width letters: syllable by syllable, normalised
-        return _matched_spans_by_syllable(scanned, sequences)
+        yield from _matched_spans_by_syllable(scanned, sequences)
+        return
     pattern = _pattern(tuple(sorted(sequences, key=lambda seq: (-len(seq), seq))))
-    return [(m.start(), m.end(), _folded_syllables(m.group())) for m in pattern.finditer(scanned)]
+    for m in pattern.finditer(scanned):
+        yield m.start(), m.end(), _folded_syllables(m.group())
 
 
 @lru_cache(maxsize=4096)
@@ -156,16 +164,31 @@ def _window_bounds(text: str, first: int, last: int, width: int) -> tuple[int, i
     end = min(len(text), last + pad - pad // 3)
     if start > 0:
         space = text.rfind(" ", 0, start)
-        start = space + 1 if space != -1 and start - space < 20 else start
+        start = space + 1 if space != -1 and start - space < _WIDEN else start
     if end < len(text):
         space = text.find(" ", end)
-        end = space if space != -1 and space - end < 20 else end
+        end = space if space != -1 and space - end < _WIDEN else end
     return start, end
+
+
+def _candidate_spans(text: str, forms: set[tuple[str, ...]], width: int) -> list[tuple[int, int, tuple]]:
+    """The spans a snippet can use: the first MAX_CANDIDATES, and after them those a window
+    starting at one of them can reach (a window spans `width` characters, widened by less than
+    _WIDEN on either side to whole words); the text after them is not scanned."""
+    spans: list[tuple[int, int, tuple]] = []
+    reach = None
+    for span in _iter_spans(text, forms, limit=SCAN_LIMIT):
+        if reach is not None and span[0] > reach:
+            break
+        spans.append(span)
+        if len(spans) == MAX_CANDIDATES:
+            reach = span[0] + width + _WIDEN
+    return spans
 
 
 def snippet(text: str, forms: set[tuple[str, ...]], width: int = SNIPPET_CHARS, fragments: int = SNIPPET_FRAGMENTS) -> str:
     """The best fragments of `text` for the queried forms, joined by " … "."""
-    spans = matched_spans(text, forms, limit=SCAN_LIMIT)
+    spans = _candidate_spans(text, forms, width)
     if not spans:
         _, end = _window_bounds(text, 0, 0, width * fragments)
         return escape(text[:end].strip()) + (" …" if end < len(text) else "")

@@ -113,3 +113,26 @@ def test_pair_bonuses_and_phrase_scores_match_a_fresh_computation(tmp_path_facto
     total = sum(engine.scores(child, {})[1] for child in tree.children)
     assert np.array_equal(scores, total)  # the same sums, in the same order
     assert mask.tolist() == np.logical_or.reduce([engine.matches(c, {}) for c in tree.children]).tolist()
+
+
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 1_000_000), query=st.sampled_from(["quốc hội", "hội", "dat dai", "họp bàn về luật"]))
+def test_a_snippet_from_the_spans_a_window_can_reach_is_the_one_from_every_span(seed, query):
+    """Snippets stop scanning once no window can reach further (after MAX_CANDIDATES spans):
+    the same snippet as one built from every span of the text."""
+    from search import highlight
+    from search.query import parse
+
+    rng = random.Random(seed)
+    vocabulary = ["quốc", "hội", "Quốc", "hội.", "Hội,", "họp", "về", "luật", "đất", "đai", "bàn"]
+    text = " ".join(rng.choice(vocabulary) for _ in range(rng.randint(1500, 3000)))
+    forms = parse(query).match_forms()
+    assert query != "hội" or len(highlight.matched_spans(text, forms)) > highlight.MAX_CANDIDATES
+    bounded = highlight.snippet(text, forms)
+    bounded_spans = highlight._candidate_spans
+    highlight._candidate_spans = lambda t, f, width: highlight.matched_spans(t, f, limit=highlight.SCAN_LIMIT)
+    try:
+        unbounded = highlight.snippet(text, forms)
+    finally:
+        highlight._candidate_spans = bounded_spans
+    assert bounded == unbounded
