@@ -1356,7 +1356,7 @@ def plot(results: list[dict], path: Path) -> None:
     fig, axes = plt.subplots(1, 2, figsize=(12, 4.5))
     width = 0.8 / max(1, len(results))
     for i, data in enumerate(results):
-        builds = {k: b for k, b in data.get("rebuild", {}).items() if b.get("ok")}
+        builds = {k: b for k, b in data.get("rebuild", {}).items() if b.get("ok") and not b.get("reused")}
         names = list(builds)
         axes[0].barh([j + i * width for j in range(len(names))], [builds[n]["articles_per_s"] for n in names],
                      height=width, label=data["label"])
