@@ -1241,7 +1241,8 @@ def _size_section(data: dict) -> list[str]:
             if b.get("reused"):
                 lines.append(f"| {engine} | {procs} | not rebuilt (`--skip rebuild`: an earlier build reused) | | | | | |")
                 continue
-            ratio = _ratio(ours["articles_per_s"], b["articles_per_s"]) if ours and ours.get("ok") else "–"
+            ratio = (_ratio(ours["articles_per_s"], b["articles_per_s"])
+                     if ours and ours.get("ok") and not ours.get("reused") else "–")
             lines.append(f"| {engine} | {procs} | {b['seconds']:.1f} | {b['articles_per_s']:,.0f} | "
                          f"{b['mb_per_s']:.2f} | {ratio} | {_fmt_bytes(b.get('index_bytes'))} | "
                          f"{_fmt_bytes(b['peak_rss_tree'])} |")
