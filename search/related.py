@@ -1,0 +1,80 @@
+"""Related articles ("more like this", as Lucene's MoreLikeThis does it, over our own index): an
+article's most distinctive syllables, by tf·idf of its own title and text, OR-ed and scored by
+BM25F through the engine's posting lists; the best others, the article and its copies excluded.
+
+    distinctive_terms(view, stored)   (syllable, weight) of the article's MAX_TERMS best
+    copies_of(view, docnum)           the documents that are the article or a copy of it
+    related(view, docnum)             [(docnum, score)] of the RELATED_SIZE most similar others
+"""
+from __future__ import annotations
+
+import math
+from collections import Counter
+
+import numpy as np
+
+from .analysis import SYLLABLE, normalize_syllable
+from .ranking import robertson_idf
+from .snapshot import Snapshot
+from .store.schema import text_from_stored
+
+RELATED_SIZE = 5
+MAX_TERMS = 25  # the article's syllables the query is made of
+TITLE_TIMES = 3  # a syllable of the title counts as this many of the text
+SCANNED_CHARS = 20_000  # of a long text, its beginning: what it is about is said early
+MIN_DOCUMENTS = 2  # a syllable only this article has finds nothing else
+
+
+def copies_of(view: Snapshot, docnum: int) -> np.ndarray:
+    """Document numbers of the article and of its copies, never shown as related to it: today the
+    articles with its content key (build indexes one per key; an update may index another).
+    Near-duplicate groups belong here too: the members of its group, once the index has them."""
+    key = view.store.stored(docnum).get("content")
+    same_key = view.store.postings("content", key)[0] if key else np.zeros(0, dtype=np.int64)
+    return np.union1d(same_key, [docnum]).astype(np.int64)
+
+
+def distinctive_terms(view: Snapshot, stored: dict, limit: int = MAX_TERMS) -> list[tuple[str, float]]:
+    """The article's `limit` syllables (as written, exact terms) weighing most: (1 + log tf) × idf,
+    tf counting a title syllable TITLE_TIMES; numbers, one-letter syllables and syllables no other
+    article has left out. Weights are relative to the best one (1.0)."""
+    counts: Counter[str] = Counter()
+    for times, text in ((TITLE_TIMES, stored.get("title") or ""),
+                        (1, text_from_stored(stored.get("text") or "")[:SCANNED_CHARS])):
+        for syllable in SYLLABLE.findall(text):
+            if len(syllable) > 1 and not syllable.isdigit():
+                counts[normalize_syllable(syllable)] += times
+    frequencies = view.vocabulary.syllable_df
+    size = view.store.size
+    weighed = []
+    for term, tf in counts.items():
+        df = frequencies.get(term, 0)
+        if df >= MIN_DOCUMENTS:
+            idf = robertson_idf(df, size)
+            if idf > 0:
+                weighed.append((term, (1.0 + math.log(tf)) * idf))
+    weighed.sort(key=lambda item: (-item[1], item[0]))
+    best = weighed[0][1] if weighed else 1.0
+    return [(term, weight / best) for term, weight in weighed[:limit]]
+
+
+def related(view: Snapshot, docnum: int, size: int = RELATED_SIZE) -> list[tuple[int, float]]:
+    """(docnum, score) of the `size` articles most similar to `docnum`, best first: the OR of its
+    distinctive terms, each boosted by its weight, scored by BM25F (titles double, as in search)."""
+    terms = distinctive_terms(view, view.store.stored(docnum))
+    if not terms:
+        return []
+    engine = view.engine
+    title_boost = engine.weights.title
+    scores = np.zeros(view.store.size)
+    for term, weight in terms:
+        for field, boost in (("title", weight * title_boost), ("text", weight)):
+            ids, term_scores = engine.term(field, term)
+            scores[ids] += term_scores * boost
+    scores[~view.columns.live] = 0.0
+    scores[copies_of(view, docnum)] = 0.0
+    candidates = np.flatnonzero(scores > 0)
+    if len(candidates) > size:
+        candidates = candidates[np.argpartition(-scores[candidates], size - 1)[:size]]
+    order = np.lexsort((candidates, -scores[candidates]))
+    return [(int(d), round(float(scores[d]), 4)) for d in candidates[order]]
