@@ -38,12 +38,15 @@ def distinctive_terms(view: Snapshot, stored: dict, limit: int = MAX_TERMS) -> l
     """The article's `limit` syllables (as written, exact terms) weighing most: (1 + log tf) × idf,
     tf counting a title syllable TITLE_TIMES; numbers, one-letter syllables and syllables no other
     article has left out. Weights are relative to the best one (1.0)."""
-    counts: Counter[str] = Counter()
+    written: Counter[str] = Counter()  # as written: each distinct spelling normalised once, below
     for times, text in ((TITLE_TIMES, stored.get("title") or ""),
                         (1, text_from_stored(stored.get("text") or "")[:SCANNED_CHARS])):
-        for syllable in SYLLABLE.findall(text):
-            if len(syllable) > 1 and not syllable.isdigit():
-                counts[normalize_syllable(syllable)] += times
+        for syllable, tf in Counter(SYLLABLE.findall(text)).items():
+            written[syllable] += tf * times
+    counts: Counter[str] = Counter()
+    for syllable, tf in written.items():
+        if len(syllable) > 1 and not syllable.isdigit():
+            counts[normalize_syllable(syllable)] += tf
     frequencies = view.vocabulary.syllable_df
     size = view.store.size
     weighed = []

@@ -4,6 +4,8 @@ web/openapi.py and the README read or cite them.
 
     bounded(parsed)   a parsed query cut to MAX_PHRASES phrases, MAX_ALTERNATIVES OR-ed
                       alternatives and MAX_TERMS terms, the first ones in typed order kept
+    MAX_PREFIX_TERMS  syllables a prefix (thông*) expands to (parser.py), with prefix_notice beyond
+    MAX_SLOP          the largest N of "a b"~N (parser.py), with slop_notice beyond
     Deadline          a search's time budget, checked by the engine between query nodes
     is_heavy(parsed)  a query costly even within the limits: the searcher evaluates at most
                       HEAVY_AT_ONCE of those at once, so light queries keep their share of the CPU
