@@ -4,8 +4,10 @@
     .venv/bin/python bench/related.py --index DIR --show 10    # print 10 articles and their related
 
 Each id is asked once through SearchIndex.related (what the route answers, hits built), after one
-warm-up call; the first pass over an id reads its posting lists from disk, as a server does when
-it meets an article for the first time. Figures: p50, p95, p99, max in ms.
+warm-up call. Two passes over two disjoint random samples: `cold`, the first requests of a fresh
+process (every syllable's counts read from its positions), then `warm`, as many other articles
+once the first ones filled related.py's cache of common syllables (what a server that has been up
+a while sees). Figures: p50, p95, p99, max in ms; the machine's load average at the start.
 """
 from __future__ import annotations
 
@@ -62,8 +64,11 @@ def main() -> None:
     if args.show:
         show(index, random_ids(index, args.show, args.seed + 1))
         return
-    figures = measure(index, random_ids(index, args.samples, args.seed))
-    print(json.dumps({"articles": index.count(), **figures, "machine": machine()}, ensure_ascii=False, indent=2))
+    ids = random_ids(index, 2 * args.samples, args.seed)
+    cold = measure(index, ids[:args.samples])
+    warm = measure(index, ids[args.samples:])
+    print(json.dumps({"articles": index.count(), "cold": cold, "warm": warm, "machine": machine()},
+                     ensure_ascii=False, indent=2))
 
 
 if __name__ == "__main__":

@@ -91,6 +91,15 @@ class Engine:
         scores = idf * ((tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * lengths / self._avg[field])))
         return ids.astype(np.int32), scores.astype(np.float32)
 
+    def bm25(self, field: str, docs: np.ndarray, tf: np.ndarray, df: int) -> np.ndarray:
+        """BM25F scores of a term in `field` for documents `docs` holding it `tf` times, the term
+        being in `df` documents: what `term` computes from a posting list, from counts found
+        elsewhere (related.py counts from positions)."""
+        idf = robertson_idf(df, self.size)
+        k1, b = self.weights.k1, self.weights.b
+        lengths = self._lengths[field][docs]
+        return idf * ((tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * lengths / self._avg[field])))
+
     # ---- evaluation -------------------------------------------------------------------
 
     def matches(self, q: Node, memo: dict | None = None, deadline: Deadline | None = None) -> np.ndarray:

@@ -234,6 +234,30 @@ class Forward:
             ok &= present & (places[np.minimum(at, len(places) - 1)] <= reach)
         return docs[ok], in_title[ok]
 
+    def counts(self, syllable: tuple[str, int | None]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(docnums ascending, times in the title, times in the text) of one syllable (folded term,
+        mark code or None for any form), from its positions alone: no posting list is decoded."""
+        try:
+            folded, mark = syllable
+            places = self.positions.of(forward_hash(folded), mark if self._marks is not None else None)
+            docs = self._docs(places)
+            inside = (places >= self.starts[docs]) & (places < self.ends[docs])
+            places, docs = places[inside], docs[inside]
+            if not len(docs):
+                return docs, np.zeros(0), np.zeros(0)
+            in_title = places < self.starts[docs] + self.title_lengths[docs]
+            # Positions ascend, so each document's are one run: counted per run, without a sort.
+            heads = np.concatenate(([0], np.flatnonzero(docs[1:] != docs[:-1]) + 1))
+            times = np.diff(np.append(heads, len(docs)))
+            title = np.add.reduceat(in_title.astype(np.int64), heads)
+            found = docs[heads]
+            order = np.argsort(found, kind="stable")
+            return found[order], title[order].astype(np.float64), (times - title)[order].astype(np.float64)
+        except VnsearchError:
+            raise
+        except Exception as error:  # noqa: BLE001 - a damaged forward or positions file
+            raise unreadable(self._generation, error) from None
+
     def _is_at(self, place: int, code: int, mark: int | None) -> bool:
         found = read_u32(self._file, 4 * place, 1)
         if len(found) != 1 or found[0] != code:
