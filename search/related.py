@@ -3,7 +3,7 @@ article's most distinctive syllables, by tf·idf of its own title and text, OR-e
 the engine's BM25F; the best others, the article and its copies excluded. Each syllable's counts
 per document come from its positions (store/forward.py's `counts`), not from its posting list:
 raw arrays read and counted with numpy, several times faster than decoding Whoosh's blocks for
-the common syllables an article is about ("bóng", "thuế": 4,000 to 15,000 articles at 107k).
+the common syllables an article is about ("bão", "thuế": 2,000 to 5,000 articles at 107k).
 
     distinctive_terms(view, stored)   (syllable, weight) of the article's MAX_TERMS best
     copies_of(view, docnum)           the documents that are the article or a copy of it
@@ -37,8 +37,9 @@ CACHED_SCORES = 2_000_000  # (document, score) pairs kept per process (12 bytes 
 
 def copies_of(view: Snapshot, docnum: int) -> np.ndarray:
     """Document numbers of the article and of its copies, never shown as related to it: today the
-    articles with its content key (build indexes one per key; an update may index another).
-    Near-duplicate groups belong here too: the members of its group, once the index has them."""
+    articles with its content key (the same normalised title and text; build indexes one per key,
+    so that is the article alone). The one place copies are decided: near-duplicate groups join
+    here, the members of the article's group (`group_members(docnum)`) added to these."""
     key = view.store.stored(docnum).get("content")
     same_key = view.store.postings("content", key)[0] if key else np.zeros(0, dtype=np.int64)
     return np.union1d(same_key, [docnum]).astype(np.int64)
