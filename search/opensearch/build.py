@@ -179,13 +179,14 @@ def _delete(client, *indexes: str) -> None:
 
 
 def _delete_strays(client, alias: str, keep: str) -> None:
-    """Indexes of this alias that a killed rebuild left (neither the alias's nor their meta)."""
+    """Indexes of this alias older than `keep` that a killed rebuild left behind (stamps sort
+    by time; a newer one may be another rebuild's, under way)."""
     try:
         names = list(client.indices.get(index=f"{alias}-*", expand_wildcards="open"))
     except Exception:
         return
     for name in names:
-        if name not in (keep, meta_index(keep)) and name.startswith(alias + "-"):
+        if name.startswith(alias + "-") and name < keep:
             _delete(client, name)
 
 
