@@ -78,8 +78,8 @@ def mixed_index_dir(tmp_path_factory, mixed_source_dir) -> Path:
 
 
 @pytest.fixture(scope="session")
-def mixed_index(mixed_index_dir):
-    return open_index(mixed_index_dir)
+def mixed_index(backend, mixed_source_dir, mixed_index_dir, tmp_path_factory):
+    return open_index(built(mixed_source_dir, tmp_path_factory, "mixed", backend) if backend else mixed_index_dir)
 
 
 @pytest.fixture(scope="session")
