@@ -130,13 +130,17 @@ def _bulk(client, actions) -> None:
             raise WriteFailed(f"OpenSearch không ghi được một bài viết: {info}")
 
 
-def rebuild(source_dir: str | os.PathLike, url: str, procs: int = 1, progress: Progress | None = None,
-            weights: Weights = DEFAULT_WEIGHTS) -> RebuildSummary:
+def _begin(source_dir: str | os.PathLike, url: str):
+    """(source folder, start time, client, alias) of a rebuild or update; SourceMissing first."""
     source_dir = Path(source_dir)
     if not source_dir.is_dir():
         raise SourceMissing(f"Không tìm thấy thư mục bài viết: {source_dir}")
-    started = time.perf_counter()
-    client, alias = client_of(url)
+    return (source_dir, time.perf_counter(), *client_of(url))
+
+
+def rebuild(source_dir: str | os.PathLike, url: str, procs: int = 1, progress: Progress | None = None,
+            weights: Weights = DEFAULT_WEIGHTS) -> RebuildSummary:
+    source_dir, started, client, alias = _begin(source_dir, url)
     with answered(url):
         previous = _current_index(client, alias)
         index = f"{alias}-{_stamp()}"
@@ -193,11 +197,7 @@ def _delete_strays(client, alias: str, keep: str) -> None:
 def update(source_dir: str | os.PathLike, url: str, progress: Progress | None = None) -> RebuildSummary:
     from opensearchpy.helpers import scan
 
-    source_dir = Path(source_dir)
-    if not source_dir.is_dir():
-        raise SourceMissing(f"Không tìm thấy thư mục bài viết: {source_dir}")
-    started = time.perf_counter()
-    client, alias = client_of(url)
+    source_dir, started, client, alias = _begin(source_dir, url)
     with answered(url):
         index = _current_index(client, alias)
         if index is None:
