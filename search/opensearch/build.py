@@ -140,6 +140,9 @@ def _begin(source_dir: str | os.PathLike, url: str):
 
 def rebuild(source_dir: str | os.PathLike, url: str, procs: int = 1, progress: Progress | None = None,
             weights: Weights = DEFAULT_WEIGHTS) -> RebuildSummary:
+    """Index every article below `source_dir` into a new index and move the alias of `url` to
+    it (one `_aliases` call); on any failure before that, the new index is deleted and the
+    alias left where it was."""
     source_dir, started, client, alias = _begin(source_dir, url)
     with answered(url):
         previous = _current_index(client, alias)
@@ -195,6 +198,8 @@ def _delete_strays(client, alias: str, keep: str) -> None:
 
 
 def update(source_dir: str | os.PathLike, url: str, progress: Progress | None = None) -> RebuildSummary:
+    """Upsert by id the articles of new and changed files, delete by id those gone; adjust the
+    vocabulary's frequencies and bump the meta version (searchers reload within a second)."""
     from opensearchpy.helpers import scan
 
     source_dir, started, client, alias = _begin(source_dir, url)
