@@ -80,7 +80,9 @@ def load_meta(client, index: str) -> tuple[int, dict, list]:
 
 
 class OpenSearchIndex:
-    """Open once, use from any thread; a rebuild (the alias moved) or an update is picked up."""
+    """Open once, use from any thread; a rebuild (the alias moved) or an update is picked up.
+    Related articles: when SearchIndex offers them (its tree from query.planner), the same
+    Compiler turns that tree into the query here; nothing else changes."""
 
     def __init__(self, url: str, weights: Weights = DEFAULT_WEIGHTS):
         self.url = url
