@@ -23,7 +23,7 @@ from typing import Iterator
 from .. import facets, highlight
 from ..analysis import syllables
 from ..articles import FACET_FIELDS, MULTI_VALUED, Article
-from ..errors import ArticleNotFound, IndexDamaged, shown
+from ..errors import ArticleNotFound, ClusterUnavailable, IndexDamaged, shown
 from ..facets import STATS_TOP
 from ..query import DEFAULT_WEIGHTS, ParsedQuery, Weights, matching_mode, matching_tree, parse, ranking_tree
 from ..query import readings
@@ -54,6 +54,7 @@ class _View:
     vocabulary: Vocabulary
     report: dict
     days: dict[int, int]  # articles per day (days since 1970-01-01): the timeline's shares
+    shards: int = 1
 
 
 class _Frequencies:
@@ -119,16 +120,28 @@ class OpenSearchIndex:
                 with answered(self.url):
                     version, report, frequencies = load_meta(self.client, index)
                     articles = self.client.count(index=index)["count"]
-                    days = self._days(index, {"match_all": {}})
-                self._view = _View(index, version, Vocabulary.from_reader(_Frequencies(articles, frequencies)),
-                                   report, days)
+                    settings = self.client.indices.get_settings(index=index, name="index.number_of_shards")
+                    shards = int(settings[index]["settings"]["index"]["number_of_shards"])
+                    view = _View(index, version, Vocabulary.from_reader(_Frequencies(articles, frequencies)),
+                                 report, {}, shards)
+                    view.days = _day_counts(self._search(view, {"size": 0, "query": {"match_all": {}},
+                                                                "aggs": {"days": _day_histogram()}})
+                                            ["aggregations"]["days"])
+                self._view = view
             self._checked = time.monotonic()
             return self._view
 
-    def _days(self, index: str, query: dict) -> dict[int, int]:
-        body = {"size": 0, "query": query, "aggs": {"days": _day_histogram()}}
-        found = self.client.search(index=index, body=body)
-        return _day_counts(found["aggregations"]["days"])
+    def _search(self, view: _View, body: dict) -> dict:
+        """One search; with several shards, scored with the whole index's frequencies (dfs). A
+        shard that did not answer (no copy of it left) fails the search: no partial totals."""
+        search_type = "dfs_query_then_fetch" if view.shards > 1 else "query_then_fetch"
+        with answered(self.url):
+            found = self.client.search(index=view.index, body=body, search_type=search_type)
+        shards = found.get("_shards", {})
+        if shards.get("failed"):
+            raise ClusterUnavailable(f"OpenSearch tại {self.url}: {shards['failed']}/{shards.get('total')} "
+                                     "phân mảnh không trả lời; kết quả sẽ thiếu, hãy thử lại sau")
+        return found
 
     # ---- public API -------------------------------------------------------------------
 
@@ -161,9 +174,7 @@ class OpenSearchIndex:
     def health(self) -> dict:
         """A real query: the first article found by its title (IndexDamaged when it is not)."""
         view = self._snapshot()
-        with answered(self.url):
-            first = self.client.search(index=view.index, body={"size": 1, "sort": [{"seq": "asc"}],
-                                                                "query": {"match_all": {}}})
+        first = self._search(view, {"size": 1, "sort": [{"seq": "asc"}], "query": {"match_all": {}}})
         hits = first["hits"]["hits"]
         if not hits:
             return {"articles": 0, "generation": view.index}
@@ -184,8 +195,7 @@ class OpenSearchIndex:
             field = main_field(name) if name in MULTI_VALUED else name
             aggs["top_" + name] = {"terms": {"field": field, "size": STATS_TOP, "order": [{"_count": "desc"},
                                                                                          {"_key": "asc"}]}}
-        with answered(self.url):
-            found = self.client.search(index=view.index, body={"size": 0, "track_total_hits": True, "aggs": aggs})
+        found = self._search(view, {"size": 0, "track_total_hits": True, "aggs": aggs})
         total = found["hits"]["total"]["value"]
         got = found["aggregations"]
         shares = {name: got["with_" + name]["doc_count"] for name in ("province", "year", "source", "category",
@@ -249,8 +259,7 @@ class OpenSearchIndex:
                 return
             body = dict(sel.body, search_after=page[-1]["sort"])
             body.pop("from", None)
-            with answered(self.url):
-                found = self.client.search(index=sel.view.index, body=body, search_type=SEARCH_TYPE)
+            found = self._search(sel.view, body)
 
     # ---- one request ------------------------------------------------------------------
 
@@ -270,8 +279,7 @@ class OpenSearchIndex:
         chosen = None
         for reading, mode in readings(parsed, view.vocabulary, ignore):
             body = self._body(reading, mode, sort, query_filters, own, request, size, aggregate)
-            with answered(self.url):
-                found = self.client.search(index=view.index, body=body, search_type=SEARCH_TYPE)
+            found = self._search(view, body)
             total = found["hits"]["total"]["value"]
             if chosen is None or total:
                 chosen = (reading, mode, body, found, total)
@@ -345,8 +353,7 @@ class OpenSearchIndex:
             return []
         body = {"size": 0, "aggs": {"asked": {"filters": {"filters": {
             str(i): facet_filter(name, [value]) for i, (name, value) in enumerate(asked)}}}}}
-        with answered(self.url):
-            found = self.client.search(index=view.index, body=body)
+        found = self._search(view, body)
         buckets = found["aggregations"]["asked"]["buckets"]
         return [f"Không có giá trị «{value}» cho bộ lọc {FACET_TITLES[name]}."
                 for i, (name, value) in enumerate(asked) if not buckets[str(i)]["doc_count"]]
@@ -376,9 +383,6 @@ class OpenSearchIndex:
         score = float(hit["_score"])
         score -= TIER * (score // TIER)
         return round(score, 4)
-
-
-SEARCH_TYPE = "dfs_query_then_fetch"  # every shard scores with the whole index's frequencies
 
 
 @dataclass
