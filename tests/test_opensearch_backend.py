@@ -127,6 +127,7 @@ def test_rebuild_moves_the_alias_and_deletes_the_old_index(tmp_path_factory, ope
     assert list(before) != list(after) and len(after) == 1
     assert not client.indices.exists(index=list(before)[0])
     assert open_index(url).search(SearchRequest(q="bão")).total == 1
+    assert index.search(SearchRequest(q="bão")).total == 1  # opened before: follows the alias at once
 
 
 def test_a_rebuild_that_fails_midway_leaves_the_alias_on_the_old_index(tmp_path_factory, opensearch_url,

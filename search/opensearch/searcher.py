@@ -23,7 +23,7 @@ from typing import Iterator
 from .. import facets, highlight
 from ..analysis import syllables
 from ..articles import FACET_FIELDS, MULTI_VALUED, Article
-from ..errors import ArticleNotFound, ClusterUnavailable, IndexDamaged, shown
+from ..errors import ArticleNotFound, ClusterUnavailable, IndexDamaged, IndexMissing, shown
 from ..facets import STATS_TOP
 from ..query import DEFAULT_WEIGHTS, ParsedQuery, Weights, matching_mode, matching_tree, parse, ranking_tree
 from ..query import readings
@@ -218,7 +218,7 @@ class OpenSearchIndex:
         started = time.perf_counter()
         request, notices = shortened(request)
         validate(request)
-        sel = self._select(request, notices)
+        sel = self._selected(request, notices)
         hits = [hit_of(article_of(h["_source"]), self._shown_score(h, sel), sel.parsed.match_forms())
                 for h in sel.found["hits"]["hits"]]
         aggregations = sel.found.get("aggregations", {})
@@ -246,7 +246,7 @@ class OpenSearchIndex:
         """Every result, in the requested order (read a page of EXPORT_PAGE at a time, by search_after)."""
         request, notices = shortened(request)
         validate(request, paging=False)
-        sel = self._select(request, notices, size=EXPORT_PAGE, aggregate=False)
+        sel = self._selected(request, notices, size=EXPORT_PAGE, aggregate=False)
         return self._exported(sel)
 
     def _exported(self, sel: "_Selection") -> Iterator[Article]:
@@ -262,6 +262,15 @@ class OpenSearchIndex:
             found = self._search(sel.view, body)
 
     # ---- one request ------------------------------------------------------------------
+
+    def _selected(self, request: SearchRequest, notices: list[str], **options) -> "_Selection":
+        """The selection; asked again once when the index it knew is gone (a rebuild moved the
+        alias and deleted the old index within the last CHECK_SECONDS)."""
+        try:
+            return self._select(request, notices, **options)
+        except IndexMissing:
+            self._checked = 0.0
+            return self._select(request, notices, **options)
 
     def _select(self, request: SearchRequest, notices: list[str], size: int | None = None,
                 aggregate: bool = True) -> "_Selection":
