@@ -30,7 +30,9 @@ from ..query import readings
 from ..query import sequence_queries
 from ..query.limits import Deadline
 from ..requests import MAX_QUERY_LENGTH, SearchRequest, shortened, validate
-from ..results import FACET_TITLES, SearchResult, hit_of
+from ..query.tree import Or, Term
+from ..related import MAX_TERMS, RELATED_SIZE, weighed_terms
+from ..results import FACET_TITLES, RelatedResult, SearchResult, hit_of
 from ..suggest import suggest, suggestion_threshold
 from ..timeline import timeline_of_days
 from ..vocabulary import Vocabulary
@@ -55,6 +57,7 @@ class _View:
     report: dict
     days: dict[int, int]  # articles per day (days since 1970-01-01): the timeline's shares
     shards: int = 1
+    articles: int = 0
 
 
 class _Frequencies:
@@ -82,8 +85,7 @@ def load_meta(client, index: str) -> tuple[int, dict, list]:
 
 class OpenSearchIndex:
     """Open once, use from any thread; a rebuild (the alias moved) or an update is picked up.
-    Related articles: when SearchIndex offers them (its tree from query.planner), the same
-    Compiler turns that tree into the query here; nothing else changes."""
+    Related articles: search/related.py's distinctive terms as a tree, compiled like a search's."""
 
     def __init__(self, url: str, weights: Weights = DEFAULT_WEIGHTS):
         self.url = url
@@ -123,7 +125,7 @@ class OpenSearchIndex:
                     settings = self.client.indices.get_settings(index=index, name="index.number_of_shards")
                     shards = int(settings[index]["settings"]["index"]["number_of_shards"])
                     view = _View(index, version, Vocabulary.from_reader(_Frequencies(articles, frequencies)),
-                                 report, {}, shards)
+                                 report, {}, shards, articles)
                     view.days = _day_counts(self._search(view, {"size": 0, "query": {"match_all": {}},
                                                                 "aggs": {"days": _day_histogram()}})
                                             ["aggregations"]["days"])
@@ -166,6 +168,33 @@ class OpenSearchIndex:
         if not found or not found.get("found"):
             raise ArticleNotFound(f"Không tìm thấy bài viết: {shown(article_id)}")
         return article_of(found["_source"])
+
+    def related(self, article_id: str, size: int = RELATED_SIZE) -> RelatedResult:
+        """The `size` articles most like this one (search/related.py's distinctive terms, OR-ed and
+        BM25-scored by the cluster, titles double), the article and its copies excluded."""
+        from opensearchpy import exceptions
+
+        started = time.perf_counter()
+        view = self._snapshot()
+        with answered(self.url):
+            try:
+                stored = self.client.get(index=view.index, id=article_id)["_source"]
+            except exceptions.NotFoundError:
+                raise ArticleNotFound(f"Không tìm thấy bài viết: {shown(article_id)}") from None
+        terms = weighed_terms(view.vocabulary.syllable_df, view.articles, stored, MAX_TERMS)
+        hits = []
+        if terms:
+            should = [Or((Term("title", term, boost=self.weights.title), Term("text", term)), boost=weight)
+                      for term, weight in terms]
+            copies = [{"ids": {"values": [article_id]}}]
+            if stored.get("content"):
+                copies.append({"term": {"content": stored["content"]}})
+            body = {"size": size, "sort": ["_score", {"seq": "asc"}], "track_scores": True,
+                    "query": {"bool": {"should": [self.compiler.query(q) for q in should],
+                                       "minimum_should_match": 1, "must_not": copies}}}
+            hits = [hit_of(article_of(h["_source"]), round(float(h["_score"]), 4), set())
+                    for h in self._search(view, body)["hits"]["hits"]]
+        return RelatedResult(article_id, hits, round((time.perf_counter() - started) * 1000, 2))
 
     def highlight_article(self, article: Article, q: str, ignore_accents: bool = False) -> tuple[str, str]:
         forms = parse(q[:MAX_QUERY_LENGTH], ignore_accents=ignore_accents).match_forms() if q else set()
