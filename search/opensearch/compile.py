@@ -19,6 +19,7 @@ Lucene's one-byte field lengths). The pairs' BM25 has k1 = 0: its score is the i
 from __future__ import annotations
 
 from functools import singledispatch
+from itertools import permutations
 
 from .. import labels
 from ..analysis import FOLDED_PREFIX, WORD_PREFIX
@@ -64,8 +65,17 @@ def phrase_query(field: str, words: tuple[str, ...]) -> dict:
     return near_query(field, words, 0, in_order=True)
 
 
+MAX_ORDERS = 24  # a Near with a repeated word: its distinct orders, each an ordered span_near
+
+
 def near_query(field: str, words: tuple[str, ...], slop: int, in_order: bool = False) -> dict:
-    """A span_near of the words on <f>_exact (folded ones masked as it: same positions)."""
+    """A span_near of the words on <f>_exact (folded ones masked as it: same positions). Lucene's
+    unordered spans may match one place twice: with a word asked twice, every distinct order of
+    the words as an ordered span_near (each place once), OR-ed."""
+    if not in_order and len(set(words)) < len(words):
+        orders = sorted(set(permutations(words)))
+        if len(orders) <= MAX_ORDERS:
+            return {"span_or": {"clauses": [near_query(field, order, slop, True) for order in orders]}}
     exact = field_name(field, "exact")
     clauses = []
     for name, token in (term_target(field, w) for w in words):
