@@ -49,6 +49,12 @@ def distinctive_terms(view: Snapshot, stored: dict, limit: int = MAX_TERMS) -> l
     """The article's `limit` syllables (as written, exact terms) weighing most: (1 + log tf) × idf,
     tf counting a title syllable TITLE_TIMES; numbers, one-letter syllables and syllables no other
     article has left out. Weights are relative to the best one (1.0)."""
+    return weighed_terms(view.vocabulary.syllable_df, view.store.size, stored, limit)
+
+
+def weighed_terms(frequencies: dict[str, int], size: int, stored: dict, limit: int = MAX_TERMS
+                  ) -> list[tuple[str, float]]:
+    """distinctive_terms from the index's syllable document frequencies and size (both backends)."""
     written: Counter[str] = Counter()  # as written: each distinct spelling normalised once, below
     for times, text in ((TITLE_TIMES, stored.get("title") or ""),
                         (1, text_from_stored(stored.get("text") or "")[:SCANNED_CHARS])):
@@ -58,8 +64,6 @@ def distinctive_terms(view: Snapshot, stored: dict, limit: int = MAX_TERMS) -> l
     for syllable, tf in written.items():
         if len(syllable) > 1 and not syllable.isdigit():
             counts[normalize_syllable(syllable)] += tf
-    frequencies = view.vocabulary.syllable_df
-    size = view.store.size
     weighed = []
     max_df = max(MAX_DF_SHARE * size, MAX_DF_FLOOR)
     for term, tf in counts.items():

@@ -33,8 +33,8 @@ ARTICLES = [
 
 
 @pytest.fixture(scope="module")
-def index(tmp_path_factory):
-    return open_index(index_of(tmp_path_factory, ARTICLES, "proximity"))
+def index(tmp_path_factory, backend):
+    return open_index(index_of(tmp_path_factory, ARTICLES, "proximity", backend))
 
 
 def found(index, q, **kwargs):

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from helpers import client_of, index_of
+from helpers import client_of, index_of, where
 from search import open_index
 from search.related import RELATED_SIZE, copies_of, distinctive_terms
 from vnsearch_cli.commands import cli
@@ -45,13 +45,19 @@ ARTICLES = STORMS + FOOTBALL + SCHOOLS
 
 
 @pytest.fixture(scope="module")
-def index_dir(tmp_path_factory):
-    return index_of(tmp_path_factory, ARTICLES, "related")
+def index_dir(tmp_path_factory, backend):
+    return index_of(tmp_path_factory, ARTICLES, "related", backend)
 
 
 @pytest.fixture(scope="module")
 def index(index_dir):
     return open_index(index_dir)
+
+
+@pytest.fixture(scope="module")
+def embedded(tmp_path_factory):
+    """The embedded index alone: the tests of its copies and terms look at its store."""
+    return open_index(index_of(tmp_path_factory, ARTICLES, "related-embedded"))
 
 
 def related_ids(index, article_id):
@@ -79,29 +85,29 @@ def test_related_scores_are_in_descending_order(index):
     assert scores == sorted(scores, reverse=True) and all(s > 0 for s in scores)
 
 
-def test_copies_of_an_article_are_never_related(index, monkeypatch):
+def test_copies_of_an_article_are_never_related(embedded, monkeypatch):
     """Whatever copies_of says is a copy (today: the same content key; near-duplicate groups
     join there) is left out."""
-    before = related_ids(index, "storm-1")
+    before = related_ids(embedded, "storm-1")
     assert "storm-2" in before
-    view = index._snapshot()
+    view = embedded._snapshot()
     copy = view.store.docnum_of("storm-2")
     original = copies_of
     monkeypatch.setattr("search.related.copies_of",
                         lambda view, docnum: np.union1d(original(view, docnum), [copy]))
-    after = related_ids(index, "storm-1")
+    after = related_ids(embedded, "storm-1")
     assert "storm-2" not in after
     assert after[:len(before) - 1] == [i for i in before if i != "storm-2"]
 
 
-def test_copies_of_holds_the_article_itself(index):
-    view = index._snapshot()
+def test_copies_of_holds_the_article_itself(embedded):
+    view = embedded._snapshot()
     docnum = view.store.docnum_of("school-1")
     assert docnum in copies_of(view, docnum).tolist()
 
 
-def test_distinctive_terms_prefer_rare_words_and_skip_numbers(index):
-    view = index._snapshot()
+def test_distinctive_terms_prefer_rare_words_and_skip_numbers(embedded):
+    view = embedded._snapshot()
     stored = view.store.stored(view.store.docnum_of("storm-1"))
     terms = [t for t, _ in distinctive_terms(view, stored)]
     assert "bão" in terms and "ngãi" in terms
@@ -133,12 +139,12 @@ def test_article_page_lists_related_articles_with_links(index_dir):
 
 def test_cli_related_prints_the_api_document(index_dir):
     runner = CliRunner()
-    result = runner.invoke(cli, ["related", "storm-1", "--json", "--index", str(index_dir)])
+    result = runner.invoke(cli, ["related", "storm-1", "--json", *where(index_dir)])
     assert result.exit_code == 0, result.output
     doc = json.loads(result.output)
     assert doc["id"] == "storm-1" and doc["hits"][0]["id"].startswith("storm-")
-    plain = runner.invoke(cli, ["related", "storm-1", "--index", str(index_dir)])
+    plain = runner.invoke(cli, ["related", "storm-1", *where(index_dir)])
     assert plain.exit_code == 0 and "1. " in plain.output
-    missing = runner.invoke(cli, ["related", "nope", "--index", str(index_dir)])
+    missing = runner.invoke(cli, ["related", "nope", *where(index_dir)])
     assert missing.exit_code != 0 and "Không tìm thấy bài viết" in missing.output
     assert "Traceback" not in missing.output
