@@ -37,11 +37,14 @@ from .store.format import write_format
 from .store.manifest import damaged, latest_toc, read_manifest, verify, write_manifest
 from .store.forward import FORWARD, ForwardFile
 from .store.positions import add_part, part_ranges, uncovered, write_part
+from .store.tables import remove_unused_tables, tables_toc, write_tables
+from .vocabulary import tables_of
 from .store.sources import (PENDING, SOURCES, SourceFile, commit_pending, is_unchanged, read_sources, seen,
                             settle_pending, write_sources)
 from .store.postings import BulkWriter, RollingWriter
 from .store.schema import BULK_FIELDS, article_document
-from .store.codec import COMPOUND_SEGMENTS, create_index, open_for_update, remove_orphan_segments
+from .store.codec import (COMPOUND_SEGMENTS, create_index, doc_frequencies, open_for_update,
+                          remove_orphan_segments)
 
 __all__ = ["rebuild", "update", "IndexProgress", "CURRENT", "GENERATION_PREFIX", "REPORT"]
 
@@ -304,6 +307,7 @@ def rebuild(source_dir: str | os.PathLike, index_dir: str | os.PathLike, procs: 
             checkpoint("positions")
             write_part(generation, generation / FORWARD, 0, forward.offset)
             _write_arrays(ix, generation, None)
+            _write_vocabulary(ix, generation)
             for rel, entry in sources.items():
                 entry.articles = by_file.get(rel, [])
             write_sources(generation, sources, ix.latest_generation())
@@ -424,6 +428,11 @@ def update(source_dir: str | os.PathLike, index_dir: str | os.PathLike,
             summary.warnings.append(f"{write_cause(error, index_dir, generation)}: chưa ghi được các mảng của chỉ mục; "
                                     "máy chủ tự tính lại khi mở")
         try:
+            _write_vocabulary(ix, generation)
+        except OSError as error:
+            summary.warnings.append(f"{write_cause(error, index_dir, generation)}: chưa ghi được từ vựng của chỉ mục; "
+                                    "máy chủ tự tính lại khi mở")
+        try:
             commit_pending(generation)
         except OSError as error:
             summary.warnings.append(f"{write_cause(error, index_dir, generation)}: chưa ghi được {SOURCES}; "
@@ -444,6 +453,7 @@ def update(source_dir: str | os.PathLike, index_dir: str | os.PathLike,
             summary.warnings.append(f"{write_cause(error, index_dir, generation)}: chưa ghi được {REPORT}; "
                                     "«stats» cho số liệu của lần trước")
         remove_unused_arrays(generation)  # the old manifest lists them: allowed while its TOC is older
+        remove_unused_tables(generation)
         try:
             write_manifest(generation)  # the files as this update left them
         except OSError as error:
@@ -459,6 +469,13 @@ def _write_arrays(ix, generation: Path, previous) -> None:
         write_arrays(generation, compute(reader, toc, previous))
 
 
+def _write_vocabulary(ix, generation: Path) -> None:
+    """The vocabulary's tables (vocabulary.tables_of) of the index as committed."""
+    toc = ix.latest_generation()
+    with ix.reader() as reader:
+        write_tables(generation, toc, tables_of(doc_frequencies(reader, "text"), reader.doc_count()))
+
+
 def _settled(generation: Path) -> bool:
     """Nothing is left to finish: the manifest, the arrays and the positions all describe the
     index as last committed (no update was killed or failed after its commit)."""
@@ -467,7 +484,7 @@ def _settled(generation: Path) -> bool:
         manifest = read_manifest(generation)
     except IndexDamaged:
         return False
-    if manifest is None or manifest["toc"] != toc or arrays_toc(generation) != toc:
+    if manifest is None or manifest["toc"] != toc or arrays_toc(generation) != toc or tables_toc(generation) != toc:
         return False
     arrays = read_arrays(generation)
     return arrays is not None and not uncovered(part_ranges(generation), arrays.forward_end)

@@ -282,3 +282,19 @@ def test_a_search_during_a_slow_load_answers_from_the_old_snapshot(source, tmp_p
         release.set()
         loader.join(30)
     assert index.count() == 49  # swapped in when ready
+
+
+def test_the_written_vocabulary_is_the_one_computed_from_document_frequencies(source, tmp_path):
+    from search.vocabulary import Vocabulary
+    index_dir = tmp_path / "index"
+    rebuild(source, index_dir)
+    change_source(source)
+    update(source, index_dir)
+    reader = GenerationReader(index_dir)
+    assert reader.vocabulary_tables() is not None
+    written, computed = Vocabulary.of_store(reader), Vocabulary.from_reader(reader)
+    for name in ("syllables", "compounds", "syllable_df", "compound_df"):
+        mine, theirs = getattr(written, name), getattr(computed, name)
+        assert len(mine) == len(theirs) > 0, name
+        assert dict(mine.items()) == theirs, name
+    assert "khong-co-tu-nay" not in written.syllables and written.compound_df.get(("khong", "co"), 0) >= 0

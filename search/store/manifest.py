@@ -21,13 +21,14 @@ from pathlib import Path
 import crc32c
 
 from ..errors import IndexDamaged
-from .container import ARRAY_PREFIX, ARRAYS, FORWARD, MARKS, REPORT, SOURCES, current_generation, fsync_dir
+from .container import (ARRAY_PREFIX, ARRAYS, FORWARD, MARKS, REPORT, SOURCES, VOCABULARY, VOCABULARY_PREFIX,
+                        current_generation, fsync_dir)
 from .format import FORMAT_VERSION, check_format, format_of
 
 MANIFEST = "manifest.json"
 SMALL = 1 << 20  # bytes: files below this are checksummed on every open
 GROWING = (FORWARD, MARKS)  # appended to by update
-REWRITTEN = (ARRAYS, SOURCES, REPORT)  # replaced by update between its commit and its manifest
+REWRITTEN = (ARRAYS, SOURCES, REPORT, VOCABULARY)  # replaced by update between its commit and its manifest
 WHOOSH_LOCK = "MAIN_WRITELOCK"
 _TOC = re.compile(r"_MAIN_(\d+)\.toc")
 _PART_FILE = re.compile(r"(positions-\d+-\d+)\.\w+\.npy")
@@ -108,7 +109,8 @@ def problems(generation: Path, manifest: dict, full: bool = False) -> list[tuple
         try:
             size = path.stat().st_size
         except FileNotFoundError:
-            replaced = updating and name.startswith(("MAIN_", "_MAIN_", "positions-", ARRAY_PREFIX))
+            replaced = updating and name.startswith(("MAIN_", "_MAIN_", "positions-", ARRAY_PREFIX,
+                                                          VOCABULARY_PREFIX))
             if not (replaced or _without_part(generation, name)):
                 found.append((name, "thiếu tệp"))
             continue

@@ -5,6 +5,7 @@ nothing of how they are laid out.
     arrays                     per-document arrays (store/arrays.py): facet and date codes, starts
     postings(field, term)      (docnums, term frequencies) of a term over every segment
     doc_frequency, doc_frequencies(field)
+    vocabulary_tables()        the vocabulary as written by rebuild and update (store/tables.py)
     stored(docnum), by_id(id), all_stored()
     forward                    the forward file, its marks and positions (phrases, exact lengths)
 """
@@ -24,6 +25,7 @@ from .container import current_generation
 from .forward import Forward
 from .codec import doc_frequencies, leaf_postings, open_generation, unreadable
 from .manifest import verify
+from .tables import StringTable, read_tables
 
 
 def _reading(method):
@@ -108,6 +110,13 @@ class GenerationReader:
     def doc_count(self) -> int:
         """Documents not deleted."""
         return self._reader.doc_count()
+
+    @_reading
+    def vocabulary_tables(self) -> dict[str, StringTable] | None:
+        """The vocabulary's tables (store/tables.py), memory-mapped; None when the generation has
+        none of this version."""
+        found = read_tables(self.generation)
+        return found[1] if found is not None and found[0] == self.version else None
 
     @_reading
     def doc_frequencies(self, field: str) -> Iterator[tuple[bytes, int]]:
