@@ -33,14 +33,14 @@ from .store.container import (CURRENT, GENERATION_PREFIX, HELD_LOCKS, REPORT, co
                               flip, fsync_dir, new_generation, previous_generation, read_report,
                               remove_half_built, remove_stale_generations, remove_temporaries)
 from .store import container
-from .store.format import write_format
-from .store.manifest import damaged, latest_toc, read_manifest, verify, write_manifest
+from .store.format import format_of, write_format
+from .store.manifest import damaged, latest_toc, problems, read_manifest, verify, write_manifest
 from .store.forward import FORWARD, ForwardFile
 from .store.positions import add_part, part_ranges, uncovered, write_part
 from .store.tables import remove_unused_tables, tables_toc, write_tables
 from .vocabulary import tables_of
-from .store.sources import (PENDING, SOURCES, SourceFile, commit_pending, is_unchanged, read_sources, seen,
-                            settle_pending, write_sources)
+from .store.sources import (PENDING, SOURCES, SourceFile, commit_pending, file_hash, is_unchanged, read_sources,
+                            seen, settle_pending, write_sources)
 from .store.postings import BulkWriter, RollingWriter
 from .store.schema import BULK_FIELDS, article_document
 from .store.codec import (COMPOUND_SEGMENTS, create_index, doc_frequencies, open_for_update,
@@ -348,6 +348,9 @@ def update(source_dir: str | os.PathLike, index_dir: str | os.PathLike,
     started = time.perf_counter()
     with container_lock(index_dir):
         generation = current_generation(index_dir)
+        if format_of(generation) == UPGRADABLE_FORMAT:
+            remove_leftovers(index_dir)
+            _upgrade(generation, source_dir)
         verify(generation, index_dir)
         remove_leftovers(index_dir)
         ix = open_for_update(generation)
@@ -467,6 +470,43 @@ def _write_arrays(ix, generation: Path, previous) -> None:
     toc = ix.latest_generation()
     with ix.reader() as reader:
         write_arrays(generation, compute(reader, toc, previous))
+
+
+UPGRADABLE_FORMAT = 2  # the format before arrays, vocabulary tables and sources.json: update adds them
+
+
+def _upgrade(generation: Path, source_dir: Path) -> None:
+    """Give a generation of UPGRADABLE_FORMAT what the current format adds (its segments are the
+    same): the arrays, the vocabulary, the source manifest (from the stored articles: this reads
+    every one, once), then format.json and the manifest. Left as it is (the reader then asks for a
+    rebuild) when its manifest does not describe it as it is."""
+    manifest = read_manifest(generation)
+    if manifest is None or problems(generation, manifest):
+        return
+    ix = open_for_update(generation)
+    toc = ix.latest_generation()
+    if manifest["toc"] != toc:
+        return
+    files: dict[str, SourceFile] = {}
+    with ix.searcher() as searcher:
+        for stored in searcher.all_stored_fields():
+            size, _, mtime = stored["fingerprint"].partition(":")
+            entry = files.get(stored["origin"])
+            if entry is None:
+                path = source_dir / stored["origin"]
+                try:
+                    st = path.stat()
+                    same = f"{st.st_size}:{st.st_mtime_ns}" == stored["fingerprint"]
+                except OSError:
+                    same = False
+                entry = files[stored["origin"]] = SourceFile(int(size), int(mtime),
+                                                             file_hash(path) if same else "")
+            entry.articles.append([stored["id"], stored["content"]])
+    _write_arrays(ix, generation, None)
+    _write_vocabulary(ix, generation)
+    write_sources(generation, files, toc)
+    write_format(generation)
+    write_manifest(generation)
 
 
 def _write_vocabulary(ix, generation: Path) -> None:

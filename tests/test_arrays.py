@@ -298,3 +298,32 @@ def test_the_written_vocabulary_is_the_one_computed_from_document_frequencies(so
         assert len(mine) == len(theirs) > 0, name
         assert dict(mine.items()) == theirs, name
     assert "khong-co-tu-nay" not in written.syllables and written.compound_df.get(("khong", "co"), 0) >= 0
+
+
+def as_previous_format(index_dir) -> None:
+    """Make a generation what FORMAT_VERSION 2 wrote: the same segments, no arrays, vocabulary
+    tables or source manifest."""
+    from search.store.manifest import write_manifest
+    generation = current_generation(index_dir)
+    for entry in generation.iterdir():
+        if entry.name.startswith(("arrays", "vocabulary", "sources")):
+            entry.unlink()
+    (generation / FORMAT).write_text(json.dumps({"format": 2}) + "\n")
+    write_manifest(generation)
+
+
+def test_update_upgrades_a_generation_of_the_previous_format_in_place(source, tmp_path):
+    index_dir = tmp_path / "index"
+    rebuild(source, index_dir)
+    fresh = results_of(index_dir)
+    as_previous_format(index_dir)
+    with pytest.raises(IndexOutdated):
+        open_index(index_dir)
+    summary = update(source, index_dir)
+    assert (summary.indexed, summary.removed) == (0, 0)
+    assert results_of(index_dir) == fresh
+    change_source(source)
+    update(source, index_dir)
+    rebuilt = tmp_path / "rebuilt"
+    rebuild(source, rebuilt)
+    assert view_of(index_dir) == view_of(rebuilt)

@@ -9,7 +9,8 @@ column document by document.
     arrays-<N>.fwd.npy            int64 per docnum: where it starts in the forward file
     arrays-<N>.fwd_title.npy      int32 per docnum: its title's syllable count
     arrays-<N>.fwd_text.npy       int32 per docnum: its text's
-    arrays-<N>.has_author.npy     bool per docnum: its byline names an author (`stats`)
+    arrays-<N>.has_author.npy     bool per docnum: its byline names an author (`stats`; read from
+                                  the stored article of each new segment)
     arrays-<N>.<column>.npy       int32 per docnum: the code of its value (of the main one for a
                                   list) in the column's value table; 0 = no value. Columns: every
                                   facet (articles.FACET_FIELDS) and `datekey`
@@ -40,6 +41,7 @@ VALUES = "values.json"
 DATE_COLUMN = "datekey"
 CODED = (*FACET_FIELDS, DATE_COLUMN)  # columns stored as codes into a value table
 INTS = {"fwd": np.int64, "fwd_title": np.int32, "fwd_text": np.int32, "has_author": np.bool_}
+STORED_INTS = ("has_author",)  # from the stored article, not a column: its byline names an author
 _FILE = re.compile(r"arrays-(\d+)\..+")
 
 
@@ -110,7 +112,9 @@ def _read_piece(leaf) -> _Piece:
     deleted = list(leaf.segment().deleted_docs()) if leaf.has_deletions() else []
     if deleted:
         live[np.array(deleted, dtype=np.int64)] = False
-    ints = {name: _ints(leaf, name, size, dtype) for name, dtype in INTS.items()}
+    ints = {name: _ints(leaf, name, size, dtype) for name, dtype in INTS.items() if name not in STORED_INTS}
+    ints["has_author"] = np.fromiter((bool(leaf.stored_fields(d)["meta"].get("author")) for d in range(size)),
+                                     np.bool_, size)
     codes, values, flat, owner = {}, {}, {}, {}
     for name in CODED:
         column = _strings(leaf, name, size)

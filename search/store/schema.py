@@ -51,7 +51,6 @@ def make_schema() -> Schema:
         fwd=COLUMN(NumericColumn("Q")),  # where the article starts in the forward file (in 4-byte units)
         fwd_title=COLUMN(NumericColumn("I")),  # its title's syllable count
         fwd_text=COLUMN(NumericColumn("I")),  # its text's
-        has_author=COLUMN(NumericColumn("B")),  # 1 when its byline names an author (stats)
         **{name: ID(sortable=True) for name in FACET_FIELDS},
     )
 
@@ -85,7 +84,6 @@ def article_document(article: Article, origin: str, fingerprint: str, key: str, 
         "meta": {name: getattr(article, name) for name in META_FIELDS},
         "datekey": article.published or "",
         "origin": origin, "fingerprint": fingerprint, "content": key,
-        "has_author": 1 if getattr(article, "author", None) else 0,
     }
     for name in FACET_FIELDS:
         if name in MULTI_VALUED:
