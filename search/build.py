@@ -37,14 +37,14 @@ from .store.format import format_of, write_format
 from .store.manifest import damaged, latest_toc, problems, read_manifest, verify, write_manifest
 from .store.forward import FORWARD, ForwardFile
 from .store.positions import add_part, part_ranges, uncovered, write_part
-from .store.tables import remove_unused_tables, tables_toc, write_tables
-from .vocabulary import tables_of
+from .store.tables import read_tables, remove_unused_tables, tables_toc, write_tables
+from .vocabulary import added_spellings, encoded, spellings_of
 from .store.sources import (PENDING, SOURCES, SourceFile, commit_pending, file_hash, is_unchanged, read_sources,
                             seen, settle_pending, write_sources)
 from .store.postings import BulkWriter, RollingWriter
 from .store.schema import BULK_FIELDS, article_document
 from .store.codec import (COMPOUND_SEGMENTS, create_index, doc_frequencies, open_for_update,
-                          remove_orphan_segments)
+                          remove_orphan_segments, segment_frequencies)
 
 __all__ = ["rebuild", "update", "IndexProgress", "CURRENT", "GENERATION_PREFIX", "REPORT"]
 
@@ -431,7 +431,7 @@ def update(source_dir: str | os.PathLike, index_dir: str | os.PathLike,
             summary.warnings.append(f"{write_cause(error, index_dir, generation)}: chưa ghi được các mảng của chỉ mục; "
                                     "máy chủ tự tính lại khi mở")
         try:
-            _write_vocabulary(ix, generation)
+            _write_vocabulary(ix, generation, previous)
         except OSError as error:
             summary.warnings.append(f"{write_cause(error, index_dir, generation)}: chưa ghi được từ vựng của chỉ mục; "
                                     "máy chủ tự tính lại khi mở")
@@ -509,11 +509,31 @@ def _upgrade(generation: Path, source_dir: Path) -> None:
     write_manifest(generation)
 
 
-def _write_vocabulary(ix, generation: Path) -> None:
-    """The vocabulary's tables (vocabulary.tables_of) of the index as committed."""
+# An update rewrites only the small tables of what it added while they hold fewer keys than this
+# share of the large ones; past it (or when Whoosh merged segments away) every table is rewritten.
+ADDED_SHARE = 0.25
+
+
+def _write_vocabulary(ix, generation: Path, previous=None) -> None:
+    """The vocabulary's tables (vocabulary.spellings_of) of the index as committed. After an
+    update that only added segments to those the tables describe (`previous`: the arrays of
+    that TOC, which list its segments), the small tables get the new segments' spellings and the
+    large ones are kept; otherwise all are computed from every segment."""
     toc = ix.latest_generation()
     with ix.reader() as reader:
-        write_tables(generation, toc, tables_of(doc_frequencies(reader, "text"), reader.doc_count()))
+        segments = {leaf.segment().segment_id() for leaf, _ in reader.leaf_readers()}
+        old = read_tables(generation) if previous is not None else None
+        kept = {s[0] for s in previous.segments} if previous is not None else set()
+        if old is not None and old[0] == previous.toc and kept <= segments:
+            tables, stems = old[1], old[2]
+            added = added_spellings(tables, segment_frequencies(reader, "text", segments - kept))
+            if all(len(added[name + "+"]) <= ADDED_SHARE * len(tables[name]) for name in ("syllables", "compounds")):
+                write_tables(generation, toc, {name: encoded(table) for name, table in added.items()},
+                             kept={"syllables": stems["syllables"], "compounds": stems["compounds"]})
+                return
+        syllables, compounds = spellings_of(doc_frequencies(reader, "text"))
+        write_tables(generation, toc, {"syllables": encoded(syllables), "compounds": encoded(compounds)},
+                     kept={"syllables+": None, "compounds+": None})
 
 
 def _settled(generation: Path) -> bool:

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from .analysis import FOLDED_PREFIX, WORD_JOINER, WORD_PREFIX
-from .store.tables import StringTable, decode_variants, encode_variants
+from .store.tables import StringTable, decode_spellings, encode_spellings
 from .text import fold_accents
 
 MAX_COMPOUND = 4  # syllables
@@ -42,8 +42,11 @@ class Vocabulary:
         tables = reader.vocabulary_tables()
         if tables is None:
             return cls.from_reader(reader)
-        return cls(_Table(tables["syllables"], _variants), _Table(tables["compounds"], _variants, compound=True),
-                   _Table(tables["syllable_df"], _integer), _Table(tables["compounds"], _integer, compound=True))
+        min_df = 1 if reader.doc_count() < 1000 else 2
+        syllables = _Spellings(tables["syllables"], tables.get("syllables+"))
+        compounds = _Spellings(tables["compounds"], tables.get("compounds+"))
+        return cls(_Lookup(syllables, _syllable_variants), _Lookup(compounds, _compound_variants(min_df), True),
+                   _Lookup(syllables, _syllable_df, exact=True), _Lookup(compounds, _compound_df(min_df), True))
 
     def segment_folded(self, folded: list[str]) -> list[tuple[int, int]]:
         """The split of folded syllables into the index's compounds that weighs most, each
@@ -89,37 +92,108 @@ def derive(frequencies, doc_count: int) -> tuple[dict, dict, dict, dict]:
     return _shares(syllables), shares, syllable_df, compound_df
 
 
-def tables_of(frequencies, doc_count: int) -> dict[str, tuple[list[str], list[str] | None, list[int] | None]]:
-    """The vocabulary as store.tables writes it: syllables, compounds (with their document
-    counts) and the documents of each exact syllable."""
-    syllables, compounds, syllable_df, compound_df = derive(frequencies, doc_count)
-    keys = list(compounds)
-    return {
-        "syllables": (list(syllables), [encode_variants(v) for v in syllables.values()], None),
-        "compounds": ([" ".join(k) for k in keys], [encode_variants(compounds[k]) for k in keys],
-                      [compound_df[k] for k in keys]),
-        "syllable_df": (list(syllable_df), None, list(syllable_df.values())),
-    }
+def spellings_of(frequencies) -> tuple[dict[str, dict[str, int]], dict[str, dict[str, int]]]:
+    """The vocabulary as written: per folded syllable and per folded compound (syllables joined by
+    spaces), every spelling met with its documents, in the order met."""
+    syllables: dict[str, dict[str, int]] = defaultdict(dict)
+    compounds: dict[str, dict[str, int]] = defaultdict(dict)
+    for raw, df in frequencies:
+        term = raw.decode("utf-8")
+        if term.startswith(WORD_PREFIX):
+            parts = term[len(WORD_PREFIX):].split(WORD_JOINER)
+            compounds[" ".join(fold_accents(p) for p in parts)][" ".join(parts)] = df
+        elif not term.startswith(FOLDED_PREFIX):
+            syllables[fold_accents(term)][term] = df
+    return syllables, compounds
 
 
-def _variants(table: StringTable, row: int) -> Variants:
-    return decode_variants(table.text(row))
+def encoded(table: dict[str, dict[str, int]]) -> tuple[list[str], list[str]]:
+    """A spellings table as store.tables writes it: keys and texts."""
+    return list(table), [encode_spellings(list(spellings.items())) for spellings in table.values()]
 
 
-def _integer(table: StringTable, row: int) -> int:
-    return int(table.ints[row])
+def added_spellings(tables: dict, frequencies) -> dict[str, dict[str, dict[str, int]]]:
+    """The small tables an update writes ("syllables+", "compounds+"): every key the new
+    `frequencies` touch (and every key the previous small tables held), with all its spellings
+    and their documents now."""
+    new_syllables, new_compounds = spellings_of(frequencies)
+    out = {}
+    for name, fresh in (("syllables", new_syllables), ("compounds", new_compounds)):
+        base, added = tables[name], tables.get(name + "+")
+        merged: dict[str, dict[str, int]] = {}
+        if added is not None:
+            for key, row in added.items():
+                merged[key] = dict(decode_spellings(added.text(row)))
+        for key, spellings in fresh.items():
+            current = merged.get(key)
+            if current is None:
+                row = base.find(key)
+                current = dict(decode_spellings(base.text(row))) if row >= 0 else {}
+                merged[key] = current
+            for spelling, df in spellings.items():
+                current[spelling] = current.get(spelling, 0) + df
+        out[name + "+"] = merged
+    return out
 
 
-class _Table(Mapping):
-    """A read-only mapping over a memory-mapped table (keys of compounds are tuples of syllables)."""
+class _Spellings:
+    """A written spellings table and the update's small one over it (which wins)."""
 
-    def __init__(self, table: StringTable, value, compound: bool = False):
-        self._table, self._value, self._compound = table, value, compound
-        self._get = functools.lru_cache(maxsize=4096)(self._lookup)
+    def __init__(self, base: StringTable, added: StringTable | None):
+        self.base, self.added = base, added
+
+    def get(self, key: str) -> list[tuple[str, int]] | None:
+        for table in (self.added, self.base):
+            if table is not None:
+                row = table.find(key)
+                if row >= 0:
+                    return decode_spellings(table.text(row))
+        return None
+
+    def keys(self):
+        seen = set()
+        if self.added is not None:
+            for key, _ in self.added.items():
+                seen.add(key)
+                yield key
+        for key, _ in self.base.items():
+            if key not in seen:
+                yield key
+
+
+def _syllable_variants(spellings: list[tuple[str, int]], key) -> Variants | None:
+    return _shared([((s,), df) for s, df in spellings])
+
+
+def _compound_variants(min_df: int):
+    def variants(spellings: list[tuple[str, int]], key) -> Variants | None:
+        return _shared([(tuple(s.split(" ")), df) for s, df in spellings if df >= min_df])
+    return variants
+
+
+def _syllable_df(spellings: list[tuple[str, int]], key) -> int | None:
+    return next((df for s, df in spellings if s == key), None)
+
+
+def _compound_df(min_df: int):
+    def documents(spellings: list[tuple[str, int]], key) -> int | None:
+        kept = [df for _, df in spellings if df >= min_df]
+        return sum(kept) if kept and _shared([((), df) for df in kept]) else None
+    return documents
+
+
+class _Lookup(Mapping):
+    """A read-only mapping computed from a spellings table, a key at a time (keys of compounds are
+    tuples of syllables; with `exact`, keys are spellings, looked up under their folded form)."""
+
+    def __init__(self, spellings: _Spellings, value, compound: bool = False, exact: bool = False):
+        self._spellings, self._value, self._compound, self._exact = spellings, value, compound, exact
+        self._get = functools.lru_cache(maxsize=8192)(self._lookup)
 
     def _lookup(self, key):
-        row = self._table.find(" ".join(key) if self._compound else key)
-        return None if row < 0 else self._value(self._table, row)
+        folded = fold_accents(key) if self._exact else (" ".join(key) if self._compound else key)
+        found = self._spellings.get(folded)
+        return None if found is None else self._value(found, key)
 
     def __getitem__(self, key):
         found = self._get(key) if isinstance(key, (str, tuple)) else None
@@ -134,12 +208,28 @@ class _Table(Mapping):
         found = self._get(key) if isinstance(key, (str, tuple)) else None
         return default if found is None else found
 
-    def __len__(self) -> int:
-        return len(self._table)
-
     def __iter__(self):
-        for key, _ in self._table.items():
-            yield tuple(key.split(" ")) if self._compound else key
+        for folded in self._spellings.keys():
+            if self._exact:
+                for spelling, _ in self._spellings.get(folded):
+                    yield spelling
+            else:
+                key = tuple(folded.split(" ")) if self._compound else folded
+                if key in self:
+                    yield key
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
+def _shared(variants: list) -> Variants | None:
+    """The MAX_VARIANTS most used spellings with their share of documents (MIN_SHARE at least)."""
+    total = sum(df for _, df in variants)
+    if not total:
+        return None
+    ranked = sorted(variants, key=lambda v: -v[1])[:MAX_VARIANTS]
+    kept = [(spelling, df / total) for spelling, df in ranked if df / total >= MIN_SHARE]
+    return kept or None
 
 
 def _shares(table: dict) -> dict:

@@ -290,6 +290,10 @@ def test_the_written_vocabulary_is_the_one_computed_from_document_frequencies(so
     rebuild(source, index_dir)
     change_source(source)
     update(source, index_dir)
+    write_jsonl(source / "later.jsonl", [article(20, "Đại hội đảng bộ tỉnh Đà Nẵng"), article(21, "Đai hội")])
+    update(source, index_dir)  # a second update: its small tables take over the first one's
+    pointer = json.loads((current_generation(index_dir) / "vocabulary.json").read_text())
+    assert pointer["tables"]["syllables+"] and pointer["tables"]["syllables"] != pointer["tables"]["syllables+"]
     reader = GenerationReader(index_dir)
     assert reader.vocabulary_tables() is not None
     written, computed = Vocabulary.of_store(reader), Vocabulary.from_reader(reader)

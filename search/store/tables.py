@@ -6,10 +6,10 @@
     vocabulary-<N>.<table>.head.npy     S16: each key's first 16 bytes (searched in C)
     vocabulary-<N>.<table>.vals.npy     uint8: the UTF-8 text value of each key, one after another
     vocabulary-<N>.<table>.voff.npy     int64: where each value starts, then the end
-    vocabulary-<N>.<table>.ints.npy     int64: an integer per key (tables that have one)
 
-<N> is the Whoosh TOC generation they describe (vocabulary.json names it, as arrays.json does
-for the arrays).
+<N> is the TOC generation of the rebuild or update that wrote the table; vocabulary.json
+({"vocabulary": 2, "toc": N, "tables": {name: file stem or null}}) names the TOC the tables
+describe together and each table's files (an update rewrites only the small ones).
 """
 from __future__ import annotations
 
@@ -89,11 +89,13 @@ def _blob(parts: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
     return np.frombuffer(b"".join(parts), dtype=np.uint8), offsets
 
 
-def write_tables(generation: Path, toc: int | None,
-                 tables: dict[str, tuple[list[str], list[str] | None, list[int] | None]]) -> None:
-    """Each table's keys (sorted here) with their texts and/or integers, then vocabulary.json."""
+def write_tables(generation: Path, toc: int | None, tables: dict[str, tuple[list[str], list[str]]],
+                 kept: dict[str, str | None] | None = None) -> None:
+    """Each table's keys (sorted here) with their texts as vocabulary-<toc>.<name>.*, then
+    vocabulary.json naming the file stem of every table: those written now and those `kept`
+    from before ({name: stem}, None for none)."""
     stem = _stem(toc)
-    for name, (keys, texts, ints) in tables.items():
+    for name, (keys, texts) in tables.items():
         raw = [k.encode("utf-8", "surrogatepass") for k in keys]
         order = sorted(range(len(raw)), key=raw.__getitem__)
         raw = [raw[i] for i in order]
@@ -101,65 +103,68 @@ def write_tables(generation: Path, toc: int | None,
         _save(generation, f"{stem}.{name}.keys.npy", blob)
         _save(generation, f"{stem}.{name}.koff.npy", offsets)
         _save(generation, f"{stem}.{name}.head.npy", np.array([r[:HEAD] for r in raw], dtype=f"S{HEAD}"))
-        if texts is not None:
-            vals, voff = _blob([texts[i].encode("utf-8", "surrogatepass") for i in order])
-            _save(generation, f"{stem}.{name}.vals.npy", vals)
-            _save(generation, f"{stem}.{name}.voff.npy", voff)
-        if ints is not None:
-            _save(generation, f"{stem}.{name}.ints.npy", np.array([ints[i] for i in order], dtype=np.int64))
+        vals, voff = _blob([texts[i].encode("utf-8", "surrogatepass") for i in order])
+        _save(generation, f"{stem}.{name}.vals.npy", vals)
+        _save(generation, f"{stem}.{name}.voff.npy", voff)
     fsync_dir(generation)
+    stems = {**(kept or {}), **{name: f"{stem}.{name}" for name in tables}}
     temporary = generation / (VOCABULARY + ".tmp")
     with open(temporary, "w", encoding="utf-8") as handle:
-        json.dump({"vocabulary": 1, "toc": toc, "tables": sorted(tables)}, handle)
+        json.dump({"vocabulary": 2, "toc": toc, "tables": stems}, handle)
         handle.flush()
         os.fsync(handle.fileno())
     os.replace(temporary, generation / VOCABULARY)
     fsync_dir(generation)
 
 
+def _pointer(generation: Path) -> dict | None:
+    try:
+        return json.loads((generation / VOCABULARY).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
 def tables_toc(generation: Path) -> int | None:
-    try:
-        return json.loads((generation / VOCABULARY).read_text(encoding="utf-8"))["toc"]
-    except (OSError, ValueError, KeyError, TypeError):
+    pointer = _pointer(generation)
+    return pointer.get("toc") if isinstance(pointer, dict) else None
+
+
+def read_tables(generation: Path) -> tuple[int | None, dict[str, StringTable | None], dict[str, str | None]] | None:
+    """(the TOC generation they describe, the tables by name (None: none), their file stems),
+    memory-mapped; None when there are none."""
+    if not (generation / VOCABULARY).exists():
         return None
+    pointer = json.loads((generation / VOCABULARY).read_text(encoding="utf-8"))
 
-
-def read_tables(generation: Path) -> tuple[int | None, dict[str, StringTable]] | None:
-    """(the TOC generation they describe, the tables), memory-mapped; None when there are none."""
-    try:
-        pointer = json.loads((generation / VOCABULARY).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return None
-    stem = _stem(pointer["toc"])
-
-    def load(name: str) -> np.ndarray | None:
-        path = generation / f"{stem}.{name}.npy"
-        return np.load(path, mmap_mode="r", allow_pickle=False) if path.exists() else None
+    def load(stem: str, part: str) -> np.ndarray:
+        return np.load(generation / f"{stem}.{part}.npy", mmap_mode="r", allow_pickle=False)
 
     tables = {}
-    for name in pointer["tables"]:
-        tables[name] = StringTable(load(f"{name}.keys"), load(f"{name}.koff"), load(f"{name}.head"),
-                                   load(f"{name}.vals"), load(f"{name}.voff"), load(f"{name}.ints"))
-    return pointer["toc"], tables
+    for name, stem in pointer["tables"].items():
+        tables[name] = None if stem is None else StringTable(
+            load(stem, "keys"), load(stem, "koff"), load(stem, "head"), load(stem, "vals"), load(stem, "voff"), None)
+    return pointer["toc"], tables, pointer["tables"]
 
 
 def remove_unused_tables(generation: Path) -> None:
-    """Table files of TOCs other than the one vocabulary.json names."""
-    toc = tables_toc(generation)
-    keep = _stem(toc) if toc is not None else None
+    """Table files vocabulary.json does not name."""
+    pointer = _pointer(generation)
+    stems = {stem for stem in (pointer or {}).get("tables", {}).values() if stem}
     for entry in generation.iterdir():
-        if _FILE.fullmatch(entry.name) and not entry.name.startswith(f"{keep}.") and not entry.name.endswith(".tmp"):
+        if (_FILE.fullmatch(entry.name) and not entry.name.endswith(".tmp")
+                and entry.name.rsplit(".", 2)[0] not in stems):
             entry.unlink(missing_ok=True)
 
 
-# The vocabulary's texts: its variants, "spelling syllables<TAB>share" a line each, most used first.
-def encode_variants(variants) -> str:
-    return "\n".join(" ".join(spelling) + "\t" + repr(share) for spelling, share in variants)
+# The vocabulary's texts: every spelling that folds to the key with its documents, a line each
+# ("spelling syllables<TAB>documents"), in the order the terms were first met.
+def encode_spellings(spellings: list[tuple[str, int]]) -> str:
+    return "\n".join(f"{spelling}\t{df}" for spelling, df in spellings)
 
 
-def decode_variants(text: str) -> list[tuple[tuple[str, ...], float]]:
+def decode_spellings(text: str) -> list[tuple[str, int]]:
     out = []
     for line in text.split("\n"):
-        spelling, share = line.rsplit("\t", 1)
-        out.append((tuple(spelling.split(" ")), float(share)))
+        spelling, df = line.rsplit("\t", 1)
+        out.append((spelling, int(df)))
     return out
