@@ -1396,6 +1396,8 @@ def write_report(work: Path, quick: bool, command: str, own: bool = False) -> Pa
     md = RESULTS_MD if not (quick or own) else work / "RESULTS_perf.md"
     png = PLOT if not (quick or own) else work / "perf.png"
     md.write_text(render_report(results, command, quick), encoding="utf-8")
+    if own:  # serving and update figures only: nothing to plot
+        return md
     try:
         plot(results, png)
     except ImportError:
