@@ -105,7 +105,8 @@ class GenerationReader:
 
     @_reading
     def doc_frequency(self, field: str, term: str) -> int:
-        return self._reader.doc_frequency(field, term.encode("utf-8"))
+        with self._read_lock:  # the same term files as postings(), read with seek + read
+            return self._reader.doc_frequency(field, term.encode("utf-8"))
 
     def doc_count(self) -> int:
         """Documents not deleted."""
