@@ -1222,8 +1222,12 @@ def render_report(results: list[dict], command: str, quick: bool) -> str:
 def _size_section(data: dict) -> list[str]:
     label = data["label"]
     corpus = data.get("corpus", {})
-    lines = [f"## {label}: {corpus.get('articles', '?'):,} articles, {corpus.get('mb', '?')} MB "
-             f"({', '.join(f'{k} {n:,}' for k, n in corpus.get('by_corpus', {}).items())})", ""]
+    if data.get("mode") == "serving":
+        lines = [f"## {label}: {corpus.get('articles', '?'):,} articles, an index built beforehand "
+                 f"({data.get('index_dir')}, source {corpus.get('source')})", ""]
+    else:
+        lines = [f"## {label}: {corpus.get('articles', '?'):,} articles, {corpus.get('mb', '?')} MB "
+                 f"({', '.join(f'{k} {n:,}' for k, n in corpus.get('by_corpus', {}).items())})", ""]
     m = data.get("machine", {})
     lines += [f"Run {data.get('started')} → {data.get('finished', 'unfinished')}; load average (1/5/15 min) "
               f"{m.get('loadavg_at_start')} at start, {data.get('loadavg_at_end', '?')} at end on {m.get('nproc')} CPUs; "

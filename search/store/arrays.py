@@ -105,13 +105,19 @@ def _ints(leaf, name: str, size: int, dtype) -> np.ndarray:
     return np.fromiter((column[d] for d in range(size)), dtype, size)
 
 
-def _read_piece(leaf) -> _Piece:
-    """A segment's rows read from its Whoosh columns, document by document."""
-    size = leaf.doc_count_all()
+def _live(leaf, size: int) -> np.ndarray:
+    """bool per document of a segment: not deleted (its deletions as the reader's commit has them)."""
     live = np.ones(size, dtype=bool)
     deleted = list(leaf.segment().deleted_docs()) if leaf.has_deletions() else []
     if deleted:
         live[np.array(deleted, dtype=np.int64)] = False
+    return live
+
+
+def _read_piece(leaf) -> _Piece:
+    """A segment's rows read from its Whoosh columns, document by document."""
+    size = leaf.doc_count_all()
+    live = _live(leaf, size)
     ints = {name: _ints(leaf, name, size, dtype) for name, dtype in INTS.items() if name not in STORED_INTS}
     ints["has_author"] = np.fromiter((bool(leaf.stored_fields(d)["meta"].get("author")) for d in range(size)),
                                      np.bool_, size)
@@ -138,11 +144,7 @@ def _read_piece(leaf) -> _Piece:
 def _kept_piece(previous: DocArrays, base: int, size: int, leaf) -> _Piece:
     """A segment the previous arrays hold: its rows copied, its deletions read anew."""
     rows = slice(base, base + size)
-    live = np.ones(size, dtype=bool)
-    if leaf.has_deletions():
-        deleted = list(leaf.segment().deleted_docs())
-        if deleted:
-            live[np.array(deleted, dtype=np.int64)] = False
+    live = _live(leaf, size)
     flat, owner = {}, {}
     for name in previous.flat:
         at = np.searchsorted(previous.owner[name], [base, base + size])
