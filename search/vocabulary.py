@@ -31,6 +31,7 @@ class Vocabulary:
     compounds: dict[tuple[str, ...], Variants] = field(default_factory=dict)  # folded -> accented
     syllable_df: dict[str, int] = field(default_factory=dict)  # exact syllable -> documents
     compound_df: dict[tuple[str, ...], int] = field(default_factory=dict)  # folded compound -> documents
+    spellings: "_Spellings | None" = field(default=None, compare=False, repr=False)  # written syllables table
 
     @classmethod
     def from_reader(cls, reader, fieldname: str = "text") -> "Vocabulary":
@@ -48,7 +49,8 @@ class Vocabulary:
         syllables = _Spellings(tables["syllables"], tables.get("syllables+"))
         compounds = _Spellings(tables["compounds"], tables.get("compounds+"))
         return cls(_Lookup(syllables, _syllable_variants), _Lookup(compounds, _compound_variants(min_df), True),
-                   _Lookup(syllables, _syllable_df, exact=True), _Lookup(compounds, _compound_df(min_df), True))
+                   _Lookup(syllables, _syllable_df, exact=True), _Lookup(compounds, _compound_df(min_df), True),
+                   syllables)
 
     def segment_folded(self, folded: list[str]) -> list[tuple[int, int]]:
         """The split of folded syllables into the index's compounds that weighs most, each
@@ -73,6 +75,8 @@ class Vocabulary:
         `limit` of them; how many there are). Marks as typed: a prefix with marks, the syllables
         beginning with exactly those letters ("thông" → thông, not thống); without marks, the
         folded syllables beginning so (each standing for all its forms)."""
+        if self.spellings is not None:
+            return self._prefixed_in_tables(prefix, limit)
         if has_accents(prefix):
             names, frequencies = self._exact_sorted
         else:
@@ -81,6 +85,19 @@ class Vocabulary:
         last = bisect.bisect_left(names, prefix + "\U0010ffff")
         found = sorted(range(first, last), key=lambda i: (-frequencies[i], names[i]))
         return [names[i] for i in found[:limit]], last - first
+
+    def _prefixed_in_tables(self, prefix: str, limit: int) -> tuple[list[str], int]:
+        """with_prefix over the written tables: only the run of folded keys the prefix's folded
+        form begins, not the whole vocabulary."""
+        found: list[tuple[str, int]] = []
+        exact = has_accents(prefix)
+        for key, spellings in self.spellings.with_prefix(fold_accents(prefix)):
+            if exact:
+                found.extend((spelling, df) for spelling, df in spellings if spelling.startswith(prefix))
+            elif key.startswith(prefix):
+                found.append((key, sum(df for _, df in spellings)))
+        found.sort(key=lambda named: (-named[1], named[0]))
+        return [name for name, _ in found[:limit]], len(found)
 
     @cached_property
     def _exact_sorted(self) -> tuple[list[str], list[int]]:
@@ -178,6 +195,19 @@ class _Spellings:
                 if row >= 0:
                     return decode_spellings(table.text(row))
         return None
+
+    def with_prefix(self, prefix: str):
+        """(folded key, its spellings) of every key that begins with `prefix`, the update's small
+        table over the large one."""
+        seen = set()
+        for table in (self.added, self.base):
+            if table is None:
+                continue
+            for row in table.prefixed(prefix):
+                key = table.key(row).decode("utf-8", "surrogatepass")
+                if key not in seen:
+                    seen.add(key)
+                    yield key, decode_spellings(table.text(row))
 
     def keys(self):
         seen = set()

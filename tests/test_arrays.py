@@ -285,6 +285,7 @@ def test_a_search_during_a_slow_load_answers_from_the_old_snapshot(source, tmp_p
 
 
 def test_the_written_vocabulary_is_the_one_computed_from_document_frequencies(source, tmp_path):
+    from search.text import fold_accents
     from search.vocabulary import Vocabulary
     index_dir = tmp_path / "index"
     rebuild(source, index_dir)
@@ -302,6 +303,9 @@ def test_the_written_vocabulary_is_the_one_computed_from_document_frequencies(so
         assert len(mine) == len(theirs) > 0, name
         assert dict(mine.items()) == theirs, name
     assert "khong-co-tu-nay" not in written.syllables and written.compound_df.get(("khong", "co"), 0) >= 0
+    prefixes = {s[:n] for s in computed.syllable_df for n in (1, 2, 3)} | {fold_accents(s[:2]) for s in computed.syllable_df}
+    for prefix in sorted(prefixes) + ["đại", "dai", "zzz", "ngh"]:  # the tables' runs, the dicts' bisection
+        assert written.with_prefix(prefix, 5) == computed.with_prefix(prefix, 5), prefix
 
 
 def as_previous_format(index_dir) -> None:

@@ -65,6 +65,18 @@ class StringTable:
                 hi = mid
         return -1
 
+    def prefixed(self, prefix: str) -> range:
+        """The rows of the keys that begin with `prefix` (keys are in byte order, so they are
+        one run)."""
+        raw = prefix.encode("utf-8", "surrogatepass")
+        head = raw[:HEAD]
+        lo = int(np.searchsorted(self._head, head, "left"))
+        hi = int(np.searchsorted(self._head, head + b"\xff" * (HEAD - len(head)), "right")) if head else len(self)
+        if len(raw) > HEAD:  # a long prefix: the run of its first HEAD bytes, narrowed by the keys
+            rows = [i for i in range(lo, hi) if self.key(i).startswith(raw)]
+            return range(rows[0], rows[-1] + 1) if rows else range(0)
+        return range(lo, hi)
+
     def text(self, i: int) -> str:
         return self._vals[self._voff[i]:self._voff[i + 1]].tobytes().decode("utf-8", "surrogatepass")
 
