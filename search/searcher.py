@@ -26,11 +26,12 @@ from .articles import FACET_FIELDS, Article
 from .errors import ArticleNotFound, IndexDamaged, shown
 from . import facets
 from .facets import combine
-from .query import DEFAULT_WEIGHTS, ParsedQuery, Weights, matching_mode, matching_tree, parse
+from .query import DEFAULT_WEIGHTS, ParsedQuery, Weights, matching_mode, matching_tree, parse, readings
 from .paging import page_of
+from .related import RELATED_SIZE, related
 from .query.limits import COURTESY_SECONDS, HEAVY_AT_ONCE, Deadline, is_heavy, looks_heavy
 from .requests import MAX_QUERY_LENGTH, SearchRequest, shortened, validate
-from .results import SearchResult, hit_of
+from .results import RelatedResult, SearchResult, hit_of
 from .snapshot import Snapshot
 from .stats import index_stats
 from .store.container import current_generation
@@ -47,7 +48,7 @@ class SearchIndex:
     def __init__(self, index_dir: str | os.PathLike, weights: Weights = DEFAULT_WEIGHTS):
         self.index_dir = Path(index_dir)
         self.weights = weights  # of the evidence ranked by (bench/tune_relevance.py passes others)
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # held by the one request that loads a new snapshot
         self._current: Snapshot | None = None
         self._damage: tuple[Path, IndexDamaged] | None = None  # a newer generation that failed to open
         self._heavy = threading.BoundedSemaphore(HEAVY_AT_ONCE)  # turns for heavy queries (query/limits.py)
@@ -56,26 +57,35 @@ class SearchIndex:
         self._snapshot()  # fail early when there is no index
 
     def _snapshot(self) -> Snapshot:
-        """The snapshot of the current generation and version; reopened when either changed."""
+        """The snapshot of the current generation and version; a new one is opened beside the one
+        in use and swapped in when ready. One request at a time loads it; the others keep
+        answering from the snapshot in use meanwhile (they wait only when there is none yet)."""
         generation = current_generation(self.index_dir)
         current = self._current
         if current is not None and current.is_current(generation):
             return current
-        with self._lock:
-            if self._current is not None and self._current.is_current(generation):
-                return self._current
+        if current is not None and self._damage is not None and self._damage[0] == generation:
+            return current  # tried already: keep answering from the last good generation
+        if not self._lock.acquire(blocking=current is None):
+            return current  # another request is loading the new snapshot
+        try:
             held = self._current
+            if held is not None and held.is_current(generation):
+                return held
             if held is not None and self._damage is not None and self._damage[0] == generation:
-                return held  # tried already: keep answering from the last good generation
+                return held
             try:
-                self._current = Snapshot.open(self.index_dir, self.weights)
+                fresh = Snapshot.open(self.index_dir, self.weights)
             except IndexDamaged as error:
                 if held is None or held.generation == generation:
                     raise  # nothing good to fall back on (an update damaged the one we had)
                 self._damage = (generation, error)
                 return held
             self._damage = None
-            return self._current
+            self._current = fresh
+            return fresh
+        finally:
+            self._lock.release()
 
     def health(self) -> dict:
         """A real query on the current generation: its first article found by its title.
@@ -113,6 +123,18 @@ class SearchIndex:
             raise ArticleNotFound(f"Không tìm thấy bài viết: {shown(article_id)}")
         return article_from_stored(stored)
 
+    def related(self, article_id: str, size: int = RELATED_SIZE) -> RelatedResult:
+        """The `size` articles most like this one, its copies excluded (search/related.py);
+        ArticleNotFound for an unknown id."""
+        started = time.perf_counter()
+        view = self._snapshot()
+        docnum = view.store.docnum_of(article_id)
+        if docnum is None:
+            raise ArticleNotFound(f"Không tìm thấy bài viết: {shown(article_id)}")
+        hits = [hit_of(article_from_stored(view.store.stored(d)), score, set())
+                for d, score in related(view, docnum, size)]
+        return RelatedResult(article_id, hits, round((time.perf_counter() - started) * 1000, 2))
+
     def _select(self, request: SearchRequest, notices: list[str] | None = None,
                 deadline: Deadline | None = None, turn: ExitStack | None = None) -> "_Selection":
         """Parse, filter and match: the documents a request selects, before paging. Marks are
@@ -143,7 +165,7 @@ class SearchIndex:
         filters = query_masks + list(own_masks.values())
         folded = None
         chosen = None
-        for reading, mode in _readings(parsed, view.vocabulary, ignore):
+        for reading, mode in readings(parsed, view.vocabulary, ignore):
             if reading is not parsed:
                 folded = reading
             memo: dict = {}  # phrases checked while matching, reused while scoring
@@ -296,20 +318,6 @@ class _Selection:
 
 def _budget_notices(deadline: Deadline) -> list[str]:
     return [deadline.notice] if deadline.notice else []
-
-
-def _readings(parsed: ParsedQuery, vocabulary: Vocabulary, ignore: bool) -> Iterator[tuple[ParsedQuery, str]]:
-    """The ways to read a query, in the order they are tried (each made only when needed): as
-    typed, with marks ignored (when it has marks), then with any word for each."""
-    readings = [parsed]
-    yield parsed, matching_mode(parsed)
-    if not ignore and any(u.accented for unit in parsed.units for u in [unit, *unit.alternatives]):
-        folded = parse(parsed.text, vocabulary, ignore_accents=True)
-        readings.append(folded)
-        yield folded, matching_mode(folded)
-    for reading in readings:
-        if matching_mode(reading) == "all" and len(reading.units) > 1:
-            yield reading, "any"
 
 
 def _typed(unit) -> str:

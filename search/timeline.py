@@ -57,8 +57,12 @@ class Periods:
     def from_dates(cls, dates: list[str], date_rank: np.ndarray, live: np.ndarray) -> "Periods":
         """`dates` the documents' datekeys ("" when undated) and `date_rank` each one's rank among
         the sorted unique datekeys (-1 when undated), as in searcher.Columns."""
-        unique = sorted({d for d in dates if d})
-        days = np.array([np.datetime64(d[:10], "D") if _valid_day(d) else np.datetime64("NaT")
+        return cls.from_ranks(sorted({d for d in dates if d}), date_rank, live)
+
+    @classmethod
+    def from_ranks(cls, unique: list[str], date_rank: np.ndarray, live: np.ndarray) -> "Periods":
+        """`unique` the sorted distinct datekeys, `date_rank` each document's place among them."""
+        days = np.array([np.datetime64(d[:10], "D") if valid_day(d) else np.datetime64("NaT")
                          for d in unique], dtype="datetime64[D]")
         if not len(days):
             days = np.array([np.datetime64("NaT")], dtype="datetime64[D]")
@@ -82,7 +86,7 @@ class Periods:
         """The periods of an index view's columns, computed on first use and kept with them."""
         periods = getattr(columns, "_timeline_periods", None)
         if periods is None:
-            periods = cls.from_dates(columns.dates, columns.date_rank, columns.live)
+            periods = cls.from_ranks(columns.date_values, columns.date_rank, columns.live)
             columns._timeline_periods = periods  # lives and dies with its index view
         return periods
 
@@ -115,7 +119,7 @@ def timeline_unit(span_days: int) -> str:
     return "month"
 
 
-def _valid_day(value: str) -> bool:
+def valid_day(value: str) -> bool:
     if not _ISO_DAY.match(value[:10]):
         return False
     try:
@@ -136,3 +140,33 @@ def _bounds(unit: str, low: int, high: int) -> tuple[list[str], list[str]]:
 
 def _label(unit: str, start: str) -> str:
     return {"day": start, "month": start[:7], "year": start[:4]}[unit]
+
+
+def timeline_of_days(selected: dict[int, int], everywhere: dict[int, int]) -> Timeline:
+    """The same timeline from counts per day (days since 1970-01-01), as a cluster's
+    date_histogram gives them: `selected` the selected articles', `everywhere` all of them."""
+    if not selected:
+        return Timeline()
+    days = np.array(sorted(selected), dtype=np.int64)
+    unit = timeline_unit(int(days.max() - days.min()))
+    numbers = _period_numbers(days, unit)
+    low, high = int(numbers.min()), int(numbers.max())
+    counts = np.bincount(numbers - low, weights=[selected[d] for d in days.tolist()], minlength=high - low + 1)
+    all_days = np.array(sorted(everywhere), dtype=np.int64)
+    totals = np.zeros(high - low + 1)
+    if len(all_days):
+        all_numbers = _period_numbers(all_days, unit)
+        inside = (all_numbers >= low) & (all_numbers <= high)
+        np.add.at(totals, all_numbers[inside] - low, np.array([everywhere[d] for d in all_days.tolist()])[inside])
+    starts, ends = _bounds(unit, low, high)
+    buckets = [TimelineBucket(_label(unit, start), count, round(count / total, 4) if total else 0.0, start, end)
+               for count, total, start, end in zip(counts.astype(np.int64).tolist(), totals.astype(np.int64).tolist(),
+                                                   starts, ends)]
+    return Timeline(unit, buckets)
+
+
+def _period_numbers(days: np.ndarray, unit: str) -> np.ndarray:
+    as_days = days.astype("datetime64[D]")
+    if unit == "day":
+        return days
+    return as_days.astype("datetime64[M]" if unit == "month" else "datetime64[Y]").astype(np.int64)

@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 import manage
-from helpers import client_of, index_of
+from helpers import client_of, index_of, where
 from search import open_index
 from search.requests import SearchRequest
 from search.timeline import Periods, timeline_of, timeline_unit
@@ -93,8 +93,8 @@ def test_share_is_the_selection_against_every_article_of_the_period():
 
 
 @pytest.fixture(scope="module")
-def timeline_index_dir(tmp_path_factory):
-    return index_of(tmp_path_factory, ARTICLES, "timeline")
+def timeline_index_dir(tmp_path_factory, backend):
+    return index_of(tmp_path_factory, ARTICLES, "timeline", backend)
 
 
 @pytest.fixture(scope="module")
@@ -133,7 +133,7 @@ def test_timeline_sits_between_facets_and_notices_in_the_json(timeline_index):
 
 
 def test_cli_search_json_has_the_timeline(timeline_index_dir):
-    out = CliRunner().invoke(manage.cli, ["search", "giá vàng", "--json", "--index", str(timeline_index_dir)])
+    out = CliRunner().invoke(manage.cli, ["search", "giá vàng", "--json", *where(timeline_index_dir)])
     assert out.exit_code == 0, out.output
     timeline = json.loads(out.output)["timeline"]
     assert timeline["unit"] == "month"
@@ -166,3 +166,21 @@ def test_a_bar_stays_within_the_range_already_chosen(timeline_index_dir):
 def test_no_dated_result_no_timeline(timeline_index_dir):
     client = client_of(timeline_index_dir)
     assert "Dòng thời gian" not in client.get("/search?q=không rõ ngày").data.decode("utf-8")
+
+
+@pytest.mark.parametrize("span_days", [20, 400, 7000])
+def test_a_timeline_from_counts_per_day_is_the_timeline_of_the_documents(span_days):
+    """OpenSearch's date_histogram gives counts per day: rolled up, the same timeline."""
+    from collections import Counter
+
+    from search.timeline import timeline_of_days
+
+    rng = np.random.default_rng(span_days)
+    start = np.datetime64("2001-03-15")
+    dates = [str(start + int(d)) for d in rng.integers(0, span_days, 300)] + ["", "2001-02-30"]
+    selected = rng.random(len(dates)) < 0.4
+    expected = timeline_of(periods_of(dates), selected)
+    day = {d: int(np.datetime64(d, "D").astype(np.int64)) for d in dates if d and d != "2001-02-30"}
+    everywhere = Counter(day[d] for d in dates if d in day)
+    chosen = Counter(day[d] for d, s in zip(dates, selected) if s and d in day)
+    assert timeline_of_days(dict(chosen), dict(everywhere)) == expected
