@@ -24,6 +24,7 @@ from typing import Callable, Iterator
 from .analysis import pre_analyze
 from .articles import Article, RebuildSummary, Skipped
 from .checkpoints import checkpoint
+from .copies import group_generation
 from .errors import IndexMissing, SourceMissing, WriteFailed
 from .ingest import Pending, content_key, iter_pending
 from .ingest.readers import derived_title, source_files
@@ -75,6 +76,7 @@ def write_report(generation: Path, summary: RebuildSummary, source_dir: Path) ->
         "indexed": summary.indexed,
         "duplicates": summary.duplicates,
         "seconds": round(summary.seconds, 3),
+        "copies": summary.copies,
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "skipped": [s.to_dict() for s in summary.skipped],
     })
@@ -292,6 +294,8 @@ def rebuild(source_dir: str | os.PathLike, index_dir: str | os.PathLike, procs: 
             writer = None  # its last segment's arrays, before the positions are built
             checkpoint("positions")
             write_part(generation, generation / FORWARD, 0, forward.offset)
+            checkpoint("copies")
+            summary.copies = group_generation(generation, ix)
             summary.seconds = time.perf_counter() - started
             write_report(generation, summary, source_dir)
             write_manifest(generation)  # last: it lists every file above
@@ -379,6 +383,12 @@ def update(source_dir: str | os.PathLike, index_dir: str | os.PathLike,
         except OSError as error:
             summary.warnings.append(f"{write_cause(error, index_dir, generation)}: chưa ghi được dữ liệu vị trí "
                                     "cho các bài mới; tìm cụm từ chậm hơn cho tới lần cập nhật sau")
+        checkpoint("copies")
+        try:
+            summary.copies = group_generation(generation, ix)
+        except OSError as error:
+            summary.warnings.append(f"{write_cause(error, index_dir, generation)}: chưa nhóm được các bản đăng "
+                                    "lại; mỗi bài hiện riêng cho tới lần cập nhật sau")
         summary.added = sum(1 for id_ in written if id_ not in before)
         summary.changed = sum(1 for id_, key in written.items() if id_ in before and before[id_] != key)
         summary.removed = sum(1 for id_ in before if id_ not in written)
@@ -388,7 +398,7 @@ def update(source_dir: str | os.PathLike, index_dir: str | os.PathLike,
         still_skipped = [Skipped(**s) for s in report.get("skipped", []) if _origin(s["item"]) not in replaced]
         total = RebuildSummary(indexed=ix.doc_count(), skipped=still_skipped + summary.skipped,
                                duplicates=report.get("duplicates", 0) + summary.duplicates,
-                               seconds=summary.seconds)
+                               seconds=summary.seconds, copies=summary.copies)
         try:
             write_report(generation, total, source_dir)
         except OSError as error:

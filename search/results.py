@@ -36,6 +36,8 @@ class Hit:
     url: str | None
     score: float | None
     category: str | None = None
+    group: str | None = None  # its group of republished copies: the id of the group's first article (its own when alone)
+    copies: int = 1  # articles of the selection this hit stands for, itself included (1: no copies among them)
 
 
 @dataclass
@@ -64,6 +66,9 @@ class SearchResult:
     notices: list[str] = field(default_factory=list)  # in Vietnamese: how the query was read
     query_filters: dict[str, list] = field(default_factory=dict)  # typed in q: province:…, year:2019..2021
     timeline: Timeline = field(default_factory=Timeline)  # the selected dated articles by period
+    articles: int | None = None  # articles selected, copies included (total counts each group once when collapsed)
+    collapse: bool = True  # each group of republished copies listed once
+    group: str | None = None  # the group asked for (group=<id>), its id as asked
 
     def echoed_filters(self) -> dict:
         """Every filter applied, from the parameters and from q, with the date range."""
@@ -77,6 +82,8 @@ class SearchResult:
             out["from"] = self.date_from
         if self.date_to:
             out["to"] = self.date_to
+        if self.group is not None:
+            out["group"] = self.group
         return out
 
     @property
@@ -86,7 +93,9 @@ class SearchResult:
     def to_dict(self) -> dict:
         """The `/api/search` and `search --json` document (README, "JSON API")."""
         doc = {
-            "query": self.query, "total": self.total, "page": self.page, "size": self.size,
+            "query": self.query, "total": self.total,
+            "articles": self.total if self.articles is None else self.articles, "collapse": self.collapse,
+            "page": self.page, "size": self.size,
             "took_ms": self.took_ms, "sort": self.sort, "matching": self.matching,
             "accents": self.accents, "filters": self.echoed_filters(),
             "hits": [asdict(h) for h in self.hits],
@@ -103,8 +112,9 @@ class SearchResult:
 HIT_ARTICLE_FIELDS = tuple(f.name for f in fields(Hit) if f.name in OUTPUT_FIELDS)  # what a hit shows of its article
 
 
-def hit_of(article: Article, score, forms: set[tuple[str, ...]]) -> Hit:
+def hit_of(article: Article, score, forms: set[tuple[str, ...]], group: str | None = None, copies: int = 1) -> Hit:
     """A hit: the article with what matched (`forms`, ParsedQuery.match_forms) marked in its
-    title and best snippet."""
+    title and best snippet; its group of copies (its own id when alone) and how many it stands for."""
     return Hit(title_html=highlight.mark(article.title, forms), snippet_html=highlight.snippet(article.text, forms),
-               score=score, **{name: getattr(article, name) for name in HIT_ARTICLE_FIELDS})
+               score=score, group=group or article.id, copies=copies,
+               **{name: getattr(article, name) for name in HIT_ARTICLE_FIELDS})

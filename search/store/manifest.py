@@ -21,6 +21,7 @@ import crc32c
 
 from ..errors import IndexDamaged
 from .container import FORWARD, MARKS, current_generation, fsync_dir
+from .copies import PREFIX as COPIES_PREFIX
 from .format import FORMAT_VERSION, check_format, format_of
 
 MANIFEST = "manifest.json"
@@ -106,7 +107,7 @@ def problems(generation: Path, manifest: dict, full: bool = False) -> list[tuple
         try:
             size = path.stat().st_size
         except FileNotFoundError:
-            replaced = updating and name.startswith(("MAIN_", "_MAIN_", "positions-"))
+            replaced = updating and name.startswith(("MAIN_", "_MAIN_", "positions-", COPIES_PREFIX))
             if not (replaced or _without_part(generation, name)):
                 found.append((name, "thiếu tệp"))
             continue
