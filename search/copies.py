@@ -30,12 +30,13 @@ from .analysis import SYLLABLE, folded_term, forward_hash, normalize_syllable
 SHINGLE = 5  # syllables per shingle
 NUM_PERM = 128  # MinHash permutations
 SEED = 20  # the permutations' seed: signatures persisted by one build are reused by the next update
-BANDS, ROWS = 32, 4  # LSH: P(candidate | Jaccard j) = 1 - (1 - j**4)**32: 0.23 at 0.3, 0.87 at 0.5, 0.99 at 0.65
+BANDS, ROWS = 42, 3  # LSH: P(candidate | Jaccard j) = 1 - (1 - j**3)**42: 0.04 at 0.1, 0.68 at 0.3, 0.94 at 0.4, 0.99 at 0.5
 MIN_SHINGLES = 20  # a text with fewer shingles (a caption, a one-line brief) is never grouped
 # Same story: nearly all of the text in common. Jaccard of the shingle sets, or, for a copy that
 # was trimmed (a paragraph dropped, a box left out), the share of the shorter one inside the longer.
+# Chosen on the labelled pairs of tests/data/copies_pairs.tsv (bench/duplicates.py, bench/RESULTS.md).
 SAME_JACCARD = 0.5
-SAME_CONTAINMENT = 0.8
+SAME_CONTAINMENT = 0.72
 MIN_SHARED_RATIO = 0.3  # ... when the shorter one is at least this share of the longer one's shingles
 MAX_BUCKET = 64  # a band shared by more articles pairs each with the bucket's first MAX_BUCKET only
 EMPTY = np.uint32(0xFFFFFFFF)  # a signature value of an empty set (datasketch's initial value)
