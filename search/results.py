@@ -93,9 +93,7 @@ class SearchResult:
     def to_dict(self) -> dict:
         """The `/api/search` and `search --json` document (README, "JSON API")."""
         doc = {
-            "query": self.query, "total": self.total,
-            "articles": self.total if self.articles is None else self.articles, "collapse": self.collapse,
-            "page": self.page, "size": self.size,
+            "query": self.query, "total": self.total, "page": self.page, "size": self.size,
             "took_ms": self.took_ms, "sort": self.sort, "matching": self.matching,
             "accents": self.accents, "filters": self.echoed_filters(),
             "hits": [asdict(h) for h in self.hits],
@@ -103,6 +101,7 @@ class SearchResult:
             "timeline": self.timeline.to_dict(),
             "notices": self.notices,
             "suggestion": self.suggestion,
+            "articles": self.total if self.articles is None else self.articles, "collapse": self.collapse,
         }
         if self.date_from or self.date_to:
             doc["from"], doc["to"] = self.date_from, self.date_to
