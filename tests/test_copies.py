@@ -258,3 +258,23 @@ def test_export_endpoint_has_the_group_column(copies_index):
     response = client_of(copies_index).get("/api/export?q=Quảng+Nam&format=csv")
     rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
     assert len(rows) == 5 and {row["group"] for row in rows} == {"copy-a", "other-e"}
+
+
+def test_cli_search_collapses_and_opens_a_group(copies_index):
+    from click.testing import CliRunner
+
+    from vnsearch_cli import cli
+
+    runner = CliRunner()
+    collapsed = runner.invoke(cli, ["search", "Quảng Nam", "--index", str(copies_index), "--json"])
+    assert collapsed.exit_code == 0 and json.loads(collapsed.output)["total"] == 2
+    every = runner.invoke(cli, ["search", "Quảng Nam", "--no-collapse", "--index", str(copies_index), "--json"])
+    assert json.loads(every.output)["total"] == 5
+    text = runner.invoke(cli, ["search", "Quảng Nam", "--index", str(copies_index)])
+    assert "Tìm thấy 5 bài viết (2 sau khi gộp bản đăng lại)" in text.output
+    assert "3 bản đăng lại (--group copy-a)" in text.output
+    group = runner.invoke(cli, ["search", "--group", "copy-b", "--index", str(copies_index), "--export", "jsonl"])
+    assert sorted(json.loads(line)["id"] for line in group.output.splitlines()) == ["copy-a", "copy-b", "copy-c",
+                                                                                     "copy-d"]
+    stats = runner.invoke(cli, ["stats", "--index", str(copies_index), "--json"])
+    assert json.loads(stats.output)["copies"] == {"groups": 1, "articles_in_groups": 4}

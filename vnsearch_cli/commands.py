@@ -371,6 +371,8 @@ def stats(as_json, index):
         for value in values:
             click.echo(f"  {value['value']}: {value['count']}")
     click.echo(f"Bài trùng lặp đã gộp: {data['duplicates']}")
+    click.echo(f"Nhóm bản đăng lại: {data['copies']['groups']} nhóm, "
+               f"{data['copies']['articles_in_groups']} bài viết")
     click.echo(f"Mục bị bỏ qua: {len(data['skipped'])}")
     for skipped in data["skipped"]:
         click.echo(f"  {skipped['item']}: {skipped['reason']}")
