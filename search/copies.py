@@ -39,6 +39,8 @@ SAME_JACCARD = 0.5
 SAME_CONTAINMENT = 0.72
 MIN_SHARED_RATIO = 0.3  # ... when the shorter one is at least this share of the longer one's shingles
 MAX_BUCKET = 64  # a band shared by more articles pairs each with the bucket's first MAX_BUCKET only
+SHINGLE_WINDOW = 1 << 18  # syllables shingled at a time
+MINHASH_BATCH = 1 << 13  # shingles given to datasketch at a time
 EMPTY = np.uint32(0xFFFFFFFF)  # a signature value of an empty set (datasketch's initial value)
 
 _MIX = np.uint64(0x100000001B3)
@@ -52,23 +54,34 @@ def text_hashes(text: str) -> np.ndarray:
 
 
 def shingles(hashes: np.ndarray) -> np.ndarray:
-    """The distinct hashed runs of SHINGLE consecutive syllables (uint32, sorted)."""
-    hashes = np.asarray(hashes, dtype=np.uint64)
+    """The distinct hashed runs of SHINGLE consecutive syllables (uint32, sorted), made a bounded
+    window at a time: a 50 MB article costs a few megabytes here, not its length times eight."""
     n = len(hashes) - SHINGLE + 1
     if n <= 0:
         return np.zeros(0, dtype=np.uint32)
-    combined = hashes[:n].copy()
-    for i in range(1, SHINGLE):
-        combined = combined * _MIX + hashes[i:i + n]  # wraps modulo 2**64
-    return np.unique((combined ^ (combined >> np.uint64(32))).astype(np.uint32))
+    parts = []
+    for start in range(0, n, SHINGLE_WINDOW):
+        window = np.asarray(hashes[start:start + SHINGLE_WINDOW + SHINGLE - 1], dtype=np.uint64)
+        runs = len(window) - SHINGLE + 1
+        combined = window[:runs].copy()
+        for i in range(1, SHINGLE):
+            combined = combined * _MIX + window[i:i + runs]  # wraps modulo 2**64
+        parts.append(np.unique((combined ^ (combined >> np.uint64(32))).astype(np.uint32)))
+    return parts[0] if len(parts) == 1 else np.unique(np.concatenate(parts))
 
 
 def signatures(shingle_sets: Iterable[np.ndarray], count: int) -> np.ndarray:
     """MinHash signatures of `count` shingle sets, one row of NUM_PERM uint32 each (all EMPTY for
-    a set too small to be grouped), computed with datasketch's batch API as the sets come."""
+    a set too small to be grouped), with datasketch's batch update, MINHASH_BATCH values at a time
+    (it holds a batch times NUM_PERM values while it works)."""
     out = np.full((count, NUM_PERM), EMPTY, dtype=np.uint32)
-    batches = (s.tolist() if len(s) >= MIN_SHINGLES else [] for s in shingle_sets)
-    for row, minhash in enumerate(MinHash.generator(batches, num_perm=NUM_PERM, seed=SEED, hashfunc=int)):
+    blank = MinHash(num_perm=NUM_PERM, seed=SEED, hashfunc=int)
+    for row, values in enumerate(shingle_sets):
+        if len(values) < MIN_SHINGLES:
+            continue
+        minhash = blank.copy()
+        for start in range(0, len(values), MINHASH_BATCH):
+            minhash.update_batch(values[start:start + MINHASH_BATCH].tolist())
         out[row] = minhash.hashvalues
     return out
 
@@ -187,12 +200,12 @@ def group_generation(generation, ix) -> dict:
     """The grouping stage of a rebuild or an update, after its Whoosh commit: signatures of the
     documents the last grouping did not see (the others' are kept, found by their place in the
     forward file), candidates, verification, groups; written as the version's copies files.
-    Returns what the report tells: groups, articles in them, seconds."""
+    Returns what the report tells: groups, articles in them, seconds (wall and CPU), articles signed."""
     import time
 
     from .store.copies import document_table, stored_signatures, write_copies
 
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     table = document_table(generation, ix)
     rows = np.flatnonzero(table.live)
     kept_starts, kept = stored_signatures(generation)
@@ -214,4 +227,5 @@ def group_generation(generation, ix) -> dict:
     representatives_ = np.unique(groups[grouped])
     in_groups = int(grouped.sum() + len(representatives_))
     return {"groups": int(len(representatives_)), "articles_in_groups": in_groups,
-            "seconds": round(time.perf_counter() - started, 3), "signed": int(len(missing))}
+            "seconds": round(time.perf_counter() - started, 3),
+            "cpu_seconds": round(time.process_time() - cpu, 3), "signed": int(len(missing))}
