@@ -278,3 +278,29 @@ def test_cli_search_collapses_and_opens_a_group(copies_index):
                                                                                      "copy-d"]
     stats = runner.invoke(cli, ["stats", "--index", str(copies_index), "--json"])
     assert json.loads(stats.output)["copies"] == {"groups": 1, "articles_in_groups": 4}
+
+
+# ---- the labelled pairs (bench/duplicates.py) ----------------------------------------------------
+
+def test_labelled_pairs_are_many_both_ways_and_name_their_articles():
+    from helpers import load_bench
+
+    pairs = load_bench("duplicates").read_pairs()
+    assert len(pairs) >= 150 and len({(p["a"], p["b"]) for p in pairs}) == len(pairs)
+    assert sum(p["same"] for p in pairs) >= 50 and sum(not p["same"] for p in pairs) >= 50
+    assert all(p["a"] != p["b"] and p["why"] and p["corpus_a"] and p["corpus_b"] for p in pairs)
+
+
+@pytest.mark.slow
+def test_grouping_meets_its_targets_on_the_labelled_pairs():
+    from types import SimpleNamespace
+
+    from helpers import SHARED, load_bench
+
+    corpora = SHARED / "corpora"
+    if not (corpora / "vntc_news" / "docs.jsonl.gz").exists():
+        pytest.skip("the corpora are not here (/work/shared/corpora)")
+    bench = load_bench("duplicates")
+    result = bench.labelled(SimpleNamespace(pairs=str(bench.PAIRS), corpora=str(corpora), index=None))
+    assert result["pairs"] >= 150
+    assert result["precision"] >= 0.95 and result["recall"] >= 0.85, result
