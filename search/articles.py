@@ -108,6 +108,7 @@ class RebuildSummary:
     seconds: float = 0.0
     generation: str = ""
     warnings: list[str] = field(default_factory=list)  # what a committed update could not write after
+    copies: dict = field(default_factory=dict)  # republished copies grouped: groups, articles_in_groups, seconds
 
     def line(self) -> str:
         """The last line of `manage.py rebuild`."""

@@ -24,6 +24,8 @@ from typing import Callable, Iterator
 from .analysis import pre_analyze
 from .articles import Article, RebuildSummary, Skipped
 from .checkpoints import checkpoint
+from .copies import group_generation
+from .store.copies import groups_written
 from .errors import IndexMissing, SourceMissing, WriteFailed
 from .ingest import Pending, content_key, iter_pending
 from .ingest.readers import derived_title, source_files
@@ -82,6 +84,7 @@ def write_report(generation: Path, summary: RebuildSummary, source_dir: Path) ->
         "indexed": summary.indexed,
         "duplicates": summary.duplicates,
         "seconds": round(summary.seconds, 3),
+        "copies": summary.copies,
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "skipped": [s.to_dict() for s in summary.skipped],
     })
@@ -317,6 +320,8 @@ def rebuild(source_dir: str | os.PathLike, index_dir: str | os.PathLike, procs: 
             for rel, entry in sources.items():
                 entry.articles = by_file.get(rel, [])
             write_sources(generation, sources, ix.latest_generation())
+            checkpoint("copies")
+            summary.copies = group_generation(generation, ix)
             summary.seconds = time.perf_counter() - started
             write_report(generation, summary, source_dir)
             write_manifest(generation)  # last: it lists every file above
@@ -354,7 +359,7 @@ def update(source_dir: str | os.PathLike, index_dir: str | os.PathLike,
     started = time.perf_counter()
     with container_lock(index_dir):
         generation = current_generation(index_dir)
-        if format_of(generation) == UPGRADABLE_FORMAT:
+        if format_of(generation) in UPGRADABLE_FORMATS:
             remove_leftovers(index_dir)
             _upgrade(generation, source_dir)
         verify(generation, index_dir)
@@ -446,6 +451,12 @@ def update(source_dir: str | os.PathLike, index_dir: str | os.PathLike,
         except OSError as error:
             summary.warnings.append(f"{write_cause(error, index_dir, generation)}: chưa ghi được {SOURCES}; "
                                     "lần cập nhật sau đọc lại các tệp đã đổi")
+        checkpoint("copies")
+        try:
+            summary.copies = group_generation(generation, ix)
+        except OSError as error:
+            summary.warnings.append(f"{write_cause(error, index_dir, generation)}: chưa nhóm được các bản đăng "
+                                    "lại; mỗi bài hiện riêng cho tới lần cập nhật sau")
         summary.added = sum(1 for id_ in written if id_ not in before)
         summary.changed = sum(1 for id_, key in written.items() if id_ in before and before[id_] != key)
         summary.removed = sum(1 for id_ in before if id_ not in written)
@@ -455,7 +466,7 @@ def update(source_dir: str | os.PathLike, index_dir: str | os.PathLike,
         still_skipped = [Skipped(**s) for s in report.get("skipped", []) if _origin(s["item"]) not in replaced]
         total = RebuildSummary(indexed=ix.doc_count(), skipped=still_skipped + summary.skipped,
                                duplicates=report.get("duplicates", 0) + summary.duplicates,
-                               seconds=summary.seconds)
+                               seconds=summary.seconds, copies=summary.copies)
         try:
             write_report(generation, total, source_dir)
         except OSError as error:
@@ -478,11 +489,11 @@ def _write_arrays(ix, generation: Path, previous) -> None:
         write_arrays(generation, compute(reader, toc, previous))
 
 
-UPGRADABLE_FORMAT = 2  # the format before arrays, vocabulary tables and sources.json: update adds them
+UPGRADABLE_FORMATS = (2, 3)  # before arrays, vocabulary tables and sources.json (2), before copies (3): update adds them
 
 
 def _upgrade(generation: Path, source_dir: Path) -> None:
-    """Give a generation of UPGRADABLE_FORMAT what the current format adds (its segments are the
+    """Give a generation of UPGRADABLE_FORMATS what the current format adds (its segments are the
     same): the arrays, the vocabulary, the source manifest (from the stored articles: this reads
     every one, once), then format.json and the manifest. Left as it is (the reader then asks for a
     rebuild) when its manifest does not describe it as it is."""
@@ -511,6 +522,7 @@ def _upgrade(generation: Path, source_dir: Path) -> None:
     _write_arrays(ix, generation, None)
     _write_vocabulary(ix, generation)
     write_sources(generation, files, toc)
+    group_generation(generation, ix)
     write_format(generation)
     write_manifest(generation)
 
@@ -552,6 +564,8 @@ def _settled(generation: Path) -> bool:
         return False
     if manifest is None or manifest["toc"] != toc or arrays_toc(generation) != toc or tables_toc(generation) != toc:
         return False
+    if toc is not None and not groups_written(generation, toc):
+        return False  # an update stopped before grouping: the next one groups
     arrays = read_arrays(generation)
     return arrays is not None and not uncovered(part_ranges(generation), arrays.forward_end)
 

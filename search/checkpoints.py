@@ -22,6 +22,7 @@ POINTS = (
                 # procs > 1 they came back from the worker processes, which are running
     "commit",   # inside a Whoosh commit: the segment's files are written, its TOC is not
     "positions",  # the commit landed (an update is live), the positions part is not written yet
+    "copies",  # the positions part is written, the groups of republished copies (store/copies.py) are not
 )
 BEFORE_COMMIT = POINTS[:POINTS.index("positions")]  # a kill there leaves no trace in the index
 PAUSE_AT = os.environ.get("VNSEARCH_TEST_PAUSE_AT") or None

@@ -1,6 +1,8 @@
 """Export every result of a query as CSV or JSON Lines, streamed one article at a time.
 
-The one writer behind both `manage.py search --export` and `/api/export`. The CSV opens in
+The one writer behind both `manage.py search --export` and `/api/export`; a row is an article's
+fields (`Article.to_dict`) with its group of republished copies (`SearchIndex.export_records`):
+every copy is listed, each with the id of its group. The CSV opens in
 Excel with Vietnamese intact (a UTF-8 BOM first) and no cell starts a formula (OWASP CSV
 injection: a cell starting with =, +, -, @, a tab or a carriage return gets a leading ')."""
 from __future__ import annotations
@@ -13,7 +15,8 @@ from typing import Iterable, Iterator
 from .articles import OUTPUT_FIELDS, Article
 
 FORMATS = ("csv", "jsonl")
-CSV_COLUMNS = tuple(n for n in OUTPUT_FIELDS if n != "text") + ("text",)  # the long text last
+GROUP_FIELDS = ("group", "copies")  # its group of republished copies and the group's articles among the results
+CSV_COLUMNS = tuple(n for n in OUTPUT_FIELDS if n != "text") + GROUP_FIELDS + ("text",)  # the long text last
 LIST_SEPARATOR = "; "  # a list field in one CSV cell: "Ninh Thuận; Bình Thuận"
 MEDIA_TYPES = {"csv": "text/csv; charset=utf-8", "jsonl": "application/x-ndjson; charset=utf-8"}
 BOM = "\ufeff"
@@ -32,7 +35,12 @@ def csv_cell(value) -> str:
     return "'" + value if value.startswith(FORMULA_STARTS) else value
 
 
-def csv_lines(articles: Iterable[Article]) -> Iterator[str]:
+def _row(item: Article | dict) -> dict:
+    row = item if isinstance(item, dict) else item.to_dict()
+    return {**{name: None for name in GROUP_FIELDS}, **row}
+
+
+def csv_lines(articles: Iterable[Article | dict]) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
 
@@ -45,15 +53,15 @@ def csv_lines(articles: Iterable[Article]) -> Iterator[str]:
     writer.writerow(CSV_COLUMNS)
     yield BOM + flush()
     for article in articles:
-        row = article.to_dict()
+        row = _row(article)
         writer.writerow([csv_cell(row[c]) for c in CSV_COLUMNS])
         yield flush()
 
 
-def jsonl_lines(articles: Iterable[Article]) -> Iterator[str]:
+def jsonl_lines(articles: Iterable[Article | dict]) -> Iterator[str]:
     for article in articles:
-        yield json.dumps(article.to_dict(), ensure_ascii=False) + "\n"
+        yield json.dumps(_row(article), ensure_ascii=False) + "\n"
 
 
-def export_lines(articles: Iterable[Article], fmt: str) -> Iterator[str]:
+def export_lines(articles: Iterable[Article | dict], fmt: str) -> Iterator[str]:
     return csv_lines(articles) if fmt == "csv" else jsonl_lines(articles)

@@ -12,13 +12,17 @@ TIER = 1e6  # above any score: articles holding the typed sequence come first (q
 
 
 def page_of(view: Snapshot, parsed: ParsedQuery, mode: str, sort: str, allowed: np.ndarray, memo: dict, page: int,
-            size: int, weights: Weights = DEFAULT_WEIGHTS, deadline: Deadline | None = None) -> tuple[list[int], list]:
+            size: int, weights: Weights = DEFAULT_WEIGHTS, deadline: Deadline | None = None,
+            collapse: bool = False) -> tuple[list[int], list]:
     """Document numbers and scores of one page of the `allowed` documents in `sort` order: by
     relevance (the ranking tree, the typed sequence first) or by date (undated last). Past the
-    `deadline`, ranking-only evidence is skipped (query/limits.py)."""
+    `deadline`, ranking-only evidence is skipped (query/limits.py). With `collapse`, each group
+    of republished copies is listed once, by its first member in that order (search/collapse.py)."""
     columns = view.columns
     start = (page - 1) * size
     candidates = np.flatnonzero(allowed)
+    copies = view.copies
+    collapse = collapse and bool(copies.grouped[candidates].any())
     if sort == "relevance":
         if start >= len(candidates):
             return [], []
@@ -34,6 +38,10 @@ def page_of(view: Snapshot, parsed: ParsedQuery, mode: str, sort: str, allowed: 
         wanted = scores[candidates]
         shown = shown[candidates]
         end = min(start + size, len(candidates))
+        if collapse:  # the best of each group: the whole selection in order, then its groups' first
+            order = np.lexsort((candidates, -wanted))
+            order = order[copies.first_of_groups(candidates[order])][start:start + size]
+            return candidates[order].tolist(), [round(float(s), 4) for s in shown[order]]
         if end < len(candidates):  # only the best `end` need ordering
             keep = np.argpartition(-wanted, end - 1)[:end]
             cut = wanted[keep].min()
@@ -46,5 +54,8 @@ def page_of(view: Snapshot, parsed: ParsedQuery, mode: str, sort: str, allowed: 
         order = np.lexsort((candidates, -ranks, ranks < 0))
     else:
         order = np.lexsort((candidates, ranks, ranks < 0))
-    picked = candidates[order][start:start + size]
+    ordered = candidates[order]
+    if collapse:
+        ordered = ordered[copies.first_of_groups(ordered)]
+    picked = ordered[start:start + size]
     return picked.tolist(), [None] * len(picked)

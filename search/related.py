@@ -36,13 +36,13 @@ CACHED_SCORES = 2_000_000  # (document, score) pairs kept per process (12 bytes 
 
 
 def copies_of(view: Snapshot, docnum: int) -> np.ndarray:
-    """Document numbers of the article and of its copies, never shown as related to it: today the
-    articles with its content key (the same normalised title and text; build indexes one per key,
-    so that is the article alone). The one place copies are decided: near-duplicate groups join
-    here, the members of the article's group (`group_members(docnum)`) added to these."""
+    """Document numbers of the article and of its copies, never shown as related to it: the
+    members of its group of republished copies (`Snapshot.group_members`) and the articles with its
+    content key (the same normalised title and text; build indexes one per key, so that is the
+    article alone unless an index holds older exact copies). The one place copies are decided."""
     key = view.store.stored(docnum).get("content")
     same_key = view.store.postings("content", key)[0] if key else np.zeros(0, dtype=np.int64)
-    return np.union1d(same_key, [docnum]).astype(np.int64)
+    return np.union1d(np.union1d(same_key, view.group_members(docnum)), [docnum]).astype(np.int64)
 
 
 def distinctive_terms(view: Snapshot, stored: dict, limit: int = MAX_TERMS) -> list[tuple[str, float]]:

@@ -18,6 +18,7 @@ MAX_SIZE = 100
 DEFAULT_SIZE = 10
 MAX_QUERY_LENGTH = 1000  # characters; a longer query is shortened to this, with a notice
 MAX_PAGE = 10_000
+MAX_GROUP_LENGTH = 1000  # characters of a group id (an article id)
 ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # what the OpenAPI description says
 
 
@@ -33,6 +34,8 @@ class SearchRequest:
     page: int = 1
     size: int = DEFAULT_SIZE
     accents: str = "exact"  # "ignore": search as if typed without marks
+    collapse: bool = True  # each group of republished copies listed once, by its best hit
+    group: str | None = None  # only the group of republished copies of this article id (search/collapse.py)
 
 
 def shortened(request: SearchRequest) -> tuple[SearchRequest, list[str]]:
@@ -77,6 +80,10 @@ def validate(request: SearchRequest, paging: bool = True) -> None:
                         and not year_span(str(value))):
                     raise BadRequest(f"year phải là số năm, khoảng năm (2019..2021) hoặc «{UNKNOWN}», "
                                      f"không phải {shown(value)}")
+    if not isinstance(request.collapse, bool):
+        raise BadRequest("collapse phải là true hoặc false")
+    if request.group is not None and (not isinstance(request.group, str) or len(request.group) > MAX_GROUP_LENGTH):
+        raise BadRequest(f"group phải là mã của một bài viết (tối đa {MAX_GROUP_LENGTH} ký tự)")
     _iso_date(request.date_from, "from")
     _iso_date(request.date_to, "to")
     if request.date_from and request.date_to and date.fromisoformat(request.date_from) > date.fromisoformat(request.date_to):

@@ -36,6 +36,8 @@ class Hit:
     url: str | None
     score: float | None
     category: str | None = None
+    group: str | None = None  # its group of republished copies: the id of the group's first article (its own when alone)
+    copies: int = 1  # articles of the selection this hit stands for, itself included (1: no copies among them)
 
 
 @dataclass
@@ -64,6 +66,9 @@ class SearchResult:
     notices: list[str] = field(default_factory=list)  # in Vietnamese: how the query was read
     query_filters: dict[str, list] = field(default_factory=dict)  # typed in q: province:…, year:2019..2021
     timeline: Timeline = field(default_factory=Timeline)  # the selected dated articles by period
+    articles: int | None = None  # articles selected, copies included (total counts each group once when collapsed)
+    collapse: bool = True  # each group of republished copies listed once
+    group: str | None = None  # the group asked for (group=<id>), its id as asked
 
     def echoed_filters(self) -> dict:
         """Every filter applied, from the parameters and from q, with the date range."""
@@ -77,6 +82,8 @@ class SearchResult:
             out["from"] = self.date_from
         if self.date_to:
             out["to"] = self.date_to
+        if self.group is not None:
+            out["group"] = self.group
         return out
 
     @property
@@ -95,6 +102,7 @@ class SearchResult:
             "timeline": self.timeline.to_dict(),
             "notices": self.notices,
             "suggestion": self.suggestion,
+            "articles": self.total if self.articles is None else self.articles, "collapse": self.collapse,
         }
         if self.date_from or self.date_to:
             doc["from"], doc["to"] = self.date_from, self.date_to
@@ -116,11 +124,12 @@ HIT_FIELDS = tuple(f.name for f in fields(Hit))
 HIT_ARTICLE_FIELDS = tuple(f.name for f in fields(Hit) if f.name in OUTPUT_FIELDS)  # what a hit shows of its article
 
 
-def hit_of(article: Article, score, forms: set[tuple[str, ...]]) -> Hit:
+def hit_of(article: Article, score, forms: set[tuple[str, ...]], group: str | None = None, copies: int = 1) -> Hit:
     """A hit: the article with what matched (`forms`, ParsedQuery.match_forms) marked in its
-    title and best snippet."""
+    title and best snippet; its group of copies (its own id when alone) and how many it stands for."""
     return Hit(title_html=highlight.mark(article.title, forms), snippet_html=highlight.snippet(article.text, forms),
-               score=score, **{name: getattr(article, name) for name in HIT_ARTICLE_FIELDS})
+               score=score, group=group or article.id, copies=copies,
+               **{name: getattr(article, name) for name in HIT_ARTICLE_FIELDS})
 
 
 def _plain(record, names: tuple[str, ...]) -> dict:

@@ -160,6 +160,14 @@ class SearchIndex:
         date_mask = facets.date_mask(columns, request.date_from, request.date_to)
         if date_mask is not None:
             query_masks.append(date_mask)
+        group_notice = None
+        if request.group is not None:
+            member = view.store.docnum_of(request.group)
+            if member is None:
+                query_masks.append(np.zeros(columns.size, dtype=bool))
+                group_notice = f"Không có bài viết «{shown(request.group)}» nên không có nhóm bản đăng lại nào để hiện."
+            else:
+                query_masks.append(view.copies.group_mask(member))
         own_masks = {name: facets.facet_mask(columns, name, values)
                      for name, values in request.filters.items() if values}
         filters = query_masks + list(own_masks.values())
@@ -177,6 +185,8 @@ class SearchIndex:
                 break
         reading, mode, matched, allowed, memo = chosen
         notices = list(notices or []) + parsed.notices + facets.unknown_values(columns, request.filters, parsed)
+        if group_notice:
+            notices.append(group_notice)
         accents = "ignored" if ignore or reading is folded else "exact"
         if ignore:
             notices.append("Đang tìm không phân biệt dấu.")
@@ -230,7 +240,9 @@ class SearchIndex:
                 turn: ExitStack, started: float) -> SearchResult:
         sel = self._select(request, notices, deadline, turn)
         columns, parsed = sel.view.columns, sel.parsed
-        total = int(sel.allowed.sum())
+        articles = int(sel.allowed.sum())
+        collapse = _collapses(request)
+        total = sel.view.copies.count(sel.allowed) if collapse and sel.view.copies.any else articles
 
         counted = {}
         for name in FACET_FIELDS:
@@ -241,14 +253,20 @@ class SearchIndex:
         suggestion = None
         fell_back = sel.mode != matching_mode(parsed) or sel.parsed is not sel.typed
         at_least = None if parsed.is_empty or sel.deadline.past else suggestion_threshold(
-            total, fell_back, sel.typed, sel.view.vocabulary)
+            articles, fell_back, sel.typed, sel.view.vocabulary)
         if at_least is not None:
             suggestion = self._suggestion(request.q, sel.view,
                                           sel.query_masks + list(sel.own_masks.values()), at_least)
 
-        docnums, scores = self._page(sel, request.page, request.size)
+        docnums, scores = self._page(sel, request.page, request.size, collapse)
         forms = parsed.match_forms()
-        hits = [hit_of(article_from_stored(sel.view.store.stored(d)), s, forms) for d, s in zip(docnums, scores)]
+        ids: dict[int, str] = {}
+        copies = sel.view.copies.copies_in(docnums, sel.allowed)
+        hits = []
+        for d, s, n in zip(docnums, scores, copies):
+            article = article_from_stored(sel.view.store.stored(d))
+            ids[d] = article.id
+            hits.append(hit_of(article, s, forms, self._group_id(sel.view, d, ids), n))
         return SearchResult(
             query=request.q, total=total, page=request.page, size=request.size,
             took_ms=round((time.perf_counter() - started) * 1000, 2),
@@ -258,7 +276,16 @@ class SearchIndex:
             accents=sel.accents, notices=sel.notices + _budget_notices(sel.deadline),
             query_filters=facets.query_filters(sel.typed),
             timeline=timeline_of(Periods.of(columns), sel.allowed),
+            articles=articles, collapse=collapse, group=request.group,
         )
+
+    @staticmethod
+    def _group_id(view: Snapshot, docnum: int, ids: dict[int, str]) -> str:
+        """The id of a document's group of copies: its representative's article id (`ids` caches them)."""
+        representative = view.store.group_of(docnum)
+        if representative not in ids:
+            ids[representative] = view.store.stored(representative)["id"]
+        return ids[representative]
 
     def export(self, request: SearchRequest, deadline: Deadline | None = None) -> Iterator[Article]:
         """Every result of the query (not one page), in the requested order. The request is
@@ -269,6 +296,26 @@ class SearchIndex:
             sel = self._select(request, notices, deadline, turn)
             docnums, _ = self._page(sel, 1, max(int(sel.allowed.sum()), 1))
         return (article_from_stored(sel.view.store.stored(d)) for d in docnums)
+
+    def export_records(self, request: SearchRequest, deadline: Deadline | None = None) -> Iterator[dict]:
+        """Every result of the query as the export writes it (search/export.py): each article's
+        fields with its group of republished copies and how many articles that group has among the
+        results. Never collapsed: an export lists every copy."""
+        request, notices = shortened(request)
+        validate(request, paging=False)
+        with ExitStack() as turn:
+            sel = self._select(request, notices, deadline, turn)
+            docnums, _ = self._page(sel, 1, max(int(sel.allowed.sum()), 1))
+        return self._records(sel, docnums)
+
+    def _records(self, sel: "_Selection", docnums: list[int]) -> Iterator[dict]:
+        ids: dict[int, str] = {}
+        counts = np.bincount(sel.view.copies.groups[sel.allowed], minlength=sel.view.columns.size)
+        for d in docnums:
+            article = article_from_stored(sel.view.store.stored(d))
+            ids[d] = article.id
+            yield {**article.to_dict(), "group": self._group_id(sel.view, d, ids),
+                   "copies": int(counts[sel.view.copies.groups[d]])}
 
     def highlight_article(self, article: Article, q: str, ignore_accents: bool = False) -> tuple[str, str]:
         """(title_html, text_html) with the query's syllables marked (every form of each, with
@@ -294,10 +341,11 @@ class SearchIndex:
             return view.columns.live.copy()
         return view.engine.matches(matching_tree(parsed, mode), memo, deadline) & view.columns.live
 
-    def _page(self, sel: "_Selection", page: int, size: int) -> tuple[list[int], list]:
-        """Document numbers and scores of one page of the selection, in its sort order."""
+    def _page(self, sel: "_Selection", page: int, size: int, collapse: bool = False) -> tuple[list[int], list]:
+        """Document numbers and scores of one page of the selection, in its sort order (each group
+        of copies once with `collapse`)."""
         return page_of(sel.view, sel.parsed, sel.mode, sel.sort, sel.allowed, sel.memo, page, size, self.weights,
-                       sel.deadline)
+                       sel.deadline, collapse)
 
 @dataclass
 class _Selection:
@@ -314,6 +362,11 @@ class _Selection:
     notices: list[str]  # how the query was read, in Vietnamese
     typed: ParsedQuery  # the query as typed (`parsed` may be another reading of it)
     deadline: Deadline  # the request's time budget
+
+
+def _collapses(request: SearchRequest) -> bool:
+    """Groups collapse unless asked not to; one group asked for (group=<id>) lists all its copies."""
+    return request.collapse and request.group is None
 
 
 def _budget_notices(deadline: Deadline) -> list[str]:

@@ -6,6 +6,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from .collapse import Copies
 from .engine import Engine
 from .facets import Columns
 from .query import DEFAULT_WEIGHTS, Weights
@@ -21,13 +22,18 @@ class Snapshot:
     columns: Columns
     vocabulary: Vocabulary
     engine: Engine
+    copies: Copies
 
     @classmethod
     def open(cls, index_dir: str | os.PathLike, weights: Weights = DEFAULT_WEIGHTS) -> "Snapshot":
         """Of the container's current generation (IndexMissing, IndexOutdated when none is usable)."""
         store = GenerationReader(index_dir)
         return cls((store.generation, store.version), store.generation, store, Columns.load(store),
-                   Vocabulary.of_store(store), Engine(store, weights))
+                   Vocabulary.of_store(store), Engine(store, weights), Copies.load(store))
+
+    def group_members(self, docnum: int):
+        """The docnums of a document's republished copies, itself included (GenerationReader.group_members)."""
+        return self.store.group_members(docnum)
 
     def is_current(self, generation: Path) -> bool:
         """Still of `generation` (the current one), at its latest version."""

@@ -25,7 +25,14 @@ def index_stats(view: Snapshot) -> dict:
         "built_at": report.get("built_at"),
         "source": report.get("source"),
         "duplicates": report.get("duplicates", 0),
+        "copies": _copies(view),
         "with": {k: {"count": v, "share": round(v / total, 4) if total else 0.0} for k, v in shares.items()},
         "top": top,
         "skipped": report.get("skipped", []),
     }
+
+
+def _copies(view: Snapshot) -> dict:
+    """Groups of republished copies among the live articles (search/collapse.py)."""
+    grouped = view.copies.grouped & view.columns.live
+    return {"groups": int(len(set(view.copies.groups[grouped].tolist()))), "articles_in_groups": int(grouped.sum())}

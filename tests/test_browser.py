@@ -11,6 +11,7 @@ from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
 
+from copies_data import COPIES, OTHER
 from search import rebuild
 from web import create_app
 from web.screenshots import CHROMEDRIVER, CHROMIUM, chromium, serve, set_viewport, take_screenshots
@@ -54,6 +55,8 @@ EXTRA_ARTICLES += [
     for n, province in enumerate(["Nghệ An", "Quảng Nam", "Quảng Ninh", "Lào Cai", "Kiên Giang", "Gia Lai",
                                   "Thừa Thiên Huế", "Khánh Hòa"])
 ]
+# One story and its republished copies (tests/copies_data.py), and another story on the same topic.
+EXTRA_ARTICLES += COPIES + [OTHER]
 QUERY = "dai hoi"
 # Waits end as soon as the page is there; only a hung browser or server waits this long.
 WAIT_SECONDS = 60
@@ -184,6 +187,27 @@ def test_phone_width_has_no_horizontal_scroll(browser, base_url):
     browser.get(f"{base_url}/search?q=dai+hoi&province=Long+An")
     overflow = browser.execute_script("return document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0
+
+
+def test_clicking_the_copies_link_opens_the_group(driver, base_url):
+    driver.get(f"{base_url}/search?q={quote('đê biển')}")
+    hits = driver.find_elements(By.CSS_SELECTOR, ".hit")
+    assert len(hits) == 1  # the story and its three copies, collapsed
+    link = driver.find_element(By.CSS_SELECTOR, ".hit .copies-link")
+    assert link.text == "3 bản đăng lại"
+    link.click()
+    wait_for(driver, lambda d: url_params(d).get("group") == ["copy-a"])
+    titles = {a.text for a in driver.find_elements(By.CSS_SELECTOR, ".hit-title a")}
+    assert titles == {article["title"] for article in COPIES}
+    assert "Nhóm bản đăng lại: copy-a ×" in chips(driver)
+    assert not driver.find_elements(By.CSS_SELECTOR, ".copies-link")
+
+    driver.find_element(By.CSS_SELECTOR, ".chip-remove").click()
+    wait_for(driver, lambda d: "group" not in url_params(d))
+    assert len(driver.find_elements(By.CSS_SELECTOR, ".hit")) == 1
+    driver.find_element(By.CSS_SELECTOR, ".collapse-link").click()
+    wait_for(driver, lambda d: url_params(d).get("collapse") == ["false"])
+    assert len(driver.find_elements(By.CSS_SELECTOR, ".hit")) == 4
 
 
 def png_size(path: Path) -> tuple[int, int]:

@@ -338,7 +338,8 @@ def test_csv_export_contains_every_result(facet_client, params):
     assert response.headers["Content-Disposition"].startswith("attachment; filename=")
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).removeprefix("\ufeff"))))
     assert rows[0] == ["id", "title", "published", "published_date", "year", "province", "province_2025",
-                       "provinces", "provinces_2025", "category", "source", "author", "url", "text"]
+                       "provinces", "provinces_2025", "category", "source", "author", "url", "group", "copies",
+                       "text"]
     assert [r[0] for r in rows[1:]] == all_ids(facet_client, params)
 
 

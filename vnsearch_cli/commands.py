@@ -315,28 +315,35 @@ def _plain(html: str) -> str:
 @click.option("--size", type=int, default=10, show_default=True, metavar="SỐ", help="Số kết quả mỗi trang.")
 @click.option("--ignore-accents", "ignore_accents", is_flag=True,
               help="Tìm không phân biệt dấu (bao = bão = báo = bảo).")
+@click.option("--no-collapse", "no_collapse", is_flag=True,
+              help="Liệt kê mọi bản đăng lại, không gộp mỗi nhóm vào bài khớp nhất.")
+@click.option("--group", "group", metavar="ID", help="Chỉ các bản đăng lại cùng nhóm với bài viết có id này.")
 @click.option("--json", "as_json", is_flag=True, help="In đúng tài liệu JSON của /api/search.")
 @click.option("--export", "export", type=click.Choice(FORMATS), help="Xuất mọi kết quả (csv hoặc jsonl).")
 @index_option
 def search(query, province, province_2025, year, category, source, date_from, date_to, sort, page, size,
-           ignore_accents, as_json, export, index, opensearch):
+           ignore_accents, no_collapse, group, as_json, export, index, opensearch):
     if as_json and export:
         raise click.UsageError("--json và --export không dùng cùng nhau")
     filters = {"province": list(province), "province_2025": list(province_2025), "year": list(year),
                "category": list(category), "source": list(source)}
     request = SearchRequest(q=query, filters={k: v for k, v in filters.items() if v}, date_from=date_from,
                             date_to=date_to, sort=sort, page=page, size=size,
-                            accents="ignore" if ignore_accents else "exact")
+                            accents="ignore" if ignore_accents else "exact", collapse=not no_collapse,
+                            group=group)
     searcher = _open(_config(index, opensearch=opensearch))
     if export:
-        for line in export_lines(searcher.export(request), export):
+        for line in export_lines(searcher.export_records(request), export):
             sys.stdout.write(line)
         return
     result = searcher.search(request)
     if as_json:
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
         return
-    click.echo(f"Tìm thấy {result.total} bài viết ({result.took_ms / 1000:.3f} giây)".replace(".", ","))
+    found = f"Tìm thấy {result.total} bài viết"
+    if result.articles != result.total:
+        found = f"Tìm thấy {result.articles} bài viết ({result.total} sau khi gộp bản đăng lại)"
+    click.echo(f"{found} ({result.took_ms / 1000:.3f} giây)".replace(".", ","))
     for notice in result.notices:
         click.echo(f"({notice})")
     if result.suggestion:
@@ -344,6 +351,8 @@ def search(query, province, province_2025, year, category, source, date_from, da
     for number, hit in enumerate(result.hits, start=(result.page - 1) * result.size + 1):
         facts = " · ".join(x for x in (hit.published and hit.published[:10], hit.province, hit.source) if x)
         click.echo(f"\n{number}. {hit.title}  [{hit.id}]")
+        if hit.copies > 1:
+            click.echo(f"   {hit.copies - 1} bản đăng lại (--group {hit.group})")
         if facts:
             click.echo(f"   {facts}")
         click.echo(f"   {_plain(hit.snippet_html)}")
@@ -404,6 +413,8 @@ def stats(as_json, index, opensearch):
         for value in values:
             click.echo(f"  {value['value']}: {value['count']}")
     click.echo(f"Bài trùng lặp đã gộp: {data['duplicates']}")
+    click.echo(f"Nhóm bản đăng lại: {data['copies']['groups']} nhóm, "
+               f"{data['copies']['articles_in_groups']} bài viết")
     click.echo(f"Mục bị bỏ qua: {len(data['skipped'])}")
     for skipped in data["skipped"]:
         click.echo(f"  {skipped['item']}: {skipped['reason']}")

@@ -4,15 +4,15 @@ from __future__ import annotations
 from dataclasses import fields
 
 from search.articles import FACET_FIELDS, OUTPUT_FIELDS, UNKNOWN
-from search.export import CSV_COLUMNS
+from search.export import CSV_COLUMNS, GROUP_FIELDS
 from search.query.limits import MAX_PREFIX_TERMS, MAX_SLOP
 from search.related import RELATED_SIZE
 from search.results import Hit
-from search.requests import (ACCENTS, DEFAULT_SIZE, MAX_ALTERNATIVES, MAX_PAGE, MAX_PHRASES, MAX_QUERY_LENGTH,
-                             MAX_SIZE, MAX_TERMS, SORTS, TIME_BUDGET_SECONDS)
+from search.requests import (ACCENTS, DEFAULT_SIZE, MAX_ALTERNATIVES, MAX_GROUP_LENGTH, MAX_PAGE, MAX_PHRASES,
+                             MAX_QUERY_LENGTH, MAX_SIZE, MAX_TERMS, SORTS, TIME_BUDGET_SECONDS)
 from search.timeline import UNITS
 
-from .params import EXPORT_FORMATS
+from .params import COLLAPSE_VALUES, EXPORT_FORMATS
 
 
 def _facet_param(name: str, description: str, items: dict | None = None) -> dict:
@@ -64,6 +64,13 @@ SEARCH_PARAMETERS = [
                   "exact: dấu gõ vào được tìm đúng như vậy (bão ≠ báo), chữ không dấu khớp mọi dấu; "
                   "ignore: bỏ qua mọi dấu."),
     _scalar_param("sort", {"type": "string", "enum": list(SORTS), "default": "relevance"}),
+    _scalar_param("collapse", {"type": "string", "enum": list(COLLAPSE_VALUES), "default": "true"},
+                  "true: mỗi nhóm bản đăng lại (cùng một bài đăng lại với ít thay đổi) hiện một lần, bằng bài khớp "
+                  "nhất, kèm copies = số bài của nhóm trong kết quả; total đếm mỗi nhóm một lần, articles đếm mọi "
+                  "bài. false: liệt kê mọi bản. Xuất (export) luôn liệt kê mọi bản."),
+    _scalar_param("group", {"type": "string", "maxLength": MAX_GROUP_LENGTH},
+                  "Chỉ các bản đăng lại của một nhóm: mã nhóm (group của một kết quả) hoặc mã của bất kỳ bài nào "
+                  "trong nhóm; liệt kê mọi bản. Mã không có: không có kết quả, kèm thông báo."),
 ]
 PAGING_PARAMETERS = [
     _scalar_param("page", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1},
@@ -107,7 +114,12 @@ HIT_PROPERTIES = {
     "title_html": {"type": "string", "description": "Tiêu đề đã thoát HTML, từ khóa trong <mark>"},
     "snippet_html": {"type": "string", "description": "Đoạn trích đã thoát HTML, từ khóa trong <mark>"},
     "score": {**_nullable("number"), "description": "Điểm liên quan; null khi sắp xếp theo ngày"},
+    "group": {"type": "string", "description": "Mã nhóm bản đăng lại của bài: mã của bài đầu tiên (nhỏ nhất) trong "
+                                               "nhóm; mã của chính bài khi không có bản nào khác. Mở nhóm: group=<mã>"},
+    "copies": {"type": "integer", "minimum": 1,
+               "description": "Số bài của kết quả mà kết quả này đại diện (gồm chính nó): 1 khi không có bản đăng lại"},
 }
+GROUP_PROPERTIES = {name: HIT_PROPERTIES[name] for name in GROUP_FIELDS}
 
 SCHEMAS = {
     "Article": {
@@ -133,6 +145,11 @@ SCHEMAS = {
             "took_ms": {"type": "number"},
         },
     },
+    "ExportRow": {
+        "type": "object",
+        "required": ["id", "title", "text", *GROUP_FIELDS],
+        "properties": {**ARTICLE_PROPERTIES, **GROUP_PROPERTIES},
+    },
     "FacetValue": {
         "type": "object",
         "required": ["value", "count", "selected"],
@@ -143,7 +160,13 @@ SCHEMAS = {
         "required": ["query", "total", "page", "size", "took_ms", "sort", "matching", "accents", "filters",
                      "hits", "facets", "timeline", "notices", "suggestion"],
         "properties": {
-            "query": {"type": "string"}, "total": {"type": "integer"},
+            "query": {"type": "string"},
+            "total": {"type": "integer", "description": "Số kết quả liệt kê: khi gộp (collapse=true), mỗi nhóm bản "
+                                                         "đăng lại tính một lần"},
+            "articles": {"type": "integer", "description": "Số bài được chọn, tính cả mọi bản đăng lại (facets và "
+                                                           "timeline đếm theo bài)"},
+            "collapse": {"type": "boolean", "description": "Các nhóm bản đăng lại có được gộp không (false khi "
+                                                           "collapse=false hoặc khi mở một nhóm bằng group=)"},
             "page": {"type": "integer"}, "size": {"type": "integer"}, "took_ms": {"type": "number"},
             "sort": {"type": "string", "enum": list(SORTS),
                      "description": "Thứ tự đã áp dụng: truy vấn rỗng luôn là newest"},
@@ -161,6 +184,7 @@ SCHEMAS = {
                 "properties": {
                     **{name: {"type": "array", "items": {"type": ["string", "integer"]}} for name in FACET_FIELDS},
                     "from": {"type": "string", "format": "date"}, "to": {"type": "string", "format": "date"},
+                    "group": {"type": "string"},
                 },
             },
             "from": _nullable("string"), "to": _nullable("string"),
@@ -258,7 +282,7 @@ def document() -> dict:
                                                                        "ô bắt đầu bằng =, +, -, @, tab hoặc CR được "
                                                                        "thêm dấu ' ở đầu để không thành công thức"},
                                              "example": ",".join(CSV_COLUMNS)},
-                                "application/x-ndjson": {"schema": {"$ref": "#/components/schemas/Article"}},
+                                "application/x-ndjson": {"schema": {"$ref": "#/components/schemas/ExportRow"}},
                             }},
                     "400": _error_response("Tham số không hợp lệ"),
                 },

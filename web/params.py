@@ -18,10 +18,11 @@ from search.requests import DEFAULT_SIZE, SearchRequest
 from search.facets import filter_key
 
 # The parameters of a search, in the order they appear in URLs.
-STATE_KEYS = ("q", *FACET_FIELDS, "from", "to", "accents", "sort", "size", "page")
+STATE_KEYS = ("q", *FACET_FIELDS, "from", "to", "group", "accents", "collapse", "sort", "size", "page")
 # Parameters that survive "Xóa bộ lọc" (clear all filters).
 UNFILTERED_KEYS = ("q", "accents", "sort", "size")
 EXPORT_FORMATS = ("csv", "jsonl")
+COLLAPSE_VALUES = {"true": True, "false": False}  # collapse=: groups of republished copies listed once, or all
 INTEGER = re.compile(r"[+-]?[0-9]+")
 
 Pairs = list[tuple[str, str]]
@@ -55,7 +56,16 @@ def search_request(args: MultiDict) -> SearchRequest:
         page=_integer(args, "page", 1),
         size=_integer(args, "size", DEFAULT_SIZE),
         accents=args.get("accents", "").strip() or "exact",
+        collapse=_collapse(args),
+        group=args.get("group", "").strip() or None,
     )
+
+
+def _collapse(args: MultiDict) -> bool:
+    raw = args.get("collapse", "").strip().lower() or "true"
+    if raw not in COLLAPSE_VALUES:
+        raise BadRequest(f"collapse phải là true hoặc false, không phải {shown(raw)}")
+    return COLLAPSE_VALUES[raw]
 
 
 def export_format(args: MultiDict) -> str:

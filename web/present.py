@@ -87,6 +87,8 @@ class HitView:
     hit: Hit
     url: str
     date: str | None
+    group_url: str | None = None  # the search narrowed to the hit's group of copies, when it stands for several
+    copies_text: str | None = None  # "2 bản đăng lại"
 
 
 @dataclass
@@ -171,6 +173,9 @@ class SearchPage:
     sorts: list[SortOption]
     feed_url: str  # the same search as an Atom feed
     timeline: TimelineChart | None = None
+    articles_text: str = ""  # articles selected, copies included ("1.234")
+    collapse_url: str | None = None  # the same search with groups of copies collapsed, or not
+    collapse_label: str | None = None
 
 
 def search_page(result: SearchResult, pairs: Pairs) -> SearchPage:
@@ -183,7 +188,7 @@ def search_page(result: SearchResult, pairs: Pairs) -> SearchPage:
         result=result,
         total_text=vn_number(result.total),
         seconds_text=vn_seconds(result.took_ms),
-        hits=[HitView(hit, article_url(hit.id, hit_pairs), vn_date(hit.published)) for hit in result.hits],
+        hits=[_hit_view(hit, hit_pairs, pairs, result) for hit in result.hits],
         facets=facets,
         chips=chips,
         clear_url=link("web.search", only(pairs, *UNFILTERED_KEYS)) if chips else None,
@@ -198,7 +203,35 @@ def search_page(result: SearchResult, pairs: Pairs) -> SearchPage:
         sorts=_sorts(result, pairs),
         feed_url=link("web.feed", without(pairs, "page", "size", "sort")),
         timeline=timeline_chart(result, pairs),
+        articles_text=vn_number(result.articles if result.articles is not None else result.total),
+        **_collapse_toggle(result, pairs),
     )
+
+
+def copies_text(copies: int) -> str:
+    """3 → "2 bản đăng lại": the other copies a hit stands for."""
+    return f"{vn_number(copies - 1)} bản đăng lại"
+
+
+def _hit_view(hit: Hit, hit_pairs: Pairs, pairs: Pairs, result: SearchResult) -> HitView:
+    view = HitView(hit, article_url(hit.id, hit_pairs), vn_date(hit.published))
+    if hit.copies > 1 and result.group is None:
+        view.group_url = link("web.search", with_value(without(pairs, "page", "collapse"), "group", hit.group))
+        view.copies_text = copies_text(hit.copies)
+    return view
+
+
+def _collapse_toggle(result: SearchResult, pairs: Pairs) -> dict:
+    """A link listing every copy when groups collapsed some, and back."""
+    if result.group is not None:
+        return {}
+    if result.collapse and result.articles is not None and result.articles > result.total:
+        return {"collapse_url": link("web.search", with_value(without(pairs, "page"), "collapse", "false")),
+                "collapse_label": "Hiện cả các bản đăng lại"}
+    if not result.collapse:
+        return {"collapse_url": link("web.search", without(pairs, "page", "collapse")),
+                "collapse_label": "Gộp các bản đăng lại"}
+    return {}
 
 
 def article_url(article_id: str, pairs: Pairs) -> str:
@@ -244,6 +277,8 @@ def _chips(result: SearchResult, pairs: Pairs) -> list[Chip]:
         for value in result.filters.get(name, []):
             shown = filter_value(name, str(value))  # a code typed in the URL shows as its label
             chips.append(Chip(FACET_TITLES[name], shown, link("web.search", toggled(pairs, name, str(value)))))
+    if result.group is not None:
+        chips.append(Chip("Nhóm bản đăng lại", result.group, link("web.search", without(pairs, "group", "page"))))
     for key, title in (("from", "Từ ngày"), ("to", "Đến ngày")):
         value = result.date_from if key == "from" else result.date_to
         if value:

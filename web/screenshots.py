@@ -1,10 +1,10 @@
 """Screenshots of the search page for the README, taken with headless Chromium.
 
-    python -m web.screenshots [--index DIR] [--out docs/screenshots] [--query "q=đại hội"]
+    python -m web.screenshots [--index DIR] [--out docs/screenshots] [--query "q=đại hội"] [--name search]
     python -m web.screenshots --index DIR --timeline "q=bão"   # docs/screenshots/timeline.png
 
-Serves the app with waitress on a free loopback port, then saves search-desktop.png
-(1280×900) and search-phone.png (390×844); with --timeline, only the timeline of that search
+Serves the app with waitress on a free loopback port, then saves <name>-desktop.png
+(1280×900) and <name>-phone.png (390×844); with --timeline, only the timeline of that search
 (timeline.png, the chart as a desktop browser shows it). Needs the test extra (selenium) and Debian's
 chromium + chromedriver (`make browser`).
 """
@@ -21,7 +21,7 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
 CHROMIUM_ARGS = ("--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync")
-VIEWPORTS = {"search-desktop.png": (1280, 900, False), "search-phone.png": (390, 844, True)}
+VIEWPORTS = {"desktop": (1280, 900, False), "phone": (390, 844, True)}
 DEFAULT_QUERY = "q=%C4%91%E1%BA%A1i+h%E1%BB%99i&year=2020"  # đại hội, one filter chosen
 
 
@@ -50,15 +50,16 @@ def set_viewport(driver, width: int, height: int, mobile: bool = False) -> None:
                            {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": mobile})
 
 
-def take_screenshots(driver, url: str, out_dir: Path) -> list[Path]:
+def take_screenshots(driver, url: str, out_dir: Path, name: str = "search") -> list[Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
     driver.get(url)  # warm up: the first search of a process loads the word segmenter
     saved = []
-    for name, (width, height, mobile) in VIEWPORTS.items():
+    for viewport, (width, height, mobile) in VIEWPORTS.items():
         set_viewport(driver, width, height, mobile)
         driver.get(url)
-        driver.save_screenshot(str(out_dir / name))
-        saved.append(out_dir / name)
+        path = out_dir / f"{name}-{viewport}.png"
+        driver.save_screenshot(str(path))
+        saved.append(path)
     driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
     return saved
 
@@ -99,13 +100,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", default="docs/screenshots", type=Path)
     parser.add_argument("--query", default=DEFAULT_QUERY, help="query string of the page to show")
     parser.add_argument("--timeline", metavar="QUERY", help="only the timeline of this search: timeline.png")
+    parser.add_argument("--name", default="search", help="file names: <name>-desktop.png, <name>-phone.png")
     args = parser.parse_args(argv)
     with serve(create_app(args.index)) as base, chromium() as driver:
         if args.timeline:
             print(take_element_screenshot(driver, f"{base}/search?{args.timeline}", "figure.timeline",
                                           args.out / "timeline.png"))
             return
-        for path in take_screenshots(driver, f"{base}/search?{args.query}", args.out):
+        for path in take_screenshots(driver, f"{base}/search?{args.query}", args.out, args.name):
             print(path)
 
 

@@ -92,7 +92,7 @@ def api_related(article_id: str):
 def export():
     fmt = export_format(request.args)
     wanted = search_request(request.args)
-    articles = search_index().export(wanted)
+    articles = search_index().export_records(wanted)
     # The library validates when the generator starts: start it before the response does.
     first = next(articles, None)
     rows = itertools.chain([first] if first else [], articles)

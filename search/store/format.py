@@ -10,7 +10,7 @@ from ..errors import IndexOutdated
 from .container import FORMAT
 
 # Raise it with any change to what a generation's files hold or mean (docs/ARCHITECTURE.md).
-FORMAT_VERSION = 3  # 2: manifest.json (store/manifest.py); 3: arrays (store/arrays.py), sources.json
+FORMAT_VERSION = 4  # 2: manifest.json (store/manifest.py); 3: arrays (store/arrays.py), sources.json; 4: copies-<v>.*.npy (store/copies.py)
 
 
 def write_format(generation: Path) -> None:

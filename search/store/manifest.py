@@ -23,6 +23,7 @@ import crc32c
 from ..errors import IndexDamaged
 from .container import (ARRAY_PREFIX, ARRAYS, FORWARD, MARKS, REPORT, SOURCES, VOCABULARY, VOCABULARY_PREFIX,
                         current_generation, fsync_dir)
+from .copies import PREFIX as COPIES_PREFIX
 from .format import FORMAT_VERSION, check_format, format_of
 
 MANIFEST = "manifest.json"
@@ -110,7 +111,7 @@ def problems(generation: Path, manifest: dict, full: bool = False) -> list[tuple
             size = path.stat().st_size
         except FileNotFoundError:
             replaced = updating and name.startswith(("MAIN_", "_MAIN_", "positions-", ARRAY_PREFIX,
-                                                          VOCABULARY_PREFIX))
+                                                          VOCABULARY_PREFIX, COPIES_PREFIX))
             if not (replaced or _without_part(generation, name)):
                 found.append((name, "thiếu tệp"))
             continue

@@ -8,6 +8,8 @@ nothing of how they are laid out.
     vocabulary_tables()        the vocabulary as written by rebuild and update (store/tables.py)
     stored(docnum), by_id(id), docnum_of(id), all_stored()
     forward                    the forward file, its marks and positions (phrases, exact lengths)
+    groups                     republished copies: per docnum its group's representative docnum
+    group_of(docnum), group_members(docnum)
 """
 from __future__ import annotations
 
@@ -24,6 +26,7 @@ from .arrays import DocArrays, compute, read_arrays
 from .container import current_generation
 from .forward import Forward
 from .codec import doc_frequencies, leaf_postings, open_generation, unreadable
+from .copies import groups_written, read_groups
 from .manifest import verify
 from .tables import StringTable, read_tables
 
@@ -71,6 +74,11 @@ class GenerationReader:
         self._read_lock = threading.Lock()  # Whoosh's posting files are read with seek + read
         ints = self.arrays.ints
         self.forward = Forward(generation, ints["fwd"], ints["fwd_title"], ints["fwd_text"], self.live)
+        groups = read_groups(generation, self.version, self.size)
+        # Until an update writes this version's groups (just after its commit), every article is alone.
+        self._groups_pending = groups is None
+        self.groups: np.ndarray = np.arange(self.size, dtype=np.int64) if groups is None else groups
+        self._members: tuple[np.ndarray, np.ndarray] | None = None
 
     def _arrays(self) -> DocArrays:
         """The generation's arrays, memory-mapped; when they describe another version (an update
@@ -83,9 +91,27 @@ class GenerationReader:
     def is_current_version(self) -> bool:
         """False when the generation was updated since it was opened (or cannot be read)."""
         try:
-            return self._ix.latest_generation() == self.version
+            if self._ix.latest_generation() != self.version:
+                return False
         except OSError:
             return False
+        return not (self._groups_pending and groups_written(self.generation, self.version))
+
+    def group_of(self, docnum: int) -> int:
+        """The docnum of the representative of a document's group of republished copies (its own
+        when it has none)."""
+        return int(self.groups[docnum])
+
+    def group_members(self, docnum: int) -> np.ndarray:
+        """The docnums of a document's group of republished copies, itself included, ascending;
+        deleted documents left out."""
+        if self._members is None:
+            order = np.argsort(self.groups, kind="stable")
+            self._members = order, np.asarray(self.groups)[order]
+        order, ordered = self._members
+        group = self.groups[docnum]
+        members = order[np.searchsorted(ordered, group, "left"):np.searchsorted(ordered, group, "right")]
+        return np.sort(members[self.live[members]])
 
     @_reading
     def postings(self, field: str, term: str) -> tuple[np.ndarray, np.ndarray]:
@@ -136,6 +162,11 @@ class GenerationReader:
     @_reading
     def stored(self, docnum: int) -> dict:
         return self._searcher().stored_fields(docnum)
+
+    @_reading
+    def docnum_of(self, article_id: str) -> int | None:
+        """The docnum of a live article, None when no article has that id."""
+        return self._searcher().document_number(id=article_id)
 
     @_reading
     def by_id(self, article_id: str) -> dict | None:
