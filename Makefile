@@ -34,7 +34,7 @@ OPENSEARCH_JAR := opensearch/target/vnsearch-opensearch-node.jar
 $(OPENSEARCH_JAR): opensearch/pom.xml $(shell find opensearch/src -type f 2>/dev/null)
 	@command -v mvn >/dev/null || { echo "Maven (mvn) not found: it builds the OpenSearch test node (opensearch/)" >&2; exit 1; }
 	@echo "Building the OpenSearch test node (opensearch/, Maven)"
-	cd opensearch && JAVA_HOME=$(OPENSEARCH_JAVA_HOME) mvn -q -B package
+	cd opensearch && JAVA_HOME=$(OPENSEARCH_JAVA_HOME) mvn -q -B clean package
 	@touch $@
 
 opensearch: $(OPENSEARCH_JAR)

@@ -11,7 +11,7 @@ Maven module `opensearch/` (one JVM per node, loopback only, a small heap).
 URLs until ^C. Only the standard library is used: the tests that talk to a node use
 opensearch-py themselves.
 
-The module is built (`mvn -q -B package`, Maven Central) when its jar is missing or older
+The module is built (`mvn -q -B clean package`, Maven Central) when its jar is missing or older
 than its sources; `make test` builds it before pytest runs, so nothing is downloaded while
 the tests run. Every failure to get a node is an `OpenSearchUnavailable` with a one-line
 cause (no Java, no Maven, a build error, a node that stopped or did not answer in time);
@@ -38,7 +38,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 MODULE = ROOT / "opensearch"
 JAR = MODULE / "target" / "vnsearch-opensearch-node.jar"
-BUILD_LOG = MODULE / "target" / "build.log"
+BUILD_LOG = Path(tempfile.gettempdir()) / "vnsearch-opensearch-build.log"
 JAVA_17 = Path("/usr/lib/jvm/java-17-openjdk-amd64")
 HEAP = "512m"
 START_TIMEOUT = 180.0  # seconds for nodes to start and the cluster to form (2 shared cores)
@@ -82,7 +82,7 @@ def build(force: bool = False) -> Path:
     env = dict(os.environ, JAVA_HOME=str(java_home()))
     BUILD_LOG.parent.mkdir(parents=True, exist_ok=True)
     with open(BUILD_LOG, "wb") as log:
-        done = subprocess.run([mvn, "-q", "-B", "package"], cwd=MODULE, env=env, stdout=log,
+        done = subprocess.run([mvn, "-q", "-B", "clean", "package"], cwd=MODULE, env=env, stdout=log,
                               stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
     if done.returncode != 0 or not JAR.is_file():
         raise OpenSearchUnavailable(f"the Maven build of opensearch/ failed: {_last_error(BUILD_LOG)} (log: {BUILD_LOG})")

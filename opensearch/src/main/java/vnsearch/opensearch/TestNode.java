@@ -12,8 +12,9 @@ import org.codelibs.opensearch.runner.OpenSearchRunner;
  * One OpenSearch node in this JVM, for vnsearch's tests and benchmarks, started by
  * tests/opensearch_cluster.py.
  *
- * <p>It runs codelibs' OpenSearchRunner with one node (OpenSearch's own modules as classpath
- * plugins: Netty4 HTTP, common analysis, ...), bound to 127.0.0.1 only. Without
+ * <p>It runs codelibs' OpenSearchRunner with one node and the few OpenSearch modules a vnsearch
+ * index needs as classpath plugins (Netty4 HTTP, common analysis, painless, mapper extras),
+ * bound to 127.0.0.1 only. Without
  * {@code --seeds} it is a single-node cluster ({@code discovery.type=single-node}); with them
  * it joins the nodes listed there and, on first start, elects a cluster manager among
  * {@code --managers}. It prints one line {@code VNSEARCH-NODE-STARTED http=PORT} once it is
@@ -26,6 +27,13 @@ import org.codelibs.opensearch.runner.OpenSearchRunner;
  * </pre>
  */
 public final class TestNode {
+
+    /** The modules loaded (the pom brings exactly these). */
+    static final String MODULES = String.join(",",
+            "org.opensearch.transport.Netty4Plugin",
+            "org.opensearch.analysis.common.CommonAnalysisPlugin",
+            "org.opensearch.painless.PainlessPlugin",
+            "org.opensearch.index.mapper.MapperExtrasPlugin");
 
     private TestNode() {
     }
@@ -88,6 +96,7 @@ public final class TestNode {
                     .basePath(home)
                     .numOfNode(1)
                     .clusterName(cluster)
+                    .moduleTypes(MODULES)
                     .baseHttpPort(Integer.parseInt(httpPort) - 1)
                     .build());
         } catch (final Throwable e) {
