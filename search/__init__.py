@@ -18,8 +18,13 @@ from __future__ import annotations
 _LAZY = {"rebuild": "build", "update": "build", "SearchIndex": "searcher"}
 
 
-def open_index(index_dir, **options):
-    """A SearchIndex of the index container `index_dir` (options: SearchIndex's, e.g. weights)."""
+def open_index(index_dir=None, opensearch: str | None = None, **options):
+    """A SearchIndex of the index container `index_dir`, or, given `opensearch` (a cluster's URL),
+    an OpenSearchIndex with the same API (options: SearchIndex's, e.g. weights)."""
+    if opensearch:
+        from .opensearch import open_opensearch
+
+        return open_opensearch(opensearch, **options)
     from .searcher import SearchIndex
 
     return SearchIndex(index_dir, **options)

@@ -39,7 +39,7 @@ from .store.postings import BulkWriter, RollingWriter
 from .store.schema import BULK_FIELDS, article_document
 from .store.codec import COMPOUND_SEGMENTS, create_index, open_for_update, remove_orphan_segments
 
-__all__ = ["rebuild", "update", "IndexProgress", "CURRENT", "GENERATION_PREFIX", "REPORT"]
+__all__ = ["rebuild", "update", "prepared", "IndexProgress", "CURRENT", "GENERATION_PREFIX", "REPORT"]
 
 
 @dataclass(frozen=True)
@@ -64,7 +64,7 @@ def has_own_title(article: Article) -> bool:
     return article.title != derived_title(article.text)
 
 
-def _fingerprint(path: Path) -> str:
+def fingerprint(path: Path) -> str:
     st = path.stat()
     return f"{st.st_size}:{st.st_mtime_ns}"
 
@@ -126,13 +126,18 @@ def remove_leftovers(index_dir: Path) -> None:
 ANALYSIS_BATCH = 32  # articles sent to a worker at a time
 
 
-def _prepare(pending: Pending) -> tuple[Article | Skipped, str | None, tuple | None]:
-    """Metadata, content key and the postings of one article (in a worker when procs > 1)."""
+def pre_analyze_pair(title: str, text: str) -> tuple:
+    """The embedded store's analysis of an article's indexed title and text."""
+    return pre_analyze(title), pre_analyze(text)
+
+
+def _prepare(pending: Pending, analyze: Callable = pre_analyze_pair) -> tuple[Article | Skipped, str | None, tuple | None]:
+    """Metadata, content key and the analysis of one article (in a worker when procs > 1)."""
     item = pending.finish()
     if isinstance(item, Skipped):
         return item, None, None
     title = item.title if has_own_title(item) else ""
-    return item, content_key(item), (pre_analyze(title), pre_analyze(item.text))
+    return item, content_key(item), analyze(title, item.text)
 
 
 # Indexing allocates millions of short-lived objects and makes almost no reference cycles; at
@@ -176,18 +181,19 @@ def _worker_start() -> None:
     threading.Thread(target=watch, daemon=True).start()
 
 
-def _prepare_batch(batch: list[Pending]) -> list[tuple]:
-    return [_prepare(pending) for pending in batch]
+def _prepare_batch(batch: list[Pending], analyze: Callable = pre_analyze_pair) -> list[tuple]:
+    return [_prepare(pending, analyze) for pending in batch]
 
 
-def _prepared(source_dir: Path, files: list[Path], procs: int
-              ) -> Iterator[tuple[Path, Article | Skipped, str | None, tuple | None]]:
-    """(file, article or skipped, content key, postings) in source order. With procs > 1 the
-    extraction and pyvi run in worker processes while this process feeds Whoosh; a bounded
-    number of batches is in flight."""
+def prepared(source_dir: Path, files: list[Path], procs: int, analyze: Callable = pre_analyze_pair
+             ) -> Iterator[tuple[Path, Article | Skipped, str | None, tuple | None]]:
+    """(file, article or skipped, content key, analysis) in source order; `analyze` (a module-level
+    function of the indexed title and the text) is the store's. With procs > 1 the extraction
+    and pyvi run in worker processes while this process writes; a bounded number of batches
+    is in flight."""
     if procs <= 1:
         for path, item in iter_pending(source_dir, files):
-            yield (path, item, None, None) if isinstance(item, Skipped) else (path, *_prepare(item))
+            yield (path, item, None, None) if isinstance(item, Skipped) else (path, *_prepare(item, analyze))
         return
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(procs, mp_context=context, initializer=_worker_start) as pool:
@@ -195,7 +201,7 @@ def _prepared(source_dir: Path, files: list[Path], procs: int
 
         def submit(batch):
             work = [item for _, item in batch if isinstance(item, Pending)]
-            pending.append((batch, pool.submit(_prepare_batch, work)))
+            pending.append((batch, pool.submit(_prepare_batch, work, analyze)))
 
         def drain():
             batch, future = pending.popleft()
@@ -225,14 +231,14 @@ def _add_articles(writer, forward: ForwardFile, source_dir: Path, files: list[Pa
     `written`, when given, receives the id and content key of every article indexed."""
     position = {path: number for number, path in enumerate(files)}  # files before it are read
     handled, last_path, files_done = 0, None, 0
-    for prepared in _prepared(source_dir, files, procs):
-        _add_prepared(writer, forward, source_dir, summary, seen_keys, seen_ids, written, *prepared)
+    for one in prepared(source_dir, files, procs):
+        _add_prepared(writer, forward, source_dir, summary, seen_keys, seen_ids, written, *one)
         handled += 1
         if progress:
-            if prepared[0] is not last_path:
-                last_path, files_done = prepared[0], position[prepared[0]]
+            if one[0] is not last_path:
+                last_path, files_done = one[0], position[one[0]]
             progress(IndexProgress(files_done, len(files), handled))
-        del prepared  # a huge article is let go before the next one is read
+        del one  # a huge article is let go before the next one is read
         if handled == ANALYSIS_BATCH:
             checkpoint("reading")
     if progress:
@@ -257,7 +263,7 @@ def _add_prepared(writer, forward: ForwardFile, source_dir: Path, summary: Rebui
     seen_ids.add(item.id)
     if written is not None:
         written[item.id] = key
-    doc = article_document(item, origin, _fingerprint(path), key, has_own_title(item))
+    doc = article_document(item, origin, fingerprint(path), key, has_own_title(item))
     doc["title"], doc["text"] = tokens[0].counts, tokens[1].counts
     doc["fwd"], doc["fwd_title"], text_length = forward.add(tokens[0], tokens[1])
     doc["fwd_text"] = text_length
@@ -340,7 +346,7 @@ def update(source_dir: str | os.PathLike, index_dir: str | os.PathLike,
             stored_docs = list(searcher.all_stored_fields())
         for stored in stored_docs:
             indexed[stored["origin"]] = stored["fingerprint"]
-        changed = [p for rel, p in files.items() if indexed.get(rel) != _fingerprint(p)]
+        changed = [p for rel, p in files.items() if indexed.get(rel) != fingerprint(p)]
         gone = [rel for rel in indexed if rel not in files]
         replaced = set(gone) | {p.relative_to(source_dir).as_posix() for p in changed}
         before: dict[str, str] = {}  # id -> content key of the articles of replaced files

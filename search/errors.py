@@ -58,3 +58,9 @@ class WriteFailed(VnsearchError):
 
     http_status = 507
     code = "write_failed"
+
+
+class ClusterUnavailable(IndexMissing):
+    """The OpenSearch cluster given by --opensearch / VNSEARCH_OPENSEARCH does not answer."""
+
+    code = "cluster_unavailable"

@@ -124,17 +124,26 @@ def date_mask(columns: Columns, date_from: str | None, date_to: str | None) -> n
 
 def facet_values(columns: Columns, name: str, base: np.ndarray, selected: list) -> list[FacetValue]:
     counts = columns.counts(name, base)
+    return facet_list(name, [(columns.values[name][code], int(counts[code])) for code in np.flatnonzero(counts)],
+                      selected)
+
+
+def facet_list(name: str, counted: list[tuple[str, int]], selected: list) -> list[FacetValue]:
+    """A facet's values as shown: `counted` the (value, count) of each value found ("" for the
+    articles without one), the selected ones marked, a selected range or a selected value
+    without results kept visible, in the facet's order. Both backends count; this shows."""
     selected = [labels.filter_value(name, str(v)) for v in selected]
     selected_keys = {filter_key(v) for v in selected}
     out = []
-    for code in np.flatnonzero(counts):
-        value = columns.values[name][code] or UNKNOWN
-        out.append(FacetValue(value, int(counts[code]), filter_key(value) in selected_keys))
+    for raw, count in counted:
+        value = raw or UNKNOWN
+        out.append(FacetValue(value, count, filter_key(value) in selected_keys))
     shown = {filter_key(v.value) for v in out}
     for value in selected:  # a selected range, or a value with no results, stays visible, to be removed
         span = year_span(str(value)) if name == "year" else None
         if span:
-            out.append(FacetValue(span_text(span), int(counts[year_codes(columns, *span)].sum()), True))
+            within = sum(count for raw, count in counted if raw and is_year(raw) and span[0] <= int(raw) <= span[1])
+            out.append(FacetValue(span_text(span), within, True))
         elif filter_key(str(value)) not in shown:
             out.append(FacetValue(str(value), 0, True))
     if name == "year":

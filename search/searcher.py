@@ -26,7 +26,7 @@ from .articles import FACET_FIELDS, Article
 from .errors import ArticleNotFound, IndexDamaged, shown
 from . import facets
 from .facets import combine
-from .query import DEFAULT_WEIGHTS, ParsedQuery, Weights, matching_mode, matching_tree, parse
+from .query import DEFAULT_WEIGHTS, ParsedQuery, Weights, matching_mode, matching_tree, parse, readings
 from .paging import page_of
 from .query.limits import COURTESY_SECONDS, HEAVY_AT_ONCE, Deadline, is_heavy, looks_heavy
 from .requests import MAX_QUERY_LENGTH, SearchRequest, shortened, validate
@@ -143,7 +143,7 @@ class SearchIndex:
         filters = query_masks + list(own_masks.values())
         folded = None
         chosen = None
-        for reading, mode in _readings(parsed, view.vocabulary, ignore):
+        for reading, mode in readings(parsed, view.vocabulary, ignore):
             if reading is not parsed:
                 folded = reading
             memo: dict = {}  # phrases checked while matching, reused while scoring
@@ -296,20 +296,6 @@ class _Selection:
 
 def _budget_notices(deadline: Deadline) -> list[str]:
     return [deadline.notice] if deadline.notice else []
-
-
-def _readings(parsed: ParsedQuery, vocabulary: Vocabulary, ignore: bool) -> Iterator[tuple[ParsedQuery, str]]:
-    """The ways to read a query, in the order they are tried (each made only when needed): as
-    typed, with marks ignored (when it has marks), then with any word for each."""
-    readings = [parsed]
-    yield parsed, matching_mode(parsed)
-    if not ignore and any(u.accented for unit in parsed.units for u in [unit, *unit.alternatives]):
-        folded = parse(parsed.text, vocabulary, ignore_accents=True)
-        readings.append(folded)
-        yield folded, matching_mode(folded)
-    for reading in readings:
-        if matching_mode(reading) == "all" and len(reading.units) > 1:
-            yield reading, "any"
 
 
 def _typed(unit) -> str:

@@ -58,7 +58,7 @@ class Periods:
         """`dates` the documents' datekeys ("" when undated) and `date_rank` each one's rank among
         the sorted unique datekeys (-1 when undated), as in searcher.Columns."""
         unique = sorted({d for d in dates if d})
-        days = np.array([np.datetime64(d[:10], "D") if _valid_day(d) else np.datetime64("NaT")
+        days = np.array([np.datetime64(d[:10], "D") if valid_day(d) else np.datetime64("NaT")
                          for d in unique], dtype="datetime64[D]")
         if not len(days):
             days = np.array([np.datetime64("NaT")], dtype="datetime64[D]")
@@ -117,7 +117,7 @@ def timeline_unit(span_days: int) -> str:
     return "month"
 
 
-def _valid_day(value: str) -> bool:
+def valid_day(value: str) -> bool:
     if not _ISO_DAY.match(value[:10]):
         return False
     try:
@@ -137,3 +137,34 @@ def _bounds(unit: str, number: int) -> tuple[str, str]:
 
 def _label(unit: str, start: str) -> str:
     return {"day": start, "month": start[:7], "year": start[:4]}[unit]
+
+
+def timeline_of_days(selected: dict[int, int], everywhere: dict[int, int]) -> Timeline:
+    """The same timeline from counts per day (days since 1970-01-01), as a cluster's
+    date_histogram gives them: `selected` the selected articles', `everywhere` all of them."""
+    if not selected:
+        return Timeline()
+    days = np.array(sorted(selected), dtype=np.int64)
+    unit = timeline_unit(int(days.max() - days.min()))
+    numbers = _period_numbers(days, unit)
+    low, high = int(numbers.min()), int(numbers.max())
+    counts = np.bincount(numbers - low, weights=[selected[d] for d in days.tolist()], minlength=high - low + 1)
+    all_days = np.array(sorted(everywhere), dtype=np.int64)
+    totals = np.zeros(high - low + 1)
+    if len(all_days):
+        all_numbers = _period_numbers(all_days, unit)
+        inside = (all_numbers >= low) & (all_numbers <= high)
+        np.add.at(totals, all_numbers[inside] - low, np.array([everywhere[d] for d in all_days.tolist()])[inside])
+    buckets = []
+    for i, (count, total) in enumerate(zip(counts.astype(np.int64).tolist(), totals.astype(np.int64).tolist())):
+        start, end = _bounds(unit, low + i)
+        buckets.append(TimelineBucket(_label(unit, start), count, round(count / total, 4) if total else 0.0,
+                                      start, end))
+    return Timeline(unit, buckets)
+
+
+def _period_numbers(days: np.ndarray, unit: str) -> np.ndarray:
+    as_days = days.astype("datetime64[D]")
+    if unit == "day":
+        return days
+    return as_days.astype("datetime64[M]" if unit == "month" else "datetime64[Y]").astype(np.int64)

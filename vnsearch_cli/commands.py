@@ -128,11 +128,27 @@ class Cli(click.Group):
             sys.exit(130)
 
 
-def _config(index: str | None, source: str | None = None) -> Config:
-    return Config.from_env(index_dir=index, source_dir=source)
+def _config(index: str | None, source: str | None = None, opensearch: str | None = None) -> Config:
+    if index and opensearch:
+        raise click.UsageError("--index và --opensearch không dùng cùng nhau")
+    return Config.from_env(index_dir=index, source_dir=source, opensearch=opensearch)
 
 
-index_option = click.option("--index", "index", metavar="THƯ_MỤC", help="Thư mục chỉ mục (mặc định index_data/index/).")
+def _open(config: Config):
+    return open_index(config.index_dir, opensearch=config.opensearch)
+
+
+def _index_options(command):
+    """--index DIR and --opensearch URL: the embedded index container, or a cluster's alias."""
+    command = click.option("--opensearch", "opensearch", metavar="URL",
+                           help="Dùng cụm OpenSearch ở địa chỉ này thay cho thư mục chỉ mục "
+                                "(đường dẫn trong URL là tên bí danh, mặc định vnsearch; "
+                                "hoặc biến môi trường VNSEARCH_OPENSEARCH).")(command)
+    return click.option("--index", "index", metavar="THƯ_MỤC",
+                        help="Thư mục chỉ mục (mặc định index_data/index/).")(command)
+
+
+index_option = _index_options
 source_option = click.option("--source", "source", metavar="THƯ_MỤC",
                              help="Thư mục bài viết (mặc định index_data/articles/).")
 
@@ -242,11 +258,16 @@ def _warn_skipped(summary) -> None:
 @index_option
 @click.option("--procs", type=click.IntRange(1, 64), default=1, show_default=True, metavar="SỐ",
               help="Số tiến trình đọc và tách từ song song.")
-def rebuild(source, index, procs):
-    config = _config(index, source)
+def rebuild(source, index, procs, opensearch):
+    config = _config(index, source, opensearch)
     progress = _progress()
     try:
-        summary = rebuild_index(config.source_dir, config.index_dir, procs=procs, progress=progress)
+        if config.opensearch:
+            from search.opensearch.build import rebuild as rebuild_cluster
+
+            summary = rebuild_cluster(config.source_dir, config.opensearch, procs=procs, progress=progress)
+        else:
+            summary = rebuild_index(config.source_dir, config.index_dir, procs=procs, progress=progress)
     finally:
         progress.close()
     _warn_skipped(summary)
@@ -256,11 +277,16 @@ def rebuild(source, index, procs):
 @cli.command(help="Thêm bài mới, cập nhật bài đã sửa, gỡ bài đã xóa.")
 @source_option
 @index_option
-def update(source, index):
-    config = _config(index, source)
+def update(source, index, opensearch):
+    config = _config(index, source, opensearch)
     progress = _progress()
     try:
-        summary = update_index(config.source_dir, config.index_dir, progress=progress)
+        if config.opensearch:
+            from search.opensearch.build import update as update_cluster
+
+            summary = update_cluster(config.source_dir, config.opensearch, progress=progress)
+        else:
+            summary = update_index(config.source_dir, config.index_dir, progress=progress)
     finally:
         progress.close()
     _warn_skipped(summary)
@@ -293,7 +319,7 @@ def _plain(html: str) -> str:
 @click.option("--export", "export", type=click.Choice(FORMATS), help="Xuất mọi kết quả (csv hoặc jsonl).")
 @index_option
 def search(query, province, province_2025, year, category, source, date_from, date_to, sort, page, size,
-           ignore_accents, as_json, export, index):
+           ignore_accents, as_json, export, index, opensearch):
     if as_json and export:
         raise click.UsageError("--json và --export không dùng cùng nhau")
     filters = {"province": list(province), "province_2025": list(province_2025), "year": list(year),
@@ -301,7 +327,7 @@ def search(query, province, province_2025, year, category, source, date_from, da
     request = SearchRequest(q=query, filters={k: v for k, v in filters.items() if v}, date_from=date_from,
                             date_to=date_to, sort=sort, page=page, size=size,
                             accents="ignore" if ignore_accents else "exact")
-    searcher = open_index(_config(index).index_dir)
+    searcher = _open(_config(index, opensearch=opensearch))
     if export:
         for line in export_lines(searcher.export(request), export):
             sys.stdout.write(line)
@@ -331,8 +357,8 @@ def _shown(value) -> str:
 @click.argument("article_id", metavar="ID")
 @click.option("--json", "as_json", is_flag=True, help="In bài viết dạng JSON.")
 @index_option
-def show(article_id, as_json, index):
-    article = open_index(_config(index).index_dir).get(article_id)
+def show(article_id, as_json, index, opensearch):
+    article = _open(_config(index, opensearch=opensearch)).get(article_id)
     if as_json:
         click.echo(json.dumps(article.to_dict(), ensure_ascii=False, indent=2))
         return
@@ -349,8 +375,8 @@ def show(article_id, as_json, index):
                   "năm, nguồn và chuyên mục nhiều bài nhất, các mục bị bỏ qua.")
 @click.option("--json", "as_json", is_flag=True, help="In thống kê dạng JSON.")
 @index_option
-def stats(as_json, index):
-    data = open_index(_config(index).index_dir).stats()
+def stats(as_json, index, opensearch):
+    data = _open(_config(index, opensearch=opensearch)).stats()
     if as_json:
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return
@@ -370,8 +396,12 @@ def stats(as_json, index):
 @cli.command(help="Kiểm tra chỉ mục: kích thước và tổng kiểm tra từng tệp, rồi một truy vấn thật.")
 @click.option("--full", is_flag=True, help="Tính tổng kiểm tra của mọi tệp, cả tệp lớn.")
 @index_option
-def check(full, index):
-    config = _config(index)
+def check(full, index, opensearch):
+    config = _config(index, opensearch=opensearch)
+    if config.opensearch:  # the cluster checks its own files; here, a real query
+        health = _open(config).health()
+        click.echo(f"Chỉ mục trả lời đúng: {health['generation']} trên OpenSearch, {health['articles']} bài.")
+        return
     generation = check_index(config.index_dir, full=full)
     health = open_index(config.index_dir).health()
     checked = "mọi tệp" if full else "kích thước mọi tệp, tổng kiểm tra các tệp nhỏ"
@@ -395,15 +425,16 @@ def served_url(host: str, port: int) -> str:
 @click.option("--threads", type=click.IntRange(1, 64), default=16, show_default=True, metavar="SỐ",
               help="Số luồng phục vụ của mỗi tiến trình.")
 @index_option
-def serve(host, port, workers, threads, index):
+def serve(host, port, workers, threads, index, opensearch):
     from vnsearch_cli import server
 
     host = host.strip().removeprefix("[").removesuffix("]")  # "[::1]" as a URL writes it
-    config = _config(index)
+    config = _config(index, opensearch=opensearch)
     if not is_loopback(host):
         click.echo(f"cảnh báo: đang mở ra địa chỉ {host}, không chỉ máy này; ứng dụng không có đăng nhập.",
                    err=True)
     workers = workers or server.default_workers()
     click.echo(f"Đang phục vụ tại {served_url(host, port)} (Ctrl-C để dừng)")
     # Each worker opens and warms up its own index before it accepts a request (server.VnsearchServer.load).
-    server.run(config.index_dir, host=host, port=port, workers=workers, threads=threads)
+    server.run(config.index_dir, host=host, port=port, workers=workers, threads=threads,
+               opensearch=config.opensearch)

@@ -67,8 +67,9 @@ class WaitressWorker(Worker):
 class VnsearchServer(BaseApplication):
     """gunicorn run from Python: no command line of its own, the app made in every worker."""
 
-    def __init__(self, index_dir, options: dict, limits: dict | None = None):
+    def __init__(self, index_dir, options: dict, limits: dict | None = None, opensearch: str | None = None):
         self.index_dir = index_dir
+        self.opensearch = opensearch
         self.options = options
         self.limits = {**SERVER_LIMITS, **(limits or {})}
         super().__init__()
@@ -82,7 +83,7 @@ class VnsearchServer(BaseApplication):
         from search.errors import VnsearchError
         from web import create_app
 
-        app = create_app(index_dir=self.index_dir)
+        app = create_app(index_dir=self.index_dir, opensearch=self.opensearch)
         try:
             app.extensions["vnsearch_index"].get().warm_up()  # the first visitor does not wait for pyvi
         except VnsearchError as error:
@@ -108,5 +109,5 @@ def options_for(host: str, port: int, workers: int, threads: int) -> dict:
     }
 
 
-def run(index_dir, host: str, port: int, workers: int, threads: int) -> None:
-    VnsearchServer(index_dir, options_for(host, port, workers, threads)).run()
+def run(index_dir, host: str, port: int, workers: int, threads: int, opensearch: str | None = None) -> None:
+    VnsearchServer(index_dir, options_for(host, port, workers, threads), opensearch=opensearch).run()

@@ -37,8 +37,9 @@ SECURITY_HEADERS = {
 class LazyIndex:
     """Opens the SearchIndex on first use, so the app starts (and explains) before an index exists."""
 
-    def __init__(self, index_dir: Path):
+    def __init__(self, index_dir: Path, opensearch: str | None = None):
         self.index_dir = index_dir
+        self.opensearch = opensearch
         self._index: SearchIndex | None = None
         self._lock = threading.Lock()
 
@@ -46,11 +47,11 @@ class LazyIndex:
         if self._index is None:
             with self._lock:
                 if self._index is None:
-                    self._index = open_index(self.index_dir)  # raises IndexMissing until one is built
+                    self._index = open_index(self.index_dir, opensearch=self.opensearch)  # raises IndexMissing until one is built
         return self._index
 
 
-def create_app(index_dir: str | os.PathLike | None = None, **config) -> Flask:
+def create_app(index_dir: str | os.PathLike | None = None, opensearch: str | None = None, **config) -> Flask:
     app = Flask(__name__)
     app.url_map.merge_slashes = False  # an article id may hold "//"; never redirect it elsewhere
     app.config.update(
@@ -61,7 +62,8 @@ def create_app(index_dir: str | os.PathLike | None = None, **config) -> Flask:
     app.debug = False  # never the interactive debugger: it executes code sent by the browser
     app.json.ensure_ascii = False
     app.json.sort_keys = False
-    app.extensions["vnsearch_index"] = LazyIndex(Path(index_dir or Config.from_env().index_dir))
+    settings = Config.from_env(index_dir=index_dir, opensearch=opensearch)
+    app.extensions["vnsearch_index"] = LazyIndex(settings.index_dir, settings.opensearch)
     app.jinja_env.globals["max_query_length"] = MAX_QUERY_LENGTH
     _log_to_stderr_unless_configured()
 

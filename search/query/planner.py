@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from ..analysis import WORD_JOINER, WORD_PREFIX, exact_term, folded_term
 from ..text import has_accents
-from .parser import ParsedQuery, Unit, question_share
+from typing import Iterator
+
+from ..vocabulary import Vocabulary
+from .parser import ParsedQuery, Unit, parse, question_share
 from .tree import Adjacent, All, And, DisjunctionMax, Node, Not, Or, Phrase, Term
 from .weights import DEFAULT_WEIGHTS, Weights
 
@@ -139,3 +142,18 @@ def matching_tree(parsed: ParsedQuery, mode: str) -> Node:
     if parsed.excluded:
         return And((base, *(Not(unit_query(u, "all", scoring=False)) for u in parsed.excluded)))
     return base
+
+
+def readings(parsed: ParsedQuery, vocabulary: Vocabulary | None, ignore: bool) -> Iterator[tuple[ParsedQuery, str]]:
+    """The ways to read a query, in the order they are tried (each made only when needed): as
+    typed, with marks ignored (when it has marks), then with any word for each. Both backends
+    try them in this order and show the first that finds something."""
+    tried = [parsed]
+    yield parsed, matching_mode(parsed)
+    if not ignore and any(u.accented for unit in parsed.units for u in [unit, *unit.alternatives]):
+        folded = parse(parsed.text, vocabulary, ignore_accents=True)
+        tried.append(folded)
+        yield folded, matching_mode(folded)
+    for reading in tried:
+        if matching_mode(reading) == "all" and len(reading.units) > 1:
+            yield reading, "any"
