@@ -3,16 +3,17 @@
 is killed with SIGKILL and every search still answers, with every document; then a rebuild runs
 against the two nodes left.
 
-The index is written here with opensearch-py: our analysis (`search.analysis`) turns each
-article into whitespace-separated terms (exact, folded, compound words; the folded syllables
-in order, so phrases match by position) sent to `whitespace` fields. `_rebuild` and
-`_searches` are the seam where the vnsearch OpenSearch backend takes over once it exists.
+Everything goes through vnsearch itself: `rebuild --opensearch URL` (the CLI) writes the index
+and moves the alias, and the searches are `open_index(opensearch=URL)`'s, as the web and the CLI
+ask them: totals, every matching id (export) and the facet counts must not change when a node
+is lost, nor after the rebuild on the two nodes left.
 """
 from __future__ import annotations
 
 import gzip
 import json
 import os
+import re
 import shutil
 import time
 from pathlib import Path
@@ -20,10 +21,11 @@ from pathlib import Path
 import pytest
 
 from helpers import SAMPLES, SHARED, write_articles
+from search.requests import SearchRequest
+from search.text import fold_accents
 
 pytestmark = pytest.mark.slow
 
-opensearchpy = pytest.importorskip("opensearchpy")
 
 CORPORA = Path(os.environ.get("VNSEARCH_CORPORA", SHARED / "corpora"))
 NEWS = ("vntc_news", "baomoi_news", "unc_dantri_news", "news24h_sample")
@@ -63,150 +65,125 @@ def source_dir(tmp_path_factory) -> Path:
     return source
 
 
-# ---------------------------------------------------------------- the seam: build and search
+# ---------------------------------------------------------------- through vnsearch
 
-def _analysed(text: str) -> tuple[str, str]:
-    """(terms, folded) of a text by our pipeline: every exact syllable and compound word, and
-    the folded syllables in order (positions kept for phrases)."""
-    from search.analysis import folded_term, normalize_syllable, word_strings, word_term
+def _rebuild(url: str, source: Path) -> int:
+    """`vnsearch rebuild --opensearch URL --source DIR`, as a user runs it: the articles indexed."""
+    from click.testing import CliRunner
 
-    terms, folded = [], []
-    for word in word_strings(text):
-        exact = [normalize_syllable(s) for s in word]
-        terms.extend(exact)
-        if len(exact) > 1:
-            terms.append(word_term(exact))
-        folded.extend(folded_term(s) for s in exact)
-    return " ".join(terms), " ".join(folded)
+    import manage
 
-
-def _mapping() -> dict:
-    analysed = {"type": "text", "analyzer": "whitespace", "similarity": "vnsearch"}
-    return {
-        "settings": {"number_of_shards": SHARDS, "number_of_replicas": REPLICAS,
-                     "similarity": {"vnsearch": {"type": "BM25", "k1": 1.2, "b": 0.75}}},
-        "mappings": {"dynamic": "strict", "properties": {
-            "title": {"type": "text", "index": False}, "text": {"type": "text", "index": False},
-            "title_terms": analysed, "text_terms": analysed, "title_folded": analysed, "text_folded": analysed,
-            "source": {"type": "keyword"}, "category": {"type": "keyword"}, "published": {"type": "keyword"},
-        }},
-    }
+    result = CliRunner().invoke(manage.cli, ["rebuild", "--opensearch", url, "--source", str(source)])
+    assert result.exit_code == 0, result.output
+    last = result.stdout.strip().splitlines()[-1]
+    counted = re.match(r"Đã đánh chỉ mục ([\d.,]+) bài viết", last)
+    assert counted, last
+    return int(re.sub(r"\D", "", counted.group(1)))
 
 
-def _documents(source: Path):
-    from search.articles import Article
-    from search.ingest import iter_articles
-
-    for _, item in iter_articles(source):
-        if not isinstance(item, Article):
-            continue
-        title_terms, title_folded = _analysed(item.title)
-        text_terms, text_folded = _analysed(item.text)
-        yield {"_id": item.id, "_source": {
-            "title": item.title, "text": item.text, "title_terms": title_terms, "text_terms": text_terms,
-            "title_folded": title_folded, "text_folded": text_folded,
-            "source": item.source, "category": item.category, "published": item.published}}
-
-
-def _rebuild(client, source: Path) -> tuple[str, int]:
-    """A new index `vnsearch-<stamp>` bulk-loaded from `source`, the alias moved to it in one
-    `_aliases` call, the old index deleted: (its name, documents indexed)."""
-    from opensearchpy import helpers
-
-    name = f"{ALIAS}-{time.strftime('%Y%m%d%H%M%S')}-{time.monotonic_ns() % 1_000_000:06d}"
-    client.indices.create(index=name, body=_mapping())
-    indexed, errors = helpers.bulk(client, _documents(source), index=name, chunk_size=200, raise_on_error=False)
-    assert not errors, errors[:3]
-    client.indices.refresh(index=name)
-    old = list(client.indices.get_alias(name=ALIAS)) if client.indices.exists_alias(name=ALIAS) else []
-    actions = [{"remove": {"index": o, "alias": ALIAS}} for o in old] + [{"add": {"index": name, "alias": ALIAS}}]
-    client.indices.update_aliases(body={"actions": actions})
-    for o in old:
-        client.indices.delete(index=o)
-    return name, indexed
-
-
-def _queries(client) -> list[dict]:
-    """Searches drawn from the index itself: everything; a phrase of two folded syllables
-    from each of 20 titles; an exact term of each; a facet (terms aggregation) of sources."""
-    hits = client.search(index=ALIAS, body={"size": 20, "sort": ["_doc"], "_source": ["title_folded", "title_terms"],
-                                            "query": {"match_all": {}}})["hits"]["hits"]
-    queries = [{"query": {"match_all": {}}, "aggs": {"sources": {"terms": {"field": "source", "size": 50}}}}]
-    for hit in hits:
-        folded = hit["_source"]["title_folded"].split()
-        if len(folded) >= 2:
-            queries.append({"query": {"match_phrase": {"title_folded": " ".join(folded[:2])}}})
-        terms = hit["_source"]["title_terms"].split()
-        if terms:
-            queries.append({"query": {"bool": {"should": [{"term": {"title_terms": {"value": terms[-1], "boost": 2}}},
-                                                          {"term": {"text_terms": terms[-1]}}]}}})
+def _queries(index, documents: int, picks: int = 20) -> list[tuple[str, str, str | None]]:
+    """(query, accents, id of the article it was drawn from): everything; and for `picks`
+    articles spread over the index, two words of the title as a phrase, and one title word
+    typed without marks."""
+    articles = list(index.export(SearchRequest(q="")))
+    assert len(articles) == documents and len({a.id for a in articles}) == documents
+    queries = [("", "exact", None)]
+    for article in articles[:: max(1, len(articles) // picks)][:picks]:
+        tokens = article.title.split()
+        words = [w for w in tokens if re.fullmatch(r"[^\W\d_]+", w)]
+        pairs = [(a, b) for a, b in zip(tokens, tokens[1:]) if a in words and b in words]
+        if pairs:
+            queries.append((f'"{pairs[0][0]} {pairs[0][1]}"', "exact", article.id))
+        if words:
+            queries.append((fold_accents(max(words, key=len)), "ignore", article.id))
     return queries
 
 
-def _answers(client, queries: list[dict]) -> list[tuple]:
-    """Each query's total, ids and aggregation buckets, checked complete (no shard failed)."""
+def _answers(index, queries) -> list[tuple]:
+    """Each query's total, every matching id (export) and its facet counts."""
     answers = []
-    for query in queries:
-        answer = client.search(index=ALIAS, body={**query, "size": 10_000, "_source": False,
-                                                  "track_total_hits": True}, request_timeout=60)
-        shards = answer["_shards"]
-        assert shards["failed"] == 0 and shards["successful"] == shards["total"] == SHARDS, (query, shards)
-        buckets = answer.get("aggregations", {}).get("sources", {}).get("buckets", [])
-        answers.append((answer["hits"]["total"]["value"], sorted(h["_id"] for h in answer["hits"]["hits"]),
-                        sorted((b["key"], b["doc_count"]) for b in buckets)))
+    for q, accents, _ in queries:
+        request = SearchRequest(q=q, accents=accents)
+        result = index.search(request)
+        ids = sorted(a.id for a in index.export(request))
+        facets = {name: sorted((v.value, v.count) for v in values) for name, values in result.facets.items()}
+        answers.append((result.total, ids, facets))
     return answers
-
-
-# ---------------------------------------------------------------- the promise
-
-def _client(url: str):
-    from opensearchpy import OpenSearch
-
-    return OpenSearch(url, timeout=60, max_retries=0)
 
 
 def _node_holding_shards(client, cluster, spare):
     """The elected cluster manager if it is not `spare` (the harder loss: an election follows),
     else another node that holds shard copies."""
-    manager_name = client.transport.perform_request("GET", "/_cat/cluster_manager", params={"format": "json"})[0]["node"]
-    holders = {row["node"] for row in client.cat.shards(index=ALIAS, format="json")}
+    manager = client.transport.perform_request("GET", "/_cat/cluster_manager", params={"format": "json"})[0]["node"]
+    holders = {row["node"] for row in client.cat.shards(format="json") if row["index"].startswith(ALIAS)}
     candidates = [n for n in cluster.nodes if n is not spare and n.name in holders]
-    return next((n for n in candidates if n.name == manager_name), candidates[0])
+    return next((n for n in candidates if n.name == manager), candidates[0])
 
 
-def test_three_nodes_lose_one_and_every_search_still_answers_then_rebuild_on_two(opensearch_cluster_factory, source_dir):
+# ---------------------------------------------------------------- the promise
+
+def test_three_nodes_lose_one_and_every_search_still_answers_then_rebuild_on_two(
+        opensearch_cluster_factory, source_dir, monkeypatch):
+    from opensearchpy import OpenSearch
+
+    from search import open_index
+
+    clock = _Clock()
+    monkeypatch.setenv("VNSEARCH_OPENSEARCH_SHARDS", str(SHARDS))
+    monkeypatch.setenv("VNSEARCH_OPENSEARCH_REPLICAS", str(REPLICAS))
     cluster = opensearch_cluster_factory(3)
-    coordinator = cluster.nodes[0]
-    client = _client(coordinator.url)
+    coordinator = cluster.nodes[0]  # the node vnsearch talks to; another one is lost
+    url = f"{coordinator.url}/{ALIAS}"
+    client = OpenSearch(coordinator.url, timeout=60)
+    clock.lap("3 nodes started")
 
-    first, indexed = _rebuild(client, source_dir)
-    assert indexed >= CORPUS_ARTICLES  # the samples and the corpus articles (an id seen twice kept once)
-    documents = client.count(index=ALIAS)["count"]
-    assert documents == indexed
+    indexed = _rebuild(url, source_dir)
+    assert indexed > CORPUS_ARTICLES  # the samples and the corpus articles (a republished copy once)
+    (first,) = client.indices.get_alias(name=ALIAS)
     cluster.health("green", 3, index=first)
     allocation = client.cat.shards(index=first, format="json")
     assert len(allocation) == SHARDS * (1 + REPLICAS)
     assert len({row["node"] for row in allocation}) == 3  # the copies are spread over the three JVMs
+    clock.lap("rebuild on 3")
 
-    queries = _queries(client)
-    assert len(queries) > 20
-    before = _answers(client, queries)
-    assert before[0][0] == documents and sum(count for _, count in before[0][2]) <= documents
-    assert all(total > 0 for total, _, _ in before[1:])  # each drawn phrase or term finds its article
+    index = open_index(opensearch=url)
+    assert index.count() == indexed
+    queries = _queries(index, indexed)
+    assert len(queries) > 30
+    before = _answers(index, queries)
+    assert before[0][0] == indexed and len(before[0][1]) == indexed
+    for (q, _, drawn_from), (total, ids, _) in zip(queries[1:], before[1:]):
+        assert drawn_from in ids, (q, total)  # a query drawn from an article finds it
+    clock.lap(f"{len(queries)} searches")
 
     victim = _node_holding_shards(client, cluster, spare=coordinator)
     victim.kill()
     assert not victim.alive
-    # At once, before the cluster notices: every search answers, complete and the same.
-    assert _answers(client, queries) == before
+    # At once, before the cluster has noticed: every search answers, complete and the same.
+    assert _answers(index, queries) == before
+    clock.lap("searches just after the kill")
     cluster.health("yellow", 2, timeout=120)
-    assert _answers(client, queries) == before
-    assert client.count(index=ALIAS)["count"] == documents
+    assert _answers(index, queries) == before
+    assert index.count() == indexed
+    clock.lap("cluster of 2 yellow, searches")
 
     # rebuild against the two nodes left: a new index, the alias moved, the old one gone.
-    second, reindexed = _rebuild(client, source_dir)
-    assert second != first and reindexed == indexed
+    assert _rebuild(url, source_dir) == indexed
+    (second,) = client.indices.get_alias(name=ALIAS)
+    assert second != first and not client.indices.exists(index=first)
     cluster.health("green", 2, index=second, timeout=120)  # 3 shards x 2 copies fit on 2 nodes
-    assert list(client.indices.get_alias(name=ALIAS)) == [second]
-    assert not client.indices.exists(index=first)
-    assert _answers(client, queries) == before
+    clock.lap("rebuild on 2")
+    assert _answers(open_index(opensearch=url), queries) == before
+    clock.lap("searches")
+
+
+class _Clock:
+    """Phase times, printed (pytest -s or -rP shows them)."""
+
+    def __init__(self):
+        self.last = time.monotonic()
+
+    def lap(self, what: str) -> None:
+        now = time.monotonic()
+        print(f"opensearch cluster test: {what}: {now - self.last:.1f} s", flush=True)
+        self.last = now
