@@ -95,9 +95,10 @@ def _last_error(log: Path) -> str:
         lines = [line.strip() for line in log.read_text(encoding="utf-8", errors="replace").splitlines() if line.strip()]
     except OSError:
         return "no log"
-    for line in reversed(lines):
-        if "ERROR" in line or "Exception" in line or "did not start" in line:
-            return line[:400]
+    for marks in (("did not start",), ("ERROR", "Exception")):
+        for line in reversed(lines):
+            if any(mark in line for mark in marks):
+                return line[:400]
     return lines[-1][:400] if lines else "empty log"
 
 
