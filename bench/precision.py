@@ -70,6 +70,7 @@ import argparse
 import hashlib
 import itertools
 import json
+import os
 import re
 import shlex
 import shutil
@@ -413,6 +414,20 @@ def prepare_index(root: Path, size: int, corpora: Path, force: bool, reuse: bool
         built, seconds = True, summary.seconds
     return Collection(root, root / "source", index, layout["sampled"], layout["by_corpus"], layout["fingerprint"],
                       stamp["search"], built, seconds, stamp["indexed"], stamp["duplicates"], stamp["skipped"])
+
+
+def prepare_cluster(root: Path, size: int, corpora: Path, url: str) -> Collection:
+    """The same sample on OpenSearch (search/opensearch/): rebuilt into alias bench-precision-<size>."""
+    from search.opensearch.build import rebuild
+    from search.opensearch.connection import split_url
+
+    layout = prepare_source(root, size, corpora)
+    target = f"{split_url(url)[0]}/bench-precision-{size}"
+    log(f"indexing {layout['sampled']} articles with search.opensearch.build.rebuild(procs={PROCS}) into {target}")
+    summary = rebuild(root / "source", target, procs=PROCS)
+    log(summary.line())
+    return Collection(root, root / "source", target, layout["sampled"], layout["by_corpus"], layout["fingerprint"],
+                      search_key(), True, summary.seconds, summary.indexed, summary.duplicates, len(summary.skipped))
 
 
 # ================================================================ engine
@@ -804,6 +819,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     group.add_argument("--rebuild", action="store_true", help="index anew even when the kept index fits")
     group.add_argument("--reuse", action="store_true", help="use the kept index even if search/ changed since")
     parser.add_argument("--corpora", type=Path, default=CORPORA)
+    parser.add_argument("--backend", choices=("embedded", "opensearch"), default="embedded",
+                        help="the engine measured: the embedded index, or OpenSearch (needs --opensearch)")
+    parser.add_argument("--opensearch", default=os.environ.get("VNSEARCH_OPENSEARCH"),
+                        help="an OpenSearch URL for --backend opensearch")
     parser.add_argument("--out", type=Path, default=None, help="default: bench/RESULTS_precision.md")
     return parser.parse_args(argv)
 
@@ -875,7 +894,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         queries = [q for q in queries if q.quick]
     head = git_head()
 
-    collection = prepare_index(base / f"corpus-{size}", size, args.corpora, args.rebuild, args.reuse)
+    if args.backend == "opensearch":
+        if not args.opensearch:
+            raise SystemExit("--backend opensearch needs --opensearch URL (or VNSEARCH_OPENSEARCH)")
+        collection = prepare_cluster(base / f"corpus-{size}", size, args.corpora, args.opensearch)
+    else:
+        collection = prepare_index(base / f"corpus-{size}", size, args.corpora, args.rebuild, args.reuse)
     timings = {"index": time.perf_counter() - started}
     index = open_index(collection.index)
     mark = time.perf_counter()

@@ -345,8 +345,39 @@ class VnsearchSystem(System):
             close()
 
 
+class VnsearchOpenSearchSystem(VnsearchSystem):
+    """Our engine on OpenSearch (search/opensearch/): the same analysis and query trees, another
+    evaluator; one alias per set on the cluster of --opensearch / VNSEARCH_OPENSEARCH."""
+
+    name = "vnsearch-os"
+    description = ("our engine on OpenSearch: `rebuild --opensearch` of the passages file, "
+                   "`search(SearchRequest(q, size=10))` through search/opensearch/")
+
+    def __init__(self, procs: int = 1, opensearch: str | None = None) -> None:
+        super().__init__(procs)
+        self.url = (opensearch or os.environ.get("VNSEARCH_OPENSEARCH") or "").rstrip("/")
+
+    def build(self, dataset: RetrievalSet, workdir: Path) -> None:
+        from search import open_index
+        from search.opensearch.build import rebuild
+
+        if not self.url:
+            raise SystemExit("vnsearch-os needs --opensearch URL (or VNSEARCH_OPENSEARCH)")
+        source = workdir / "source"
+        source.mkdir(parents=True, exist_ok=True)
+        link = source / dataset.passages_path.name
+        if not link.exists():
+            link.symlink_to(dataset.passages_path.resolve())
+        base = self.url.split("://", 1)[0] + "://" + self.url.split("://", 1)[1].split("/", 1)[0]
+        url = f"{base}/bench-relevance-{dataset.name.replace('_', '-')}"
+        self.summary = rebuild(source, url, procs=self.procs)
+        self.index = open_index(opensearch=url)
+        self.indexed = self.index.stats()["articles"]
+
+
 SYSTEMS: dict[str, Callable[[], System]] = {
     "vnsearch": VnsearchSystem,
+    "vnsearch-os": VnsearchOpenSearchSystem,
     "fts5": FTS5System,
     "whoosh-std": WhooshStandardSystem,
     "bm25": BM25System,
@@ -404,10 +435,14 @@ class Job:
     limit: int | None
     workdir: Path
     procs: int = 1
+    opensearch: str | None = None
 
     def run(self) -> RunResult:
         dataset = load_retrieval_set(self.corpora, self.dataset, self.limit)
-        system = SYSTEMS[self.system](**({"procs": self.procs} if self.system == "vnsearch" else {}))
+        options = {"procs": self.procs} if self.system == "vnsearch" else {}
+        if self.system == "vnsearch-os":
+            options = {"procs": self.procs, "opensearch": self.opensearch}
+        system = SYSTEMS[self.system](**options)
         workdir = self.workdir / self.dataset / self.system
         workdir.mkdir(parents=True, exist_ok=True)
         return run_system(system, dataset, workdir)
@@ -417,7 +452,7 @@ def run_jobs(jobs: Sequence[Job], workers: int) -> list[RunResult]:
     if workers <= 1:
         return [job.run() for job in jobs]
     # Slowest first (our engine, the biggest sets), so both workers stay busy until the end.
-    cost = {"vnsearch": 0, "whoosh-std": 1, "fts5": 2}
+    cost = {"vnsearch": 0, "vnsearch-os": 0, "whoosh-std": 1, "fts5": 2}
     ordered = sorted(jobs, key=lambda j: (cost.get(j.system, 3), -RETRIEVAL_SETS.index(j.dataset)))
     with ProcessPoolExecutor(max_workers=workers) as pool:
         done = dict(zip(ordered, pool.map(Job.run, ordered)))
@@ -630,6 +665,11 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
                         help="set × system jobs run in parallel (default: one per CPU)")
     parser.add_argument("--procs", type=int, default=1, help="processes for our engine's rebuild")
+    parser.add_argument("--backend", choices=("embedded", "opensearch", "both"), default="embedded",
+                        help="where our engine runs: the embedded index (system vnsearch), OpenSearch "
+                             "(vnsearch-os, needs --opensearch), or both side by side")
+    parser.add_argument("--opensearch", default=os.environ.get("VNSEARCH_OPENSEARCH"),
+                        help="an OpenSearch URL for --backend opensearch/both")
     parser.add_argument("--corpora", type=Path, default=DEFAULT_CORPORA)
     parser.add_argument("--workdir", type=Path, default=None, help="default: a temporary folder")
     parser.add_argument("--dump", type=Path, default=None,
@@ -642,14 +682,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     started = time.perf_counter()
     command = "python bench/relevance.py " + " ".join(shlex.quote(a) for a in (argv if argv is not None else sys.argv[1:]))
-    systems = [s for s in SYSTEMS if s in args.systems]
+    wanted = set(args.systems) - {"vnsearch-os"}
+    if "vnsearch" in wanted and args.backend != "embedded":
+        wanted.add("vnsearch-os")
+        if args.backend == "opensearch":
+            wanted.discard("vnsearch")
+    systems = [s for s in SYSTEMS if s in wanted]
     sets = [s for s in RETRIEVAL_SETS if s in args.sets]
     datasets = {name: load_retrieval_set(args.corpora, name, args.limit) for name in sets}
     for dataset in datasets.values():
         log(f"{dataset.name}: {len(dataset.passages)} passages, {len(dataset.questions)} questions")
     with tempfile.TemporaryDirectory(prefix="vnsearch-relevance-") as scratch:
         root = args.workdir or Path(scratch)
-        jobs = [Job(name, system, args.corpora, args.limit, root, args.procs) for name in sets for system in systems]
+        jobs = [Job(name, system, args.corpora, args.limit, root, args.procs, args.opensearch)
+                for name in sets for system in systems]
         results = run_jobs(jobs, args.jobs)
     question_counts = {name: len(d.questions) for name, d in datasets.items()}
 

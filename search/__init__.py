@@ -19,8 +19,11 @@ _LAZY = {"rebuild": "build", "update": "build", "SearchIndex": "searcher"}
 
 
 def open_index(index_dir=None, opensearch: str | None = None, **options):
-    """A SearchIndex of the index container `index_dir`, or, given `opensearch` (a cluster's URL),
-    an OpenSearchIndex with the same API (options: SearchIndex's, e.g. weights)."""
+    """A SearchIndex of the index container `index_dir`, or, given `opensearch` (a cluster's URL,
+    also accepted as an http(s) `index_dir`), an OpenSearchIndex with the same API (options:
+    SearchIndex's, e.g. weights)."""
+    if opensearch is None and isinstance(index_dir, str) and index_dir.startswith(("http://", "https://")):
+        opensearch = index_dir  # a cluster's URL where a folder would be
     if opensearch:
         from .opensearch import open_opensearch
 

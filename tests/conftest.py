@@ -1,6 +1,7 @@
 """Shared fixtures: indexes are built once per session in temporary folders."""
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -9,7 +10,7 @@ from hypothesis import settings
 
 from search import open_index, rebuild
 
-from helpers import SAMPLES, TEST_ARTICLES
+from helpers import SAMPLES, TEST_ARTICLES, built
 
 # Properties are about outcomes, not speed: no per-example deadline (Hypothesis's default, 200 ms,
 # fails a slow example on a busy machine). Tests that measure time say so themselves.
@@ -25,9 +26,38 @@ def sample_index_dir(tmp_path_factory) -> Path:
     return index_dir
 
 
+BACKENDS = ("embedded", "opensearch")
+
+
 @pytest.fixture(scope="session")
-def sample_index(sample_index_dir):
-    return open_index(sample_index_dir)
+def opensearch_url(request) -> str:
+    """An OpenSearch node for the session: VNSEARCH_TEST_OPENSEARCH, else the `opensearch_node`
+    fixture (tests/opensearch_cluster.py, which starts one from the Maven module)."""
+    url = os.environ.get("VNSEARCH_TEST_OPENSEARCH")
+    if url:
+        return url.rstrip("/")
+    try:
+        return request.getfixturevalue("opensearch_node").url
+    except pytest.FixtureLookupError:
+        pytest.skip("no OpenSearch node: set VNSEARCH_TEST_OPENSEARCH=http://HOST:PORT")
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def backend(request) -> str | None:
+    """Behaviour tests run on both backends: None for the embedded index, an OpenSearch node's
+    URL for the other (helpers.index_of builds there then)."""
+    return request.getfixturevalue("opensearch_url") if request.param == "opensearch" else None
+
+
+@pytest.fixture(scope="session")
+def sample_target(backend, sample_index_dir, tmp_path_factory):
+    """The five bundled articles on the backend under test: a folder or an OpenSearch URL."""
+    return built(SAMPLES, tmp_path_factory, "sample", backend) if backend else sample_index_dir
+
+
+@pytest.fixture(scope="session")
+def sample_index(sample_target):
+    return open_index(sample_target)
 
 
 @pytest.fixture(scope="session")
@@ -48,8 +78,8 @@ def mixed_index_dir(tmp_path_factory, mixed_source_dir) -> Path:
 
 
 @pytest.fixture(scope="session")
-def mixed_index(mixed_index_dir):
-    return open_index(mixed_index_dir)
+def mixed_index(backend, mixed_source_dir, mixed_index_dir, tmp_path_factory):
+    return open_index(built(mixed_source_dir, tmp_path_factory, "mixed", backend) if backend else mixed_index_dir)
 
 
 @pytest.fixture(scope="session")

@@ -5,7 +5,9 @@ Plain functions (no fixtures): test modules and tests/conftest.py import them fr
 from __future__ import annotations
 
 import importlib.util
+import itertools
 import json
+import os
 import socket
 import sys
 import time
@@ -27,19 +29,44 @@ def write_articles(folder, name, articles):
     (folder / name).write_text("\n".join(json.dumps(a, ensure_ascii=False) for a in articles), encoding="utf-8")
 
 
-def index_of(tmp_path_factory, articles, name: str = "articles") -> Path:
-    """A fresh index of `articles` (dicts, as a JSON Lines source), for a module's fixture."""
+_ALIASES = itertools.count(1)
+
+
+def index_of(tmp_path_factory, articles, name: str = "articles", backend: str | None = None):
+    """A fresh index of `articles` (dicts, as a JSON Lines source), for a module's fixture: a
+    folder, or with `backend` (an OpenSearch node's URL: the `backend` fixture) the URL of a new
+    alias there. open_index and client_of take either."""
     source = tmp_path_factory.mktemp(f"{name}-source")
     write_articles(source, f"{name}.jsonl", articles)
+    return built(source, tmp_path_factory, name, backend)
+
+
+def built(source, tmp_path_factory, name: str, backend: str | None = None):
+    """`source` indexed: in a new folder, or (given a node's URL) in a new alias on it."""
+    if backend:
+        from search.opensearch.build import rebuild as rebuild_cluster
+
+        url = f"{backend.rstrip('/')}/test-{name.lower()}-{os.getpid()}-{next(_ALIASES)}"
+        rebuild_cluster(source, url)
+        return url
     index_dir = tmp_path_factory.mktemp(f"{name}-index")
     rebuild(source, index_dir)
     return index_dir
 
 
+def where(target) -> list[str]:
+    """The CLI options naming an index: ["--index", DIR] or ["--opensearch", URL]."""
+    if isinstance(target, str) and target.startswith("http"):
+        return ["--opensearch", target]
+    return ["--index", str(target)]
+
+
 def client_of(index_dir):
-    """A Flask test client of the web app over `index_dir`."""
+    """A Flask test client of the web app over `index_dir` (a folder or an OpenSearch URL)."""
     from web import create_app
 
+    if isinstance(index_dir, str) and index_dir.startswith("http"):
+        return create_app(opensearch=index_dir, TESTING=True).test_client()
     return create_app(index_dir=index_dir, TESTING=True).test_client()
 
 

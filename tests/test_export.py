@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 import manage
 from search.export import CSV_COLUMNS, csv_cell
-from helpers import client_of, index_of
+from helpers import client_of, index_of, where
 
 BODY = "Người dân Quảng Nam chuẩn bị ứng phó với bão số 5, chính quyền sơ tán các hộ ven biển."
 HOSTILE = {
@@ -27,8 +27,8 @@ ARTICLES = [{"id": i, "title": t, "text": BODY, "date": "2024-09-20"} for i, t i
 
 
 @pytest.fixture(scope="module")
-def export_index(tmp_path_factory):
-    return index_of(tmp_path_factory, ARTICLES, "export")
+def export_index(tmp_path_factory, backend):
+    return index_of(tmp_path_factory, ARTICLES, "export", backend)
 
 
 @pytest.mark.parametrize("value, cell", [
@@ -68,7 +68,7 @@ def test_web_csv_export_has_a_bom_and_no_formula_cells(export_index):
 
 
 def test_cli_csv_export_has_a_bom_and_no_formula_cells(export_index):
-    result = CliRunner().invoke(manage.cli, ["search", "bão", "--export", "csv", "--index", str(export_index)])
+    result = CliRunner().invoke(manage.cli, ["search", "bão", "--export", "csv", *where(export_index)])
     assert result.exit_code == 0, result.output
     _check_neutralised(_rows(result.stdout))
 
@@ -78,7 +78,7 @@ def test_web_and_cli_exports_are_the_same_bytes(export_index):
     for fmt in ("csv", "jsonl"):
         web = client.get(f"/api/export?q=bão&format={fmt}&sort=newest").get_data().decode("utf-8")
         cli = CliRunner().invoke(manage.cli, ["search", "bão", "--export", fmt, "--sort", "newest",
-                                              "--index", str(export_index)]).stdout_bytes
+                                              *where(export_index)]).stdout_bytes
         assert web == cli.decode("utf-8"), fmt
 
 

@@ -26,8 +26,8 @@ ARTICLES = [
 
 
 @pytest.fixture(scope="module")
-def feed_index_dir(tmp_path_factory):
-    return index_of(tmp_path_factory, ARTICLES, "feeds")
+def feed_index_dir(tmp_path_factory, backend):
+    return index_of(tmp_path_factory, ARTICLES, "feeds", backend)
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,8 @@ import sys
 
 import pytest
 
-WRITE_PATH = ("search.build", "search.ingest", "search.store.postings")
+WRITE_PATH = ("search.build", "search.ingest", "search.store.postings", "search.opensearch.build",
+              "search.opensearch.documents")
 
 
 def _imported(code: str) -> set[str]:
@@ -18,6 +19,13 @@ def _imported(code: str) -> set[str]:
 def test_opening_an_index_loads_no_ingest_or_writer_module():
     modules = _imported("import search; search.open_index; import search.searcher")
     assert "search.searcher" in modules
+    assert not [m for m in modules if m.startswith(WRITE_PATH)]
+
+
+@pytest.mark.slow
+def test_the_opensearch_read_path_loads_no_writer_module():
+    modules = _imported("import search.opensearch.searcher")
+    assert "search.opensearch.compile" in modules
     assert not [m for m in modules if m.startswith(WRITE_PATH)]
 
 

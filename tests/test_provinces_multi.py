@@ -99,8 +99,8 @@ ARTICLES = [
 
 
 @pytest.fixture(scope="module")
-def multi_index(tmp_path_factory):
-    return open_index(index_of(tmp_path_factory, ARTICLES, "multi"))
+def multi_index(tmp_path_factory, backend):
+    return open_index(index_of(tmp_path_factory, ARTICLES, "multi", backend))
 
 
 def test_filter_on_a_secondary_province_selects_the_article(multi_index):
@@ -197,7 +197,7 @@ def test_the_long_xuyen_quadrangle_is_a_region_not_the_city():
 
 
 def test_the_page_shows_every_province_of_a_hit_and_of_the_article(multi_index):
-    client = client_of(multi_index.index_dir)
+    client = client_of(getattr(multi_index, "index_dir", None) or multi_index.url)
     html = client.get("/search?q=h%E1%BA%A1n+h%C3%A1n").get_data(as_text=True)
     assert '<span class="province">Ninh Thuận, Bình Thuận</span>' in html
     article = client.get("/articles/two").get_data(as_text=True)

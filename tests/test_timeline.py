@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 import manage
-from helpers import client_of, index_of
+from helpers import client_of, index_of, where
 from search import open_index
 from search.requests import SearchRequest
 from search.timeline import Periods, timeline_of, timeline_unit
@@ -93,8 +93,8 @@ def test_share_is_the_selection_against_every_article_of_the_period():
 
 
 @pytest.fixture(scope="module")
-def timeline_index_dir(tmp_path_factory):
-    return index_of(tmp_path_factory, ARTICLES, "timeline")
+def timeline_index_dir(tmp_path_factory, backend):
+    return index_of(tmp_path_factory, ARTICLES, "timeline", backend)
 
 
 @pytest.fixture(scope="module")
@@ -133,7 +133,7 @@ def test_timeline_sits_between_facets_and_notices_in_the_json(timeline_index):
 
 
 def test_cli_search_json_has_the_timeline(timeline_index_dir):
-    out = CliRunner().invoke(manage.cli, ["search", "giá vàng", "--json", "--index", str(timeline_index_dir)])
+    out = CliRunner().invoke(manage.cli, ["search", "giá vàng", "--json", *where(timeline_index_dir)])
     assert out.exit_code == 0, out.output
     timeline = json.loads(out.output)["timeline"]
     assert timeline["unit"] == "month"

@@ -43,8 +43,8 @@ ARTICLES = [
 
 
 @pytest.fixture(scope="module")
-def marks_index(tmp_path_factory):
-    return open_index(index_of(tmp_path_factory, ARTICLES, "marks"))
+def marks_index(tmp_path_factory, backend):
+    return open_index(index_of(tmp_path_factory, ARTICLES, "marks", backend))
 
 
 def found(index, q, **kwargs):

@@ -13,7 +13,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from helpers import client_of
+from helpers import built, client_of
 from search import rebuild
 from search.articles import FACET_FIELDS, UNKNOWN
 from web import create_app
@@ -41,7 +41,7 @@ FACET_ARTICLES = [
 
 
 @pytest.fixture(scope="module")
-def facet_index_dir(tmp_path_factory) -> Path:
+def facet_index_dir(tmp_path_factory, backend):
     source = tmp_path_factory.mktemp("web-source")
     shutil.copytree(SAMPLES, source / "samples")
     (source / "extra").mkdir()
@@ -52,9 +52,14 @@ def facet_index_dir(tmp_path_factory) -> Path:
     (source / "extra" / "no-ids.jsonl").write_text(
         json.dumps({"title": "Tin không có mã", "text": "Một bài viết ngắn về dữ liệu mở."}, ensure_ascii=False) + "\n",
         encoding="utf-8")
-    index_dir = tmp_path_factory.mktemp("web-index")
-    rebuild(source, index_dir)
-    return index_dir
+    return built(source, tmp_path_factory, "web", backend)
+
+
+@pytest.fixture(scope="module")
+def app(sample_target):
+    """The app over the bundled articles, on the backend under test (conftest's is embedded)."""
+    return create_app(**({"opensearch": sample_target} if isinstance(sample_target, str) else
+                         {"index_dir": sample_target}), TESTING=True)
 
 
 @pytest.fixture(scope="module")

@@ -130,13 +130,20 @@ def _bulk(client, actions) -> None:
             raise WriteFailed(f"OpenSearch không ghi được một bài viết: {info}")
 
 
-def rebuild(source_dir: str | os.PathLike, url: str, procs: int = 1, progress: Progress | None = None,
-            weights: Weights = DEFAULT_WEIGHTS) -> RebuildSummary:
+def _begin(source_dir: str | os.PathLike, url: str):
+    """(source folder, start time, client, alias) of a rebuild or update; SourceMissing first."""
     source_dir = Path(source_dir)
     if not source_dir.is_dir():
         raise SourceMissing(f"Không tìm thấy thư mục bài viết: {source_dir}")
-    started = time.perf_counter()
-    client, alias = client_of(url)
+    return (source_dir, time.perf_counter(), *client_of(url))
+
+
+def rebuild(source_dir: str | os.PathLike, url: str, procs: int = 1, progress: Progress | None = None,
+            weights: Weights = DEFAULT_WEIGHTS) -> RebuildSummary:
+    """Index every article below `source_dir` into a new index and move the alias of `url` to
+    it (one `_aliases` call); on any failure before that, the new index is deleted and the
+    alias left where it was."""
+    source_dir, started, client, alias = _begin(source_dir, url)
     with answered(url):
         previous = _current_index(client, alias)
         index = f"{alias}-{_stamp()}"
@@ -179,24 +186,23 @@ def _delete(client, *indexes: str) -> None:
 
 
 def _delete_strays(client, alias: str, keep: str) -> None:
-    """Indexes of this alias that a killed rebuild left (neither the alias's nor their meta)."""
+    """Indexes of this alias older than `keep` that a killed rebuild left behind (stamps sort
+    by time; a newer one may be another rebuild's, under way)."""
     try:
         names = list(client.indices.get(index=f"{alias}-*", expand_wildcards="open"))
     except Exception:
         return
     for name in names:
-        if name not in (keep, meta_index(keep)) and name.startswith(alias + "-"):
+        if name.startswith(alias + "-") and name < keep:
             _delete(client, name)
 
 
 def update(source_dir: str | os.PathLike, url: str, progress: Progress | None = None) -> RebuildSummary:
+    """Upsert by id the articles of new and changed files, delete by id those gone; adjust the
+    vocabulary's frequencies and bump the meta version (searchers reload within a second)."""
     from opensearchpy.helpers import scan
 
-    source_dir = Path(source_dir)
-    if not source_dir.is_dir():
-        raise SourceMissing(f"Không tìm thấy thư mục bài viết: {source_dir}")
-    started = time.perf_counter()
-    client, alias = client_of(url)
+    source_dir, started, client, alias = _begin(source_dir, url)
     with answered(url):
         index = _current_index(client, alias)
         if index is None:

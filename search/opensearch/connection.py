@@ -31,7 +31,7 @@ def client_of(url: str):
 
     base, alias = split_url(url)
     return OpenSearch(hosts=[base], timeout=TIMEOUT_SECONDS, max_retries=2, retry_on_timeout=True,
-                      http_compress=False), alias
+                      http_compress=False, pool_maxsize=32), alias
 
 
 @contextmanager

@@ -23,7 +23,7 @@ from typing import Iterator
 from .. import facets, highlight
 from ..analysis import syllables
 from ..articles import FACET_FIELDS, MULTI_VALUED, Article
-from ..errors import ArticleNotFound, IndexDamaged, IndexMissing, shown
+from ..errors import ArticleNotFound, IndexDamaged, shown
 from ..facets import STATS_TOP
 from ..query import DEFAULT_WEIGHTS, ParsedQuery, Weights, matching_mode, matching_tree, parse, ranking_tree
 from ..query import readings
@@ -80,7 +80,9 @@ def load_meta(client, index: str) -> tuple[int, dict, list]:
 
 
 class OpenSearchIndex:
-    """Open once, use from any thread; a rebuild (the alias moved) or an update is picked up."""
+    """Open once, use from any thread; a rebuild (the alias moved) or an update is picked up.
+    Related articles: when SearchIndex offers them (its tree from query.planner), the same
+    Compiler turns that tree into the query here; nothing else changes."""
 
     def __init__(self, url: str, weights: Weights = DEFAULT_WEIGHTS):
         self.url = url
@@ -140,17 +142,14 @@ class OpenSearchIndex:
             return int(self.client.count(index=view.index)["count"])
 
     def get(self, article_id: str) -> Article:
-        view = self._snapshot()
         from opensearchpy import exceptions
 
-        try:
-            with answered(self.url):
-                try:
-                    found = self.client.get(index=view.index, id=article_id)
-                except exceptions.NotFoundError:
-                    found = None
-        except IndexMissing:
-            found = None
+        view = self._snapshot()
+        with answered(self.url):
+            try:
+                found = self.client.get(index=view.index, id=article_id)
+            except exceptions.NotFoundError:  # no such id (the index itself was just found)
+                found = None
         if not found or not found.get("found"):
             raise ArticleNotFound(f"Không tìm thấy bài viết: {shown(article_id)}")
         return article_of(found["_source"])
@@ -288,7 +287,8 @@ class OpenSearchIndex:
             notices.append("Không có kết quả đúng dấu như đã gõ; đang hiện kết quả không phân biệt dấu.")
         if mode != matching_mode(reading):
             notices.append(self._why_any(view, reading, query_filters + list(own.values())))
-        return _Selection(view, reading, mode, sort, body, found, total, accents, notices, parsed)
+        return _Selection(view, reading, mode, sort, body, found, total, accents, notices, parsed,
+                          query_filters + list(own.values()))
 
     def _body(self, parsed: ParsedQuery, mode: str, sort: str, query_filters: list[dict], own: dict[str, dict],
               request: SearchRequest, size: int | None, aggregate: bool) -> dict:
@@ -367,9 +367,7 @@ class OpenSearchIndex:
         if not corrected or corrected == q:
             return None
         parsed = parse(corrected, sel.view.vocabulary)
-        query = sel.body["query"]["bool"]["filter"][1:]  # the filters typed in q and the dates
-        own = [sel.body["post_filter"]] if "post_filter" in sel.body else []
-        found = self._count(sel.view, [self._matching(parsed, "all"), *query, *own])
+        found = self._count(sel.view, [self._matching(parsed, "all"), *sel.filters])
         return corrected if found >= at_least else None
 
     def _shown_score(self, hit: dict, sel: "_Selection"):
@@ -395,6 +393,7 @@ class _Selection:
     accents: str
     notices: list[str]
     typed: ParsedQuery
+    filters: list[dict]  # every filter: typed in q, the dates, the facets'
 
 
 def article_of(source: dict) -> Article:
