@@ -6,6 +6,8 @@ posting lists at once (store.reader.GenerationReader), a method per kind of node
     Phrase   its terms' scores, in the documents where the folded syllables occur in order,
              found from the positions of each syllable's hash in the forward file (one
              32-bit hash per syllable, see store/forward.py and store/positions.py)
+    Near     its terms' scores, in the documents where the folded syllables occur near each other,
+             in any order (store/forward.py's `near`, from the same positions)
     Or/And   union/intersection of matches, sum of scores, times the query's boost
     DisjunctionMax   union of matches, the best child's score
     Not      the live documents the child does not match
@@ -29,7 +31,7 @@ from functools import singledispatchmethod
 import numpy as np
 
 from .query.limits import Deadline
-from .query.tree import Adjacent, All, And, DisjunctionMax, Node, Not, Nothing, Or, Phrase, Term
+from .query.tree import Adjacent, All, And, DisjunctionMax, Near, Node, Not, Nothing, Or, Phrase, Term
 from .query.weights import DEFAULT_WEIGHTS, Weights
 from .ranking import robertson_idf
 from .store.forward import phrase_syllables
@@ -89,6 +91,15 @@ class Engine:
         scores = idf * ((tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * lengths / self._avg[field])))
         return ids.astype(np.int32), scores.astype(np.float32)
 
+    def bm25(self, field: str, docs: np.ndarray, tf: np.ndarray, df: int) -> np.ndarray:
+        """BM25F scores of a term in `field` for documents `docs` holding it `tf` times, the term
+        being in `df` documents: what `term` computes from a posting list, from counts found
+        elsewhere (related.py counts from positions)."""
+        idf = robertson_idf(df, self.size)
+        k1, b = self.weights.k1, self.weights.b
+        lengths = self._lengths[field][docs]
+        return idf * ((tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * lengths / self._avg[field])))
+
     # ---- evaluation -------------------------------------------------------------------
 
     def matches(self, q: Node, memo: dict | None = None, deadline: Deadline | None = None) -> np.ndarray:
@@ -126,6 +137,10 @@ class Engine:
     @_node.register(Phrase)
     def _phrase_node(self, q: Phrase, scored: bool, memo: dict, deadline: Deadline | None):
         return self._phrase(q.field, list(q.words), scored, memo)
+
+    @_node.register(Near)
+    def _near_node(self, q: Near, scored: bool, memo: dict, deadline: Deadline | None):
+        return self._near(q.field, list(q.words), q.slop, scored, memo)
 
     @_node.register(Or)
     @_node.register(And)
@@ -216,3 +231,22 @@ class Engine:
         """Where the words occur in order: a folded term in any accented form, an exact term
         in its own (by its mark code)."""
         return self.forward.phrase(field, phrase_syllables(words), candidates, memo)
+
+    def _near(self, field: str, words: list[str], slop: int, scored: bool, memo: dict):
+        """The documents where the words occur within one window (Near); their terms' scores."""
+        terms = [self._term(field, w, scored) for w in dict.fromkeys(words)]
+        mask = terms[0][0].copy()
+        for m, _ in terms[1:]:
+            mask &= m
+        if mask.any() and len(words) > 1:
+            key = ("near", field, tuple(words), slop)
+            if key not in memo:
+                memo[key] = self.forward.near(field, phrase_syllables(words), slop, mask, memo)
+            mask &= memo[key]
+        scores = None
+        if scored:
+            scores = np.zeros(self.size)
+            for _, s in terms:
+                scores += s
+            scores[~mask] = 0.0
+        return mask, scores

@@ -100,6 +100,17 @@ class SearchResult:
         return doc
 
 
+@dataclass
+class RelatedResult:
+    """What `/api/articles/<id>/related` and `vnsearch related --json` answer."""
+    id: str  # the article they are related to
+    hits: list[Hit]  # the most similar others, best first (no query: nothing marked)
+    took_ms: float
+
+    def to_dict(self) -> dict:
+        return {"id": self.id, "hits": [asdict(h) for h in self.hits], "took_ms": self.took_ms}
+
+
 HIT_ARTICLE_FIELDS = tuple(f.name for f in fields(Hit) if f.name in OUTPUT_FIELDS)  # what a hit shows of its article
 
 

@@ -28,9 +28,10 @@ from . import facets
 from .facets import combine
 from .query import DEFAULT_WEIGHTS, ParsedQuery, Weights, matching_mode, matching_tree, parse, readings
 from .paging import page_of
+from .related import RELATED_SIZE, related
 from .query.limits import COURTESY_SECONDS, HEAVY_AT_ONCE, Deadline, is_heavy, looks_heavy
 from .requests import MAX_QUERY_LENGTH, SearchRequest, shortened, validate
-from .results import SearchResult, hit_of
+from .results import RelatedResult, SearchResult, hit_of
 from .snapshot import Snapshot
 from .stats import index_stats
 from .store.container import current_generation
@@ -112,6 +113,18 @@ class SearchIndex:
         if stored is None:
             raise ArticleNotFound(f"Không tìm thấy bài viết: {shown(article_id)}")
         return article_from_stored(stored)
+
+    def related(self, article_id: str, size: int = RELATED_SIZE) -> RelatedResult:
+        """The `size` articles most like this one, its copies excluded (search/related.py);
+        ArticleNotFound for an unknown id."""
+        started = time.perf_counter()
+        view = self._snapshot()
+        docnum = view.store.docnum_of(article_id)
+        if docnum is None:
+            raise ArticleNotFound(f"Không tìm thấy bài viết: {shown(article_id)}")
+        hits = [hit_of(article_from_stored(view.store.stored(d)), score, set())
+                for d, score in related(view, docnum, size)]
+        return RelatedResult(article_id, hits, round((time.perf_counter() - started) * 1000, 2))
 
     def _select(self, request: SearchRequest, notices: list[str] | None = None,
                 deadline: Deadline | None = None, turn: ExitStack | None = None) -> "_Selection":

@@ -6,12 +6,14 @@ use that spelling among all spellings that fold alike.
 """
 from __future__ import annotations
 
+import bisect
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from .analysis import FOLDED_PREFIX, WORD_JOINER, WORD_PREFIX
-from .text import fold_accents
+from .text import fold_accents, has_accents
 
 MAX_COMPOUND = 4  # syllables
 MAX_VARIANTS = 3
@@ -64,6 +66,33 @@ class Vocabulary:
                     options.append((weight + gain, units - 1, spans + [(end - n, end)]))
             best.append(max(options, key=lambda o: (o[0], o[1])))
         return best[-1][2]
+
+    def with_prefix(self, prefix: str, limit: int) -> tuple[list[str], int]:
+        """(the syllables of the index that begin with `prefix`, most documents first, at most
+        `limit` of them; how many there are). Marks as typed: a prefix with marks, the syllables
+        beginning with exactly those letters ("thông" → thông, not thống); without marks, the
+        folded syllables beginning so (each standing for all its forms)."""
+        if has_accents(prefix):
+            names, frequencies = self._exact_sorted
+        else:
+            names, frequencies = self._folded_sorted
+        first = bisect.bisect_left(names, prefix)
+        last = bisect.bisect_left(names, prefix + "\U0010ffff")
+        found = sorted(range(first, last), key=lambda i: (-frequencies[i], names[i]))
+        return [names[i] for i in found[:limit]], last - first
+
+    @cached_property
+    def _exact_sorted(self) -> tuple[list[str], list[int]]:
+        names = sorted(self.syllable_df)
+        return names, [self.syllable_df[name] for name in names]
+
+    @cached_property
+    def _folded_sorted(self) -> tuple[list[str], list[int]]:
+        folded: dict[str, int] = defaultdict(int)
+        for name, df in self.syllable_df.items():
+            folded[fold_accents(name)] += df  # documents of any form: an upper bound, for ordering
+        names = sorted(folded)
+        return names, [folded[name] for name in names]
 
     def restorations(self, folded: tuple[str, ...]) -> Variants:
         table = self.compounds if len(folded) > 1 else self.syllables

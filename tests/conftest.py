@@ -34,12 +34,15 @@ def opensearch_url(request) -> str:
     """An OpenSearch node for the session: VNSEARCH_TEST_OPENSEARCH, else the `opensearch_node`
     fixture (tests/opensearch_cluster.py, which starts one from the Maven module)."""
     url = os.environ.get("VNSEARCH_TEST_OPENSEARCH")
-    if url:
-        return url.rstrip("/")
-    try:
-        return request.getfixturevalue("opensearch_node").url
-    except pytest.FixtureLookupError:
-        pytest.skip("no OpenSearch node: set VNSEARCH_TEST_OPENSEARCH=http://HOST:PORT")
+    if not url:
+        try:
+            url = request.getfixturevalue("opensearch_node").url
+        except pytest.FixtureLookupError:
+            pytest.skip("no OpenSearch node: set VNSEARCH_TEST_OPENSEARCH=http://HOST:PORT")
+    yield url.rstrip("/")
+    from opensearchpy import OpenSearch  # the session's indexes (helpers.built names them by pid)
+
+    OpenSearch(hosts=[url]).indices.delete(index=f"test-*-{os.getpid()}-*", ignore_unavailable=True)
 
 
 @pytest.fixture(scope="session", params=BACKENDS)

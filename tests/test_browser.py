@@ -306,3 +306,19 @@ def test_the_filter_box_narrows_a_long_facet(driver, base_url):
         box.send_keys(Keys.BACKSPACE)
     assert not more.get_attribute("open")
     assert len([li for li in section.find_elements(By.CSS_SELECTOR, "li.facet-value") if li.is_displayed()]) == 8
+
+
+def test_the_article_page_lists_related_articles_that_open(driver, base_url):
+    driver.get(f"{base_url}/articles/extra-1?q=dai+hoi")
+    section = driver.find_element(By.CSS_SELECTOR, "section.related")
+    assert section.find_element(By.TAG_NAME, "h2").text == "Bài liên quan"
+    links = section.find_elements(By.CSS_SELECTOR, ".related-list a")
+    expected = [hit["id"] for hit in api(base_url, "/api/articles/extra-1/related")["hits"]]
+    assert links and len(links) == len(expected) <= 5
+    shown = [urlsplit(a.get_attribute("href")).path.removeprefix("/articles/") for a in links]
+    assert shown == [quote(i) for i in expected] and "extra-1" not in shown
+    title = links[0].text
+    links[0].click()
+    wait_for(driver, lambda d: urlsplit(d.current_url).path == f"/articles/{quote(expected[0])}")
+    assert driver.find_element(By.CSS_SELECTOR, ".article h1").text == title
+    assert url_params(driver).get("q") == ["dai hoi"]  # the search still leads back

@@ -161,6 +161,11 @@ def test_article_routes_answer_an_article_or_404(client, article_id, q):
         response = get_article(client, route, path, query_string={"q": q})
         expected = 200 if article_id in known else 404
         assert response.status_code == expected, (path, response.status_code)
+    path = "/api/articles/" + quote(article_id, safe="") + "/related"
+    response = get_article(client, "/api/articles/", path)
+    assert response.status_code == (200 if article_id in known else 404), (path, response.status_code)
+    if response.status_code == 200:
+        assert article_id not in {hit["id"] for hit in response.get_json()["hits"]}
 
 
 def get_article(client, route: str, path: str, **kwargs):
@@ -203,7 +208,8 @@ def test_fixed_routes_ignore_any_parameters(client, pairs):
 
 def test_every_documented_api_route_is_fuzzed(client):
     documented = set(client.get("/api/openapi.json").get_json()["paths"])
-    fuzzed = set(SEARCH_ROUTES) | set(OTHER_ROUTES) | {"/api/articles/{id}", "/api/articles/{article_id}"}
+    fuzzed = set(SEARCH_ROUTES) | set(OTHER_ROUTES) | {"/api/articles/{id}", "/api/articles/{article_id}",
+                                                        "/api/articles/{id}/related"}
     assert documented <= fuzzed, documented - fuzzed
 
 

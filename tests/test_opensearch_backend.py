@@ -18,7 +18,7 @@ from search.opensearch.compile import Compiler, facet_filter, phrase_query, term
 from search.opensearch.documents import analyse_text
 from search.opensearch.mapping import index_settings
 from search.query import Weights, matching_tree, parse, ranking_tree
-from search.query.tree import Adjacent, And, Not, Phrase, Term
+from search.query.tree import Adjacent, And, Near, Not, Phrase, Term
 from search.requests import SearchRequest
 
 
@@ -63,6 +63,13 @@ def test_a_phrase_of_one_kind_is_a_match_phrase_and_a_mixed_one_a_span_near():
     assert mixed["clauses"][0] == {"span_term": {"text_exact": "bão"}}
     assert mixed["clauses"][1] == {"span_field_masking": {"query": {"span_term": {"text_folded": "lu"}},
                                                           "field": "text_exact"}}
+
+
+def test_proximity_is_an_unordered_span_near_and_a_repeated_word_takes_two_places():
+    near = Compiler().query(Near("text", ("f:bao", "lũ"), 3), scored=False)["span_near"]
+    assert near["slop"] == 3 and near["in_order"] is False
+    twice = Compiler().query(Near("text", ("lũ", "lũ", "f:bao"), 1), scored=False)["span_or"]["clauses"]
+    assert len(twice) == 3 and all(c["span_near"]["in_order"] for c in twice)
 
 
 def test_a_scored_phrase_sums_its_terms_where_it_matches():
@@ -127,6 +134,7 @@ def test_rebuild_moves_the_alias_and_deletes_the_old_index(tmp_path_factory, ope
     assert list(before) != list(after) and len(after) == 1
     assert not client.indices.exists(index=list(before)[0])
     assert open_index(url).search(SearchRequest(q="bão")).total == 1
+    assert index.search(SearchRequest(q="bão")).total == 1  # opened before: follows the alias at once
 
 
 def test_a_rebuild_that_fails_midway_leaves_the_alias_on_the_old_index(tmp_path_factory, opensearch_url,

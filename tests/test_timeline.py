@@ -166,3 +166,21 @@ def test_a_bar_stays_within_the_range_already_chosen(timeline_index_dir):
 def test_no_dated_result_no_timeline(timeline_index_dir):
     client = client_of(timeline_index_dir)
     assert "Dòng thời gian" not in client.get("/search?q=không rõ ngày").data.decode("utf-8")
+
+
+@pytest.mark.parametrize("span_days", [20, 400, 7000])
+def test_a_timeline_from_counts_per_day_is_the_timeline_of_the_documents(span_days):
+    """OpenSearch's date_histogram gives counts per day: rolled up, the same timeline."""
+    from collections import Counter
+
+    from search.timeline import timeline_of_days
+
+    rng = np.random.default_rng(span_days)
+    start = np.datetime64("2001-03-15")
+    dates = [str(start + int(d)) for d in rng.integers(0, span_days, 300)] + ["", "2001-02-30"]
+    selected = rng.random(len(dates)) < 0.4
+    expected = timeline_of(periods_of(dates), selected)
+    day = {d: int(np.datetime64(d, "D").astype(np.int64)) for d in dates if d and d != "2001-02-30"}
+    everywhere = Counter(day[d] for d in dates if d in day)
+    chosen = Counter(day[d] for d, s in zip(dates, selected) if s and d in day)
+    assert timeline_of_days(dict(chosen), dict(everywhere)) == expected

@@ -371,6 +371,22 @@ def show(article_id, as_json, index, opensearch):
     click.echo(article.text)
 
 
+@cli.command(help="Các bài liên quan nhất đến một bài viết (theo những từ đặc trưng của nó, trừ các bản sao).")
+@click.argument("article_id", metavar="ID")
+@click.option("--json", "as_json", is_flag=True, help="In kết quả dạng JSON (như GET /api/articles/ID/related).")
+@index_option
+def related(article_id, as_json, index, opensearch):
+    result = _open(_config(index, opensearch=opensearch)).related(article_id)
+    if as_json:
+        click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+        return
+    if not result.hits:
+        click.echo("Không tìm thấy bài liên quan.")
+    for number, hit in enumerate(result.hits, start=1):
+        facts = " · ".join(x for x in (hit.published and hit.published[:10], hit.province, hit.source) if x)
+        click.echo(f"{number}. {hit.title}  [{hit.id}]" + (f"\n   {facts}" if facts else ""))
+
+
 @cli.command(help="Thống kê chỉ mục: số bài, tỉ lệ có tỉnh/năm/nguồn/chuyên mục/tác giả, các tỉnh/thành, "
                   "năm, nguồn và chuyên mục nhiều bài nhất, các mục bị bỏ qua.")
 @click.option("--json", "as_json", is_flag=True, help="In thống kê dạng JSON.")

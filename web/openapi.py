@@ -5,6 +5,8 @@ from dataclasses import fields
 
 from search.articles import FACET_FIELDS, OUTPUT_FIELDS, UNKNOWN
 from search.export import CSV_COLUMNS
+from search.query.limits import MAX_PREFIX_TERMS, MAX_SLOP
+from search.related import RELATED_SIZE
 from search.results import Hit
 from search.requests import (ACCENTS, DEFAULT_SIZE, MAX_ALTERNATIVES, MAX_PAGE, MAX_PHRASES, MAX_QUERY_LENGTH,
                              MAX_SIZE, MAX_TERMS, SORTS, TIME_BUDGET_SECONDS)
@@ -36,7 +38,10 @@ DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 
 SEARCH_PARAMETERS = [
     {"name": "q", "in": "query", "required": False,
-     "description": "Câu truy vấn: từ, \"cụm từ\", -loại_trừ, OR, title:, province:, year:2019..2021. "
+     "description": "Câu truy vấn: từ, \"cụm từ\", \"bão lũ\"~5 (các âm tiết theo thứ tự bất kỳ, giữa chúng "
+                    f"nhiều nhất 5 âm tiết khác; N tối đa {MAX_SLOP}), thông* (tiền tố của một âm tiết, dấu đúng "
+                    f"như gõ: thông* ≠ thong*; tối đa {MAX_PREFIX_TERMS} âm tiết thường gặp nhất, kèm thông báo "
+                    "khi bị cắt), -loại_trừ, OR, title:, province:, year:2019..2021. "
                     f"Để trống: mọi bài, mới nhất trước. Dài hơn {MAX_QUERY_LENGTH} ký tự vẫn được nhận nhưng được rút gọn còn {MAX_QUERY_LENGTH} ký tự đầu "
                     f"(kèm thông báo trong notices). Quá {MAX_PHRASES} cụm từ, {MAX_ALTERNATIVES} lựa chọn OR "
                     f"hoặc {MAX_TERMS} từ thì chỉ các phần đầu được dùng; tìm quá "
@@ -116,6 +121,18 @@ SCHEMAS = {
         "properties": {name: ARTICLE_PROPERTIES.get(name) or HIT_PROPERTIES[name] for name in
                        (f.name for f in fields(Hit))},
     },
+    "RelatedResult": {
+        "type": "object",
+        "required": ["id", "hits", "took_ms"],
+        "properties": {
+            "id": {"type": "string", "description": "Mã bài viết được hỏi"},
+            "hits": {"type": "array", "items": {"$ref": "#/components/schemas/Hit"}, "maxItems": RELATED_SIZE,
+                     "description": f"Tối đa {RELATED_SIZE} bài giống nhất theo những từ đặc trưng của bài "
+                                    "(tf·idf của tiêu đề và nội dung, xếp hạng BM25), trừ chính bài đó và các bản "
+                                    "sao của nó; tốt nhất trước"},
+            "took_ms": {"type": "number"},
+        },
+    },
     "FacetValue": {
         "type": "object",
         "required": ["value", "count", "selected"],
@@ -192,7 +209,7 @@ def document() -> dict:
             "title": "vnsearch API",
             "version": "0.1.0",
             "description": "Tìm kiếm toàn văn tin tức tiếng Việt: tìm theo từ khóa (có hoặc không dấu), "
-                           "lọc theo tỉnh/thành, năm, chuyên mục, nguồn; xuất kết quả.",
+                           "lọc theo tỉnh/thành, năm, chuyên mục, nguồn; xuất kết quả; các bài liên quan đến một bài.",
         },
         "paths": {
             "/api/search": {"get": {
@@ -214,6 +231,16 @@ def document() -> dict:
                 "responses": {
                     "200": {"description": "Bài viết",
                             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Article"}}}},
+                    "404": _error_response("Không có bài viết với mã này"),
+                },
+            }},
+            "/api/articles/{id}/related": {"get": {
+                "summary": "Các bài liên quan đến một bài viết (cũng hiện trên trang bài viết: «Bài liên quan»)",
+                "operationId": "getRelated",
+                "parameters": [ARTICLE_ID],
+                "responses": {
+                    "200": {"description": "Các bài liên quan",
+                            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/RelatedResult"}}}},
                     "404": _error_response("Không có bài viết với mã này"),
                 },
             }},

@@ -1,9 +1,11 @@
 """Screenshots of the search page for the README, taken with headless Chromium.
 
     python -m web.screenshots [--index DIR] [--out docs/screenshots] [--query "q=đại hội"]
+    python -m web.screenshots --index DIR --timeline "q=bão"   # docs/screenshots/timeline.png
 
 Serves the app with waitress on a free loopback port, then saves search-desktop.png
-(1280×900) and search-phone.png (390×844). Needs the test extra (selenium) and Debian's
+(1280×900) and search-phone.png (390×844); with --timeline, only the timeline of that search
+(timeline.png, the chart as a desktop browser shows it). Needs the test extra (selenium) and Debian's
 chromium + chromedriver (`make browser`).
 """
 from __future__ import annotations
@@ -61,6 +63,19 @@ def take_screenshots(driver, url: str, out_dir: Path) -> list[Path]:
     return saved
 
 
+def take_element_screenshot(driver, url: str, selector: str, path: Path, width: int = 1280) -> Path:
+    """One element of a page (a CSS selector), at a desktop width."""
+    from selenium.webdriver.common.by import By
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    set_viewport(driver, width, 900)
+    driver.get(url)  # warm up, as above
+    driver.get(url)
+    driver.find_element(By.CSS_SELECTOR, selector).screenshot(str(path))
+    driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+    return path
+
+
 @contextmanager
 def serve(app) -> Iterator[str]:
     """The app on a free 127.0.0.1 port in a background thread; yields its base URL."""
@@ -83,8 +98,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--index", help="index container (default: VNSEARCH_INDEX or index_data/index)")
     parser.add_argument("--out", default="docs/screenshots", type=Path)
     parser.add_argument("--query", default=DEFAULT_QUERY, help="query string of the page to show")
+    parser.add_argument("--timeline", metavar="QUERY", help="only the timeline of this search: timeline.png")
     args = parser.parse_args(argv)
     with serve(create_app(args.index)) as base, chromium() as driver:
+        if args.timeline:
+            print(take_element_screenshot(driver, f"{base}/search?{args.timeline}", "figure.timeline",
+                                          args.out / "timeline.png"))
+            return
         for path in take_screenshots(driver, f"{base}/search?{args.query}", args.out):
             print(path)
 

@@ -19,7 +19,7 @@ from search.text import fold_accents
 
 from . import feeds, openapi
 from .params import export_format, link, search_request, state_pairs, without
-from .present import safe_external_url, search_page, vn_date
+from .present import article_url, safe_external_url, search_page, vn_date
 
 bp = Blueprint("web", __name__)
 
@@ -69,6 +69,7 @@ def article(article_id: str):
         "article.html", article=found, title_html=title_html, text_html=text_html,
         date=vn_date(found.published), external_url=safe_external_url(found.url),
         back_url=link("web.search", pairs), has_search=bool(pairs),
+        related=[(hit, article_url(hit.id, pairs), vn_date(hit.published)) for hit in index.related(found.id).hits],
     )
 
 
@@ -80,6 +81,11 @@ def api_search():
 @bp.get("/api/articles/<path:article_id>")
 def api_article(article_id: str):
     return jsonify(search_index().get(article_id).to_dict())
+
+
+@bp.get("/api/articles/<path:article_id>/related")
+def api_related(article_id: str):
+    return jsonify(search_index().related(article_id).to_dict())
 
 
 @bp.get("/api/export")

@@ -5,6 +5,8 @@
                        `span_field_masking` (exact and folded syllables mixed: both fields hold
                        one token per syllable at the same positions); scored, as the engine
                        scores it, by the sum of its terms where it matches (bool filter + should)
+    Near(f, words, n)  `span_near`, any order, slop n (folded words masked as <f>_exact), scored
+                       like a phrase
     Adjacent(f, pair)  `term` on <f>_pairs: its BM25 with k1 = 0 is the pair's own idf
     Or / And           bool should (at least one) / must; Not → must_not
     DisjunctionMax     dis_max, tie_breaker 0
@@ -17,12 +19,13 @@ Lucene's one-byte field lengths). The pairs' BM25 has k1 = 0: its score is the i
 from __future__ import annotations
 
 from functools import singledispatch
+from itertools import permutations
 
 from .. import labels
 from ..analysis import FOLDED_PREFIX, WORD_PREFIX
 from ..articles import UNKNOWN
 from ..facets import filter_key, year_span
-from ..query.tree import Adjacent, All, And, DisjunctionMax, Node, Not, Nothing, Or, Phrase, Term
+from ..query.tree import Adjacent, All, And, DisjunctionMax, Near, Node, Not, Nothing, Or, Phrase, Term
 from ..query.weights import DEFAULT_WEIGHTS, Weights
 from ..text import fold_accents
 from .mapping import PAIR_JOINER, field_name, key_field
@@ -57,15 +60,28 @@ def term_query(field: str, text: str, boost: float = 1.0) -> dict:
 def phrase_query(field: str, words: tuple[str, ...]) -> dict:
     """Where the words stand side by side in order (a folded word in any accented form)."""
     targets = [term_target(field, w) for w in words]
-    names = {name for name, _ in targets}
-    if len(names) == 1:
+    if len({name for name, _ in targets}) == 1:
         return {"match_phrase": {targets[0][0]: {"query": " ".join(t for _, t in targets)}}}
+    return near_query(field, words, 0, in_order=True)
+
+
+MAX_ORDERS = 24  # a Near with a repeated word: its distinct orders, each an ordered span_near
+
+
+def near_query(field: str, words: tuple[str, ...], slop: int, in_order: bool = False) -> dict:
+    """A span_near of the words on <f>_exact (folded ones masked as it: same positions). Lucene's
+    unordered spans may match one place twice: with a word asked twice, every distinct order of
+    the words as an ordered span_near (each place once), OR-ed."""
+    if not in_order and len(set(words)) < len(words):
+        orders = sorted(set(permutations(words)))
+        if len(orders) <= MAX_ORDERS:
+            return {"span_or": {"clauses": [near_query(field, order, slop, True) for order in orders]}}
     exact = field_name(field, "exact")
     clauses = []
-    for name, token in targets:
+    for name, token in (term_target(field, w) for w in words):
         span = {"span_term": {name: token}}
         clauses.append(span if name == exact else {"span_field_masking": {"query": span, "field": exact}})
-    return {"span_near": {"clauses": clauses, "slop": 0, "in_order": True}}
+    return {"span_near": {"clauses": clauses, "slop": slop, "in_order": in_order}}
 
 
 class Compiler:
@@ -96,6 +112,17 @@ def _(node: Phrase, compiler: Compiler, scored: bool) -> dict:
     if not scored:
         return phrase
     return _boosted({"bool": {"filter": [phrase], "should": [term_query(node.field, w) for w in node.words]}},
+                    node.boost)
+
+
+@_compile.register
+def _(node: Near, compiler: Compiler, scored: bool) -> dict:
+    if len(node.words) == 1:
+        return term_query(node.field, node.words[0], node.boost if scored else 1.0)
+    near = near_query(node.field, node.words, node.slop)
+    if not scored:
+        return near
+    return _boosted({"bool": {"filter": [near], "should": [term_query(node.field, w) for w in node.words]}},
                     node.boost)
 
 

@@ -23,14 +23,16 @@ from typing import Iterator
 from .. import facets, highlight
 from ..analysis import syllables
 from ..articles import FACET_FIELDS, MULTI_VALUED, Article
-from ..errors import ArticleNotFound, IndexDamaged, shown
+from ..errors import ArticleNotFound, ClusterUnavailable, IndexDamaged, IndexMissing, shown
 from ..facets import STATS_TOP
 from ..query import DEFAULT_WEIGHTS, ParsedQuery, Weights, matching_mode, matching_tree, parse, ranking_tree
 from ..query import readings
 from ..query import sequence_queries
 from ..query.limits import Deadline
 from ..requests import MAX_QUERY_LENGTH, SearchRequest, shortened, validate
-from ..results import FACET_TITLES, SearchResult, hit_of
+from ..query.tree import Or, Term
+from ..related import MAX_TERMS, RELATED_SIZE, weighed_terms
+from ..results import FACET_TITLES, RelatedResult, SearchResult, hit_of
 from ..suggest import suggest, suggestion_threshold
 from ..timeline import timeline_of_days
 from ..vocabulary import Vocabulary
@@ -54,6 +56,8 @@ class _View:
     vocabulary: Vocabulary
     report: dict
     days: dict[int, int]  # articles per day (days since 1970-01-01): the timeline's shares
+    shards: int = 1
+    articles: int = 0
 
 
 class _Frequencies:
@@ -81,8 +85,7 @@ def load_meta(client, index: str) -> tuple[int, dict, list]:
 
 class OpenSearchIndex:
     """Open once, use from any thread; a rebuild (the alias moved) or an update is picked up.
-    Related articles: when SearchIndex offers them (its tree from query.planner), the same
-    Compiler turns that tree into the query here; nothing else changes."""
+    Related articles: search/related.py's distinctive terms as a tree, compiled like a search's."""
 
     def __init__(self, url: str, weights: Weights = DEFAULT_WEIGHTS):
         self.url = url
@@ -119,16 +122,28 @@ class OpenSearchIndex:
                 with answered(self.url):
                     version, report, frequencies = load_meta(self.client, index)
                     articles = self.client.count(index=index)["count"]
-                    days = self._days(index, {"match_all": {}})
-                self._view = _View(index, version, Vocabulary.from_reader(_Frequencies(articles, frequencies)),
-                                   report, days)
+                    settings = self.client.indices.get_settings(index=index, name="index.number_of_shards")
+                    shards = int(settings[index]["settings"]["index"]["number_of_shards"])
+                    view = _View(index, version, Vocabulary.from_reader(_Frequencies(articles, frequencies)),
+                                 report, {}, shards, articles)
+                    view.days = _day_counts(self._search(view, {"size": 0, "query": {"match_all": {}},
+                                                                "aggs": {"days": _day_histogram()}})
+                                            ["aggregations"]["days"])
+                self._view = view
             self._checked = time.monotonic()
             return self._view
 
-    def _days(self, index: str, query: dict) -> dict[int, int]:
-        body = {"size": 0, "query": query, "aggs": {"days": _day_histogram()}}
-        found = self.client.search(index=index, body=body)
-        return _day_counts(found["aggregations"]["days"])
+    def _search(self, view: _View, body: dict) -> dict:
+        """One search; with several shards, scored with the whole index's frequencies (dfs). A
+        shard that did not answer (no copy of it left) fails the search: no partial totals."""
+        search_type = "dfs_query_then_fetch" if view.shards > 1 else "query_then_fetch"
+        with answered(self.url):
+            found = self.client.search(index=view.index, body=body, search_type=search_type)
+        shards = found.get("_shards", {})
+        if shards.get("failed"):
+            raise ClusterUnavailable(f"OpenSearch tại {self.url}: {shards['failed']}/{shards.get('total')} "
+                                     "phân mảnh không trả lời; kết quả sẽ thiếu, hãy thử lại sau")
+        return found
 
     # ---- public API -------------------------------------------------------------------
 
@@ -154,6 +169,33 @@ class OpenSearchIndex:
             raise ArticleNotFound(f"Không tìm thấy bài viết: {shown(article_id)}")
         return article_of(found["_source"])
 
+    def related(self, article_id: str, size: int = RELATED_SIZE) -> RelatedResult:
+        """The `size` articles most like this one (search/related.py's distinctive terms, OR-ed and
+        BM25-scored by the cluster, titles double), the article and its copies excluded."""
+        from opensearchpy import exceptions
+
+        started = time.perf_counter()
+        view = self._snapshot()
+        with answered(self.url):
+            try:
+                stored = self.client.get(index=view.index, id=article_id)["_source"]
+            except exceptions.NotFoundError:
+                raise ArticleNotFound(f"Không tìm thấy bài viết: {shown(article_id)}") from None
+        terms = weighed_terms(view.vocabulary.syllable_df, view.articles, stored, MAX_TERMS)
+        hits = []
+        if terms:
+            should = [Or((Term("title", term, boost=self.weights.title), Term("text", term)), boost=weight)
+                      for term, weight in terms]
+            copies = [{"ids": {"values": [article_id]}}]
+            if stored.get("content"):
+                copies.append({"term": {"content": stored["content"]}})
+            body = {"size": size, "sort": ["_score", {"seq": "asc"}], "track_scores": True,
+                    "query": {"bool": {"should": [self.compiler.query(q) for q in should],
+                                       "minimum_should_match": 1, "must_not": copies}}}
+            hits = [hit_of(article_of(h["_source"]), round(float(h["_score"]), 4), set())
+                    for h in self._search(view, body)["hits"]["hits"]]
+        return RelatedResult(article_id, hits, round((time.perf_counter() - started) * 1000, 2))
+
     def highlight_article(self, article: Article, q: str, ignore_accents: bool = False) -> tuple[str, str]:
         forms = parse(q[:MAX_QUERY_LENGTH], ignore_accents=ignore_accents).match_forms() if q else set()
         return highlight.mark(article.title, forms), highlight.mark(article.text, forms)
@@ -161,9 +203,7 @@ class OpenSearchIndex:
     def health(self) -> dict:
         """A real query: the first article found by its title (IndexDamaged when it is not)."""
         view = self._snapshot()
-        with answered(self.url):
-            first = self.client.search(index=view.index, body={"size": 1, "sort": [{"seq": "asc"}],
-                                                                "query": {"match_all": {}}})
+        first = self._search(view, {"size": 1, "sort": [{"seq": "asc"}], "query": {"match_all": {}}})
         hits = first["hits"]["hits"]
         if not hits:
             return {"articles": 0, "generation": view.index}
@@ -184,8 +224,7 @@ class OpenSearchIndex:
             field = main_field(name) if name in MULTI_VALUED else name
             aggs["top_" + name] = {"terms": {"field": field, "size": STATS_TOP, "order": [{"_count": "desc"},
                                                                                          {"_key": "asc"}]}}
-        with answered(self.url):
-            found = self.client.search(index=view.index, body={"size": 0, "track_total_hits": True, "aggs": aggs})
+        found = self._search(view, {"size": 0, "track_total_hits": True, "aggs": aggs})
         total = found["hits"]["total"]["value"]
         got = found["aggregations"]
         shares = {name: got["with_" + name]["doc_count"] for name in ("province", "year", "source", "category",
@@ -208,7 +247,7 @@ class OpenSearchIndex:
         started = time.perf_counter()
         request, notices = shortened(request)
         validate(request)
-        sel = self._select(request, notices)
+        sel = self._selected(request, notices)
         hits = [hit_of(article_of(h["_source"]), self._shown_score(h, sel), sel.parsed.match_forms())
                 for h in sel.found["hits"]["hits"]]
         aggregations = sel.found.get("aggregations", {})
@@ -236,7 +275,7 @@ class OpenSearchIndex:
         """Every result, in the requested order (read a page of EXPORT_PAGE at a time, by search_after)."""
         request, notices = shortened(request)
         validate(request, paging=False)
-        sel = self._select(request, notices, size=EXPORT_PAGE, aggregate=False)
+        sel = self._selected(request, notices, size=EXPORT_PAGE, aggregate=False)
         return self._exported(sel)
 
     def _exported(self, sel: "_Selection") -> Iterator[Article]:
@@ -249,10 +288,18 @@ class OpenSearchIndex:
                 return
             body = dict(sel.body, search_after=page[-1]["sort"])
             body.pop("from", None)
-            with answered(self.url):
-                found = self.client.search(index=sel.view.index, body=body, search_type=SEARCH_TYPE)
+            found = self._search(sel.view, body)
 
     # ---- one request ------------------------------------------------------------------
+
+    def _selected(self, request: SearchRequest, notices: list[str], **options) -> "_Selection":
+        """The selection; asked again once when the index it knew is gone (a rebuild moved the
+        alias and deleted the old index within the last CHECK_SECONDS)."""
+        try:
+            return self._select(request, notices, **options)
+        except IndexMissing:
+            self._checked = 0.0
+            return self._select(request, notices, **options)
 
     def _select(self, request: SearchRequest, notices: list[str], size: int | None = None,
                 aggregate: bool = True) -> "_Selection":
@@ -270,8 +317,7 @@ class OpenSearchIndex:
         chosen = None
         for reading, mode in readings(parsed, view.vocabulary, ignore):
             body = self._body(reading, mode, sort, query_filters, own, request, size, aggregate)
-            with answered(self.url):
-                found = self.client.search(index=view.index, body=body, search_type=SEARCH_TYPE)
+            found = self._search(view, body)
             total = found["hits"]["total"]["value"]
             if chosen is None or total:
                 chosen = (reading, mode, body, found, total)
@@ -345,8 +391,7 @@ class OpenSearchIndex:
             return []
         body = {"size": 0, "aggs": {"asked": {"filters": {"filters": {
             str(i): facet_filter(name, [value]) for i, (name, value) in enumerate(asked)}}}}}
-        with answered(self.url):
-            found = self.client.search(index=view.index, body=body)
+        found = self._search(view, body)
         buckets = found["aggregations"]["asked"]["buckets"]
         return [f"Không có giá trị «{value}» cho bộ lọc {FACET_TITLES[name]}."
                 for i, (name, value) in enumerate(asked) if not buckets[str(i)]["doc_count"]]
@@ -376,9 +421,6 @@ class OpenSearchIndex:
         score = float(hit["_score"])
         score -= TIER * (score // TIER)
         return round(score, 4)
-
-
-SEARCH_TYPE = "dfs_query_then_fetch"  # every shard scores with the whole index's frequencies
 
 
 @dataclass

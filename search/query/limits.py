@@ -4,6 +4,8 @@ web/openapi.py and the README read or cite them.
 
     bounded(parsed)   a parsed query cut to MAX_PHRASES phrases, MAX_ALTERNATIVES OR-ed
                       alternatives and MAX_TERMS terms, the first ones in typed order kept
+    MAX_PREFIX_TERMS  syllables a prefix (thông*) expands to (parser.py), with prefix_notice beyond
+    MAX_SLOP          the largest N of "a b"~N (parser.py), with slop_notice beyond
     Deadline          a search's time budget, checked by the engine between query nodes
     is_heavy(parsed)  a query costly even within the limits: the searcher evaluates at most
                       HEAVY_AT_ONCE of those at once, so light queries keep their share of the CPU
@@ -17,6 +19,8 @@ from typing import Callable
 MAX_PHRASES = 16  # quoted phrases and known variants ("Sài Gòn") per query, excluded ones included
 MAX_ALTERNATIVES = 32  # OR-ed alternatives per query (a variant's other spellings included)
 MAX_TERMS = 64  # syllables, alternatives' syllables and restored spellings per query
+MAX_PREFIX_TERMS = 50  # syllables a prefix (thông*) expands to: the most frequent ones in the index
+MAX_SLOP = 100  # "a b"~N: a larger N is read as this one
 TIME_BUDGET_SECONDS = 1.5  # per search: past it, the engine skips what is left to evaluate
 HEAVY_PHRASES = 8  # a query with this many phrases, or with HEAVY_TERMS terms, is heavy
 HEAVY_TERMS = 32
@@ -27,6 +31,15 @@ COURTESY_SECONDS = 0.01  # a heavy query waits up to this, between nodes, while 
 def complexity_notice(count: int, what: str) -> str:
     return (f"Câu truy vấn quá phức tạp: chỉ dùng {count} {what} đầu tiên; "
             "phần còn lại của câu truy vấn bị bỏ qua.")
+
+
+def prefix_notice(prefix: str, count: int) -> str:
+    return (f"Tiền tố «{prefix}*» khớp với hơn {count} từ; chỉ tìm {count} từ thường gặp nhất "
+            "trong chỉ mục.")
+
+
+def slop_notice(asked: int) -> str:
+    return f"Khoảng cách ~{asked} quá lớn; đang dùng ~{MAX_SLOP}."
 
 
 def budget_notice(seconds: float) -> str:
@@ -68,7 +81,7 @@ def is_heavy(parsed) -> bool:
     alternatives, or its terms (a long sentence ranks by every pair of adjacent syllables)."""
     units = [u for unit in [*parsed.units, *parsed.excluded] for u in [unit, *unit.alternatives]]
     phrases = sum(u.phrase for u in units)
-    terms = sum(len(u.syllables) + len(u.restored) for u in units)
+    terms = sum(len(u.syllables) + len(u.restored) + len(u.expansions) for u in units)
     return phrases >= HEAVY_PHRASES or terms >= HEAVY_TERMS
 
 

@@ -2,6 +2,8 @@
 
     words            up to 3 words (a compound counts as one): all must match, else any
     "exact phrase"   syllables in order (accent-insensitive, exact accents rank higher)
+    "a b"~N          the syllables in any order, at most N other syllables among them
+    thông*           any syllable of the index's vocabulary beginning so (marks as typed)
     -word, -"…"      excluded
     a OR b           either
     title:word       in the title only
@@ -23,7 +25,7 @@ from ..articles import FACET_FIELDS
 from ..synonyms import find_variants
 from ..vocabulary import Vocabulary
 from ..text import fold_accents, has_accents, normalize, to_nfkc
-from .limits import bounded
+from .limits import MAX_PREFIX_TERMS, MAX_SLOP, bounded, prefix_notice, slop_notice
 
 ALL_WORDS_LIMIT = 3  # up to this many words: every word must match
 # …or up to this many syllables: the index's vocabulary knows some names and terms ("miền Trung",
@@ -34,13 +36,14 @@ TEXT_FIELDS = ("title", "text")
 FILTER_FIELDS = FACET_FIELDS
 _FIELD_NAMES = "|".join(("title",) + FILTER_FIELDS)
 QUERY_TOKENS = re.compile(
-    rf"""(?P<neg>-)?(?:(?P<field>{_FIELD_NAMES}):(?:"(?P<fphrase>[^"]*)"|(?P<fvalue>[^\s"]+))
-        |"(?P<phrase>[^"]*)"
+    rf"""(?P<neg>-)?(?:(?P<field>{_FIELD_NAMES}):(?:"(?P<fphrase>[^"]*)"(?:~(?P<fslop>\d+))?|(?P<fvalue>[^\s"]+))
+        |"(?P<phrase>[^"]*)"(?:~(?P<slop>\d+))?
         |(?P<or>\bOR\b)
         |(?P<word>[^\s"]+))""",
     re.VERBOSE,
 )
 _YEAR_RANGE = re.compile(r"^(\d{1,4})\.\.(\d{1,4})$")
+_PREFIX = re.compile(r"^([^\W_]+)\*+$")  # one syllable, then * (thông*, thông**)
 
 
 @dataclass
@@ -54,6 +57,9 @@ class Unit:
     # For an accentless word: the index's accented spellings of it, with their shares.
     restored: list[tuple[tuple[str, ...], float]] = dataclass_field(default_factory=list)
     restoring: bool = False  # from an accentless query: spellings come from the index
+    slop: int | None = None  # a proximity phrase ("a b"~N): its syllables in any order, N apart
+    prefix: bool = False  # thông*: `syllables` is the typed prefix, `expansions` what it stands for
+    expansions: list[str] = dataclass_field(default_factory=list)  # the index's syllables it begins
 
     @property
     def accented(self) -> bool:
@@ -77,7 +83,16 @@ class ParsedQuery:
     def match_forms(self) -> set[tuple[str, ...]]:
         """Syllable sequences to highlight, one per queried word or phrase, as typed: a syllable
         with marks marks only that form, one without marks every form (highlight.matched_spans)."""
-        return {tuple(u.syllables) for unit in self.units for u in [unit, *unit.alternatives] if u.syllables}
+        forms = set()
+        for unit in self.units:
+            for u in [unit, *unit.alternatives]:
+                if u.prefix:
+                    forms |= {(x,) for x in u.expansions}
+                elif u.slop is not None:
+                    forms |= {(x,) for x in u.syllables}
+                elif u.syllables:
+                    forms.add(tuple(u.syllables))
+        return forms
 
 
 def words_of(text: str, field_name: str | None = None, vocabulary: Vocabulary | None = None,
@@ -127,7 +142,7 @@ def question_share(unit: Unit) -> float:
     """How surely a plain word is a question word: 1 or 0 as typed with accents; for an
     accentless word, the share of the index's spellings of it that are question words
     ("nao" is "nào" far more often than "não", "dau" mostly "đầu")."""
-    if unit.phrase or unit.alternatives:
+    if unit.phrase or unit.alternatives or unit.prefix:
         return 0.0
     if unit.restoring:
         return sum(share for spelling, share in unit.restored if spelling in question_words())
@@ -139,22 +154,27 @@ def phrase_of(text: str, field_name: str | None = None) -> Unit | None:
     return Unit(sylls, phrase=True, field=field_name) if sylls else None
 
 
-def parse(text: str, vocabulary: Vocabulary | None = None, ignore_accents: bool = False) -> ParsedQuery:
-    """The query language → a ParsedQuery. With `ignore_accents`, as if typed without marks."""
+def parse(text: str, vocabulary: Vocabulary | None = None, ignore_accents: bool = False,
+          prefixes: Vocabulary | None = None) -> ParsedQuery:
+    """The query language → a ParsedQuery. With `ignore_accents`, as if typed without marks.
+    Prefixes (thông*) expand from `prefixes` (by default the `vocabulary`)."""
     text = to_nfkc(text)
     if ignore_accents:
         text = fold_accents(text)
-    parsed = _parse(text, vocabulary, in_context=False)
+    prefixes = vocabulary if prefixes is None else prefixes
+    parsed = _parse(text, vocabulary, in_context=False, prefixes=prefixes)
     if len(parsed.units) > ALL_WORDS_LIMIT and sum(len(u.syllables) for u in parsed.units) > ALL_SYLLABLES_LIMIT:
         if has_accents(text):  # its words rank better as pyvi reads them in context
-            parsed = _parse(text, vocabulary, in_context=True)
+            parsed = _parse(text, vocabulary, in_context=True, prefixes=prefixes)
         parsed.sentence = True
+    read_notices = parsed.notices
     parsed, notices = bounded(parsed)
-    parsed.notices = notices
+    parsed.notices = read_notices + notices
     return parsed
 
 
-def _parse(text: str, vocabulary: Vocabulary | None, in_context: bool) -> ParsedQuery:
+def _parse(text: str, vocabulary: Vocabulary | None, in_context: bool,
+           prefixes: Vocabulary | None = None) -> ParsedQuery:
     parsed = ParsedQuery(text=text)
     sequence: list[Unit | str] = []  # units and "OR" markers, in order
     pending_words: list[str] = []
@@ -168,7 +188,12 @@ def _parse(text: str, vocabulary: Vocabulary | None, in_context: bool) -> Parsed
         negated = bool(match.group("neg"))
         name = match.group("field")
         if match.group("word") is not None and not negated:
-            pending_words.append(match.group("word"))
+            prefix = _prefix_unit(match.group("word"), None, prefixes, parsed.notices)
+            if prefix is None:
+                pending_words.append(match.group("word"))
+                continue
+            flush_words()
+            sequence.append(prefix)
             continue
         flush_words()
         if match.group("or"):
@@ -181,13 +206,34 @@ def _parse(text: str, vocabulary: Vocabulary | None, in_context: bool) -> Parsed
             if raw is None:
                 raw = match.group("fvalue") if name else match.group("word")
             quoted = match.group("phrase") is not None or match.group("fphrase") is not None
-            unit = phrase_of(raw, name) if quoted else _single_unit(raw, name, vocabulary)
+            slop = match.group("fslop") if name else match.group("slop")
+            unit = (phrase_of(raw, name) if quoted else
+                    _prefix_unit(raw, name, prefixes, parsed.notices) or _single_unit(raw, name, vocabulary))
             if unit is None:
                 continue
+            if slop is not None and len(unit.syllables) > 1:
+                unit.slop = min(int(slop), MAX_SLOP)
+                if int(slop) > MAX_SLOP:
+                    parsed.notices.append(slop_notice(int(slop)))
             (parsed.excluded if negated else sequence).append(unit)
     flush_words()
     parsed.units = _distinct(_apply_or(sequence))
     return parsed
+
+
+def _prefix_unit(raw: str, field_name: str | None, prefixes: Vocabulary | None,
+                 notices: list[str]) -> Unit | None:
+    """thông* → a unit standing for the index's syllables that begin with "thông" (marks as typed:
+    with marks, exactly those letters; without, any form), the most frequent MAX_PREFIX_TERMS
+    of them, with a notice when there are more. None when `raw` is not a syllable then `*`."""
+    found = _PREFIX.match(raw)
+    if not found:
+        return None
+    stem = normalize(found.group(1))
+    expansions, total = prefixes.with_prefix(stem, MAX_PREFIX_TERMS) if prefixes is not None else ([], 0)
+    if total > len(expansions):
+        notices.append(prefix_notice(found.group(1), len(expansions)))
+    return Unit([stem], field=field_name, prefix=True, expansions=expansions)
 
 
 def _distinct(units: list[Unit]) -> list[Unit]:

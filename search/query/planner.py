@@ -9,7 +9,7 @@ from typing import Iterator
 
 from ..vocabulary import Vocabulary
 from .parser import ParsedQuery, Unit, parse, question_share
-from .tree import Adjacent, All, And, DisjunctionMax, Node, Not, Or, Phrase, Term
+from .tree import Adjacent, All, And, DisjunctionMax, Near, Node, Not, Or, Phrase, Term
 from .weights import DEFAULT_WEIGHTS, Weights
 
 
@@ -24,20 +24,39 @@ def matching_mode(parsed: ParsedQuery) -> str:
 
 
 def _required(unit: Unit, name: str, weights: Weights) -> Node:
-    """What a unit must match in all-words mode: its syllables as typed, side by side, in order."""
+    """What a unit must match in all-words mode: its syllables as typed, side by side, in order
+    (a proximity phrase: near each other, in any order; a prefix: any syllable it stands for)."""
+    if unit.prefix:
+        return _expanded(unit, name)
     terms = [typed_term(x) for x in unit.syllables]
-    return Term(name, terms[0]) if len(terms) == 1 else Phrase(name, tuple(terms))
+    if len(terms) == 1:
+        return Term(name, terms[0])
+    return Near(name, tuple(terms), unit.slop) if unit.slop is not None else Phrase(name, tuple(terms))
 
 
 def _any_syllable(unit: Unit, name: str, weights: Weights) -> Node:
     """What a unit matches in any-words mode: any of its syllables as typed (as BM25 over syllables)."""
+    if unit.prefix:
+        return _expanded(unit, name)
     return Or(tuple(Term(name, typed_term(x)) for x in unit.syllables))
+
+
+def _expanded(unit: Unit, name: str, boost: float = 1.0) -> Node:
+    """A prefix: any of the syllables it expanded to, as typed (exact with marks, else folded);
+    none, nothing (an Or without children)."""
+    return Or(tuple(Term(name, typed_term(x)) for x in unit.expansions), boost=boost)
 
 
 def _score(unit: Unit, name: str, w: Weights) -> Node:
     """Every kind of evidence for ranking: each syllable folded and exact, the whole phrase
     and compound as a bonus, and an accentless word's spellings restored from the index.
-    A quoted phrase or a known variant ("Sài Gòn") scores as a whole only."""
+    A quoted phrase or a known variant ("Sài Gòn") scores as a whole only; a prefix as the
+    syllables it stands for; a proximity phrase as its syllables, found near each other."""
+    if unit.prefix:
+        return _expanded(unit, name, boost=w.folded + w.exact)
+    if unit.slop is not None:
+        parts = [Term(name, typed_term(x), boost=w.folded + w.exact) for x in dict.fromkeys(unit.syllables)]
+        return Or((*parts, Near(name, tuple(typed_term(x) for x in unit.syllables), unit.slop, boost=w.phrase)))
     if unit.phrase and len(unit.syllables) > 1:
         folded_weight = (w.folded_accentless if unit.restoring else
                          w.folded if unit.accented else w.folded + w.exact)
@@ -93,7 +112,7 @@ def _pairs(parsed: ParsedQuery, w: Weights) -> list[Node]:
     the chain: they score on their own."""
     chain: list[tuple[str, bool] | None] = []
     for u in parsed.units:
-        plain = not u.phrase and u.field is None and not u.alternatives
+        plain = not u.phrase and u.field is None and not u.alternatives and not u.prefix
         chain += [(folded_term(x), u.restoring) for x in u.syllables] if plain else [None]
     pair_weights: dict[tuple[str, str], float] = {}
     for first, second in zip(chain, chain[1:]):
@@ -107,8 +126,8 @@ def _pairs(parsed: ParsedQuery, w: Weights) -> list[Node]:
 def sequence_queries(parsed: ParsedQuery) -> tuple[Node, Node] | None:
     """(in the title, in the text): every typed syllable side by side in the typed order, as
     typed; articles holding it rank first (a name, a term). None for a sentence, a single
-    syllable, or a query with quoted phrases, variants, OR or fields (they rank on their own)."""
-    if parsed.sentence or any(u.phrase or u.field or u.alternatives for u in parsed.units):
+    syllable, or a query with quoted phrases, variants, OR, fields or prefixes (they rank on their own)."""
+    if parsed.sentence or any(u.phrase or u.field or u.alternatives or u.prefix for u in parsed.units):
         return None
     terms = tuple(typed_term(x) for u in parsed.units for x in u.syllables)
     if len(terms) < 2:

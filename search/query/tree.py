@@ -4,6 +4,8 @@ dataclasses, so trees are values: compared, hashed and printed as they read.
     Term(field, text)            an index term: its posting list, BM25F-scored
     Phrase(field, words)         the terms side by side, in order (their scores summed)
     Adjacent(field, words)       a pair side by side, scored by the pair's own idf
+    Near(field, words, slop)     the terms in any order, with at most `slop` other syllables
+                                 among them (their scores summed)
     And / Or(children)           intersection / union; scores summed
     DisjunctionMax(children)     union; the best child's score
     Not(child)                   what the child does not match; scores nothing
@@ -45,6 +47,18 @@ class Adjacent(Node):
 
     field: str
     words: tuple[str, ...]
+    boost: float = 1.0
+
+
+@dataclass(frozen=True)
+class Near(Node):
+    """A proximity query ("bão lũ"~5): one window of the field holds every term (a term asked
+    twice, twice), in any order, its first and last syllables at most len(words) - 1 + slop
+    apart, i.e. at most `slop` other syllables among them."""
+
+    field: str
+    words: tuple[str, ...]
+    slop: int
     boost: float = 1.0
 
 

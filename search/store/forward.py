@@ -175,6 +175,89 @@ class Forward:
         hits, docs = hits[inside], docs[inside]
         return docs, hits < self.starts[docs] + self.title_lengths[docs]
 
+    def near(self, field: str, syllables: list[tuple[str, int | None]], slop: int, candidates: np.ndarray,
+             memo: dict | None = None) -> np.ndarray:
+        """bool per docnum: in `field` of one of the `candidates`, one window holds every syllable
+        (as many times as listed), in any order, with at most `slop` other syllables among them.
+        Occurrences shared by title and text through `memo`, as for phrases."""
+        try:
+            size = len(self.starts)
+            mask = np.zeros(size, dtype=bool)
+            if not size or not self.length:
+                return mask
+            few = candidates.sum() * 4 < size
+            key = ("near-occurrences", tuple(syllables), slop)
+            if few or memo is None or key not in memo:
+                found = self._near_occurrences(syllables, slop, candidates if few else None)
+                if not few and memo is not None:
+                    memo[key] = found
+            else:
+                found = memo[key]
+            docs, in_title = found
+            mask[docs[in_title if field == "title" else ~in_title]] = True
+            return mask & self._live
+        except VnsearchError:
+            raise
+        except Exception as error:  # noqa: BLE001 - a damaged forward or positions file
+            raise unreadable(self._generation, error) from None
+
+    def _near_occurrences(self, syllables: list[tuple[str, int | None]], slop: int, candidates: np.ndarray | None
+                          ) -> tuple[np.ndarray, np.ndarray]:
+        """(docnum, in the title?) of each window start where the syllables occur near each other.
+        A shortest window begins at an occurrence of one of them: for each occurrence `s` and each
+        distinct syllable needed `c` times, the c-th of its positions from `s` on must lie within
+        s + len(syllables) - 1 + slop, and inside the field (title or text) where `s` lies."""
+        wanted: dict[tuple[str, int | None], int] = {}
+        for syllable in syllables:
+            wanted[syllable] = wanted.get(syllable, 0) + 1
+        lists = []
+        for (folded, mark), times in wanted.items():
+            places = self.positions.of(forward_hash(folded), mark if self._marks is not None else None)
+            if len(places) and candidates is not None:
+                docs = self._docs(places)
+                places = places[candidates[docs] & (places >= self.starts[docs]) & (places < self.ends[docs])]
+            if len(places) < times:
+                return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=bool)
+            lists.append((places, times))
+        starts = np.unique(np.concatenate([places for places, _ in lists]))
+        docs = self._docs(starts)
+        inside = (starts >= self.starts[docs]) & (starts < self.ends[docs])
+        starts, docs = starts[inside], docs[inside]
+        title_end = self.starts[docs] + self.title_lengths[docs]  # the separator after the title
+        in_title = starts < title_end
+        field_end = np.where(in_title, title_end, self.ends[docs] - 1)  # the separator ending the field
+        reach = np.minimum(starts + len(syllables) - 1 + slop, field_end - 1)
+        ok = np.ones(len(starts), dtype=bool)
+        for places, times in lists:
+            at = np.searchsorted(places, starts) + times - 1
+            present = at < len(places)
+            ok &= present & (places[np.minimum(at, len(places) - 1)] <= reach)
+        return docs[ok], in_title[ok]
+
+    def counts(self, syllable: tuple[str, int | None]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(docnums ascending, times in the title, times in the text) of one syllable (folded term,
+        mark code or None for any form), from its positions alone: no posting list is decoded."""
+        try:
+            folded, mark = syllable
+            places = self.positions.of(forward_hash(folded), mark if self._marks is not None else None)
+            docs = self._docs(places)
+            inside = (places >= self.starts[docs]) & (places < self.ends[docs])
+            places, docs = places[inside], docs[inside]
+            if not len(docs):
+                return docs, np.zeros(0), np.zeros(0)
+            in_title = places < self.starts[docs] + self.title_lengths[docs]
+            # Positions ascend, so each document's are one run: counted per run, without a sort.
+            heads = np.concatenate(([0], np.flatnonzero(docs[1:] != docs[:-1]) + 1))
+            times = np.diff(np.append(heads, len(docs)))
+            title = np.add.reduceat(in_title.astype(np.int64), heads)
+            found = docs[heads]
+            order = np.argsort(found, kind="stable")
+            return found[order], title[order].astype(np.float64), (times - title)[order].astype(np.float64)
+        except VnsearchError:
+            raise
+        except Exception as error:  # noqa: BLE001 - a damaged forward or positions file
+            raise unreadable(self._generation, error) from None
+
     def _is_at(self, place: int, code: int, mark: int | None) -> bool:
         found = read_u32(self._file, 4 * place, 1)
         if len(found) != 1 or found[0] != code:

@@ -5,7 +5,7 @@ nothing of how they are laid out.
     column_strings(name)       a facet or date column, one string per document
     postings(field, term)      (docnums, term frequencies) of a term over every segment
     doc_frequency, doc_frequencies(field)
-    stored(docnum), by_id(id), all_stored()
+    stored(docnum), by_id(id), docnum_of(id), all_stored()
     forward                    the forward file, its marks and positions (phrases, exact lengths)
 """
 from __future__ import annotations
@@ -138,6 +138,13 @@ class GenerationReader:
     @_reading
     def by_id(self, article_id: str) -> dict | None:
         return self._searcher().document(id=article_id)
+
+    @_reading
+    def docnum_of(self, article_id: str) -> int | None:
+        """The document number of a live article, None when no article has that id."""
+        ids, _ = self.postings("id", article_id)
+        live = [int(d) for d in ids if self.live[d]]
+        return live[0] if live else None
 
     def all_stored(self) -> Iterator[dict]:
         try:
