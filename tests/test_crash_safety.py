@@ -65,6 +65,7 @@ def manage(*args, pause_at: str | None = None, marker: Path | None = None) -> su
     """`manage.py *args` in a child process; with `pause_at` it stops at that checkpoint, writes
     `marker` and waits there until killed or until the marker is deleted (see `resume`)."""
     env = {name: value for name, value in os.environ.items() if name not in (PAUSE_AT, PAUSE_MARKER)}
+    env["VNSEARCH_PROGRESS_SECONDS"] = "100000"  # no progress lines on a slow machine: stderr holds only errors
     if pause_at:
         env.update({PAUSE_AT: pause_at, PAUSE_MARKER: str(marker)})
     return subprocess.Popen([sys.executable, str(ROOT / "manage.py"), *map(str, args)], cwd=ROOT, env=env,
