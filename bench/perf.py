@@ -702,16 +702,7 @@ class _OpenSearchTarget:
 
 
 def _rebuild_opensearch(run: Run, corpus, procs: int, target: _OpenSearchTarget) -> dict:
-    command = [PYTHON, str(MANAGE), "rebuild", "--source", str(corpus.source), "--opensearch", target.url,
-               "--procs", str(procs)]
-    log(f"[{run.label}] opensearch rebuild --procs {procs} …")
-    m = run_measured(command, log=run.work / "logs" / f"{run.label}-opensearch-p{procs}.log")
-    entry = _build_entry(m, corpus)
-    line = re.search(r"Đã đánh chỉ mục ([\d.]+) bài viết, bỏ qua ([\d.]+), trong ([\d.,]+) giây", m.stdout)
-    if line:
-        entry["indexed"] = int(line.group(1).replace(".", ""))
-        entry["skipped"] = int(line.group(2).replace(".", ""))
-        entry["library_seconds"] = float(line.group(3).replace(".", "").replace(",", "."))
+    m, entry = _rebuild_cli(run, corpus, procs, "opensearch", ["--opensearch", target.url])
     if m.ok:
         entry["index_bytes"] = target.index_bytes()
         entry["jvm_rss"] = target.jvm_rss()
@@ -753,19 +744,25 @@ def measure_opensearch(run: Run, corpus, ours_index: Path | None, queries: list[
     return step
 
 
+def _rebuild_cli(run: Run, corpus, procs: int, name: str, target: list[str]):
+    """`manage.py rebuild --source … TARGET --procs N`, measured: (the measure, its entry with the
+    counts and the library's own seconds of the CLI's last line)."""
+    command = [PYTHON, str(MANAGE), "rebuild", "--source", str(corpus.source), *target, "--procs", str(procs)]
+    log(f"[{run.label}] {name} rebuild --procs {procs} …")
+    m = run_measured(command, log=run.work / "logs" / f"{run.label}-{name}-p{procs}.log")
+    entry = _build_entry(m, corpus)
+    line = re.search(r"Đã đánh chỉ mục ([\d.]+) bài viết, bỏ qua ([\d.]+), trong ([\d.,]+) giây", m.stdout)
+    if line:
+        entry["indexed"] = int(line.group(1).replace(".", ""))
+        entry["skipped"] = int(line.group(2).replace(".", ""))
+        entry["library_seconds"] = float(line.group(3).replace(".", "").replace(",", "."))
+    return m, entry
+
+
 def _rebuild_ours(run: Run, corpus, procs: int) -> dict:
     index_dir = run.work / f"index-{run.label}" / f"ours-p{procs}"
     shutil.rmtree(index_dir, ignore_errors=True)
-    command = [PYTHON, str(MANAGE), "rebuild", "--source", str(corpus.source), "--index", str(index_dir),
-               "--procs", str(procs)]
-    log(f"[{run.label}] ours rebuild --procs {procs} …")
-    m = run_measured(command, log=run.work / "logs" / f"{run.label}-ours-p{procs}.log")
-    entry = _build_entry(m, corpus)
-    line = re.search(r"Đã đánh chỉ mục (\d+) bài viết, bỏ qua (\d+), trong ([\d,]+) giây", m.stdout)
-    if line:
-        entry["indexed"] = int(line.group(1))
-        entry["skipped"] = int(line.group(2))
-        entry["library_seconds"] = float(line.group(3).replace(",", "."))
+    m, entry = _rebuild_cli(run, corpus, procs, "ours", ["--index", str(index_dir)])
     if m.ok:
         entry["index_bytes"] = dir_size(index_dir / "current")
         entry["segments"] = _whoosh_segments(index_dir / "current")
