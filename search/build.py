@@ -27,17 +27,24 @@ from .checkpoints import checkpoint
 from .errors import IndexMissing, SourceMissing, WriteFailed
 from .ingest import Pending, content_key, iter_pending
 from .ingest.readers import derived_title, source_files
+from .errors import IndexDamaged
+from .store.arrays import arrays_toc, compute, read_arrays, remove_unused_arrays, write_arrays
 from .store.container import (CURRENT, GENERATION_PREFIX, HELD_LOCKS, REPORT, container_lock, current_generation,
                               flip, fsync_dir, new_generation, previous_generation, read_report,
                               remove_half_built, remove_stale_generations, remove_temporaries)
 from .store import container
-from .store.format import write_format
-from .store.manifest import verify, write_manifest
+from .store.format import format_of, write_format
+from .store.manifest import damaged, latest_toc, problems, read_manifest, verify, write_manifest
 from .store.forward import FORWARD, ForwardFile
-from .store.positions import add_part, write_part
+from .store.positions import add_part, part_ranges, uncovered, write_part
+from .store.tables import read_tables, remove_unused_tables, tables_toc, write_tables
+from .vocabulary import added_spellings, encoded, spellings_of
+from .store.sources import (PENDING, SOURCES, SourceFile, commit_pending, file_hash, is_unchanged, read_sources,
+                            seen, settle_pending, write_sources)
 from .store.postings import BulkWriter, RollingWriter
 from .store.schema import BULK_FIELDS, article_document
-from .store.codec import COMPOUND_SEGMENTS, create_index, open_for_update, remove_orphan_segments
+from .store.codec import (COMPOUND_SEGMENTS, create_index, doc_frequencies, open_for_update,
+                          remove_orphan_segments, segment_frequencies)
 
 __all__ = ["rebuild", "update", "prepared", "IndexProgress", "CURRENT", "GENERATION_PREFIX", "REPORT"]
 
@@ -225,14 +232,15 @@ def prepared(source_dir: Path, files: list[Path], procs: int, analyze: Callable 
 
 def _add_articles(writer, forward: ForwardFile, source_dir: Path, files: list[Path], summary: RebuildSummary,
                   seen_keys: set[str], seen_ids: set[str], progress: Progress | None, procs: int = 1,
-                  written: dict[str, str] | None = None) -> None:
+                  written: dict[str, str] | None = None, by_file: dict[str, list] | None = None) -> None:
     """Index the articles of `files`: skipped items recorded, republished copies counted, a
     second article with an id already taken skipped with a warning (never silently replaced).
-    `written`, when given, receives the id and content key of every article indexed."""
+    `written`, when given, receives the id and content key of every article indexed; `by_file`
+    the [id, content key] of each, under its source file."""
     position = {path: number for number, path in enumerate(files)}  # files before it are read
     handled, last_path, files_done = 0, None, 0
     for one in prepared(source_dir, files, procs):
-        _add_prepared(writer, forward, source_dir, summary, seen_keys, seen_ids, written, *one)
+        _add_prepared(writer, forward, source_dir, summary, seen_keys, seen_ids, written, by_file, *one)
         handled += 1
         if progress:
             if one[0] is not last_path:
@@ -246,7 +254,8 @@ def _add_articles(writer, forward: ForwardFile, source_dir: Path, files: list[Pa
 
 
 def _add_prepared(writer, forward: ForwardFile, source_dir: Path, summary: RebuildSummary, seen_keys: set[str],
-                  seen_ids: set[str], written: dict[str, str] | None, path: Path, item: Article | Skipped,
+                  seen_ids: set[str], written: dict[str, str] | None, by_file: dict[str, list] | None,
+                  path: Path, item: Article | Skipped,
                   key: str | None, tokens: tuple | None) -> None:
     if isinstance(item, Skipped):
         summary.skipped.append(item)
@@ -263,6 +272,8 @@ def _add_prepared(writer, forward: ForwardFile, source_dir: Path, summary: Rebui
     seen_ids.add(item.id)
     if written is not None:
         written[item.id] = key
+    if by_file is not None:
+        by_file.setdefault(origin, []).append([item.id, key])
     doc = article_document(item, origin, fingerprint(path), key, has_own_title(item))
     doc["title"], doc["text"] = tokens[0].counts, tokens[1].counts
     doc["fwd"], doc["fwd_title"], text_length = forward.add(tokens[0], tokens[1])
@@ -290,14 +301,22 @@ def rebuild(source_dir: str | os.PathLike, index_dir: str | os.PathLike, procs: 
             forward = ForwardFile(generation)
             summary = RebuildSummary(indexed=0, generation=generation.name)
             checkpoint("start")
+            files = source_files(source_dir)
+            sources = {path.relative_to(source_dir).as_posix(): seen(path) for path in files}
+            by_file: dict[str, list] = {}
             with _indexing_gc():
-                _add_articles(writer, forward, source_dir, source_files(source_dir), summary, set(), set(),
-                              progress, procs)
+                _add_articles(writer, forward, source_dir, files, summary, set(), set(),
+                              progress, procs, by_file=by_file)
                 forward.close()
                 writer.commit(merge=False)
             writer = None  # its last segment's arrays, before the positions are built
             checkpoint("positions")
             write_part(generation, generation / FORWARD, 0, forward.offset)
+            _write_arrays(ix, generation, None)
+            _write_vocabulary(ix, generation)
+            for rel, entry in sources.items():
+                entry.articles = by_file.get(rel, [])
+            write_sources(generation, sources, ix.latest_generation())
             summary.seconds = time.perf_counter() - started
             write_report(generation, summary, source_dir)
             write_manifest(generation)  # last: it lists every file above
@@ -335,27 +354,49 @@ def update(source_dir: str | os.PathLike, index_dir: str | os.PathLike,
     started = time.perf_counter()
     with container_lock(index_dir):
         generation = current_generation(index_dir)
+        if format_of(generation) == UPGRADABLE_FORMAT:
+            remove_leftovers(index_dir)
+            _upgrade(generation, source_dir)
         verify(generation, index_dir)
         remove_leftovers(index_dir)
         ix = open_for_update(generation)
+        settle_pending(generation, ix.latest_generation())
+        known = read_sources(generation)
+        if known is None:
+            raise damaged(SOURCES, "không đọc được")
         files = {p.relative_to(source_dir).as_posix(): p for p in source_files(source_dir)}
-        indexed: dict[str, str] = {}
+        kept: dict[str, SourceFile] = {}  # unchanged files (with a new mtime when only that changed)
+        changed: list[Path] = []
+        touched = False
+        for rel, path in files.items():
+            unchanged, renewed = is_unchanged(path, known.get(rel))
+            if unchanged:
+                kept[rel] = renewed or known[rel]
+                touched = touched or renewed is not None
+            else:
+                changed.append(path)
+        gone = [rel for rel in known if rel not in files]
+        replaced = set(gone) | {p.relative_to(source_dir).as_posix() for p in changed}
+        if not replaced and _settled(generation):
+            if touched:  # only mtimes changed: remembered, so their contents are not hashed again
+                write_sources(generation, kept, ix.latest_generation())
+                write_manifest(generation)
+            summary = RebuildSummary(indexed=0, generation=generation.name)
+            summary.seconds = time.perf_counter() - started
+            return summary
+        changed_seen = {p.relative_to(source_dir).as_posix(): seen(p) for p in changed}
         seen_keys: set[str] = set()
         seen_ids: set[str] = set()
-        with ix.searcher() as searcher:
-            stored_docs = list(searcher.all_stored_fields())
-        for stored in stored_docs:
-            indexed[stored["origin"]] = stored["fingerprint"]
-        changed = [p for rel, p in files.items() if indexed.get(rel) != fingerprint(p)]
-        gone = [rel for rel in indexed if rel not in files]
-        replaced = set(gone) | {p.relative_to(source_dir).as_posix() for p in changed}
         before: dict[str, str] = {}  # id -> content key of the articles of replaced files
-        for stored in stored_docs:
-            if stored["origin"] not in replaced:
-                seen_keys.add(stored["content"])
-                seen_ids.add(stored["id"])
-            else:
-                before[stored["id"]] = stored["content"]
+        for rel, entry in known.items():
+            for article_id, key in entry.articles:
+                if rel in replaced:
+                    before[article_id] = key
+                else:
+                    seen_keys.add(key)
+                    seen_ids.add(article_id)
+        previous = read_arrays(generation)
+        by_file: dict[str, list] = {}
         written: dict[str, str] = {}
         summary = RebuildSummary(indexed=0, generation=generation.name)
         writer = forward = None
@@ -369,12 +410,17 @@ def update(source_dir: str | os.PathLike, index_dir: str | os.PathLike,
             with _indexing_gc():
                 procs = UPDATE_PROCS if sum(p.stat().st_size for p in changed) > UPDATE_PARALLEL_BYTES else 1
                 _add_articles(writer, forward, source_dir, changed, summary, seen_keys, seen_ids, progress, procs,
-                              written)
+                              written, by_file)
                 forward.close()
+                for rel, entry in changed_seen.items():
+                    entry.articles = by_file.get(rel, [])
+                # What the commit will make of the source, under the TOC generation it will write.
+                write_sources(generation, {**kept, **changed_seen}, ix.latest_generation() + 1, pending=True)
                 writer.commit()
         except BaseException as error:
             _abandon(*(close for close in (writer and writer.cancel, forward and forward.abandon) if close))
-            _abandon(lambda: remove_temporaries(generation), lambda: remove_orphan_segments(generation))
+            _abandon(lambda: remove_temporaries(generation), lambda: remove_orphan_segments(generation),
+                     lambda: (generation / PENDING).unlink(missing_ok=True))
             if isinstance(error, OSError):
                 raise WriteFailed(f"{write_cause(error, index_dir, generation)}; chỉ mục vẫn như trước lần cập nhật "
                                   "này") from error
@@ -385,6 +431,21 @@ def update(source_dir: str | os.PathLike, index_dir: str | os.PathLike,
         except OSError as error:
             summary.warnings.append(f"{write_cause(error, index_dir, generation)}: chưa ghi được dữ liệu vị trí "
                                     "cho các bài mới; tìm cụm từ chậm hơn cho tới lần cập nhật sau")
+        try:
+            _write_arrays(ix, generation, previous)
+        except OSError as error:
+            summary.warnings.append(f"{write_cause(error, index_dir, generation)}: chưa ghi được các mảng của chỉ mục; "
+                                    "máy chủ tự tính lại khi mở")
+        try:
+            _write_vocabulary(ix, generation, previous)
+        except OSError as error:
+            summary.warnings.append(f"{write_cause(error, index_dir, generation)}: chưa ghi được từ vựng của chỉ mục; "
+                                    "máy chủ tự tính lại khi mở")
+        try:
+            commit_pending(generation)
+        except OSError as error:
+            summary.warnings.append(f"{write_cause(error, index_dir, generation)}: chưa ghi được {SOURCES}; "
+                                    "lần cập nhật sau đọc lại các tệp đã đổi")
         summary.added = sum(1 for id_ in written if id_ not in before)
         summary.changed = sum(1 for id_, key in written.items() if id_ in before and before[id_] != key)
         summary.removed = sum(1 for id_ in before if id_ not in written)
@@ -400,12 +461,99 @@ def update(source_dir: str | os.PathLike, index_dir: str | os.PathLike,
         except OSError as error:
             summary.warnings.append(f"{write_cause(error, index_dir, generation)}: chưa ghi được {REPORT}; "
                                     "«stats» cho số liệu của lần trước")
+        remove_unused_arrays(generation)  # the old manifest lists them: allowed while its TOC is older
+        remove_unused_tables(generation)
         try:
             write_manifest(generation)  # the files as this update left them
         except OSError as error:
             summary.warnings.append(f"{write_cause(error, index_dir, generation)}: chưa ghi được manifest.json; "
                                     "lần mở sau sẽ báo chỉ mục cần dựng lại")
     return summary
+
+
+def _write_arrays(ix, generation: Path, previous) -> None:
+    """The per-document arrays of the index as committed (segments `previous` holds copied from it)."""
+    toc = ix.latest_generation()
+    with ix.reader() as reader:
+        write_arrays(generation, compute(reader, toc, previous))
+
+
+UPGRADABLE_FORMAT = 2  # the format before arrays, vocabulary tables and sources.json: update adds them
+
+
+def _upgrade(generation: Path, source_dir: Path) -> None:
+    """Give a generation of UPGRADABLE_FORMAT what the current format adds (its segments are the
+    same): the arrays, the vocabulary, the source manifest (from the stored articles: this reads
+    every one, once), then format.json and the manifest. Left as it is (the reader then asks for a
+    rebuild) when its manifest does not describe it as it is."""
+    manifest = read_manifest(generation)
+    if manifest is None or problems(generation, manifest):
+        return
+    ix = open_for_update(generation)
+    toc = ix.latest_generation()
+    if manifest["toc"] != toc:
+        return
+    files: dict[str, SourceFile] = {}
+    with ix.searcher() as searcher:
+        for stored in searcher.all_stored_fields():
+            size, _, mtime = stored["fingerprint"].partition(":")
+            entry = files.get(stored["origin"])
+            if entry is None:
+                path = source_dir / stored["origin"]
+                try:
+                    st = path.stat()
+                    same = f"{st.st_size}:{st.st_mtime_ns}" == stored["fingerprint"]
+                except OSError:
+                    same = False
+                entry = files[stored["origin"]] = SourceFile(int(size), int(mtime),
+                                                             file_hash(path) if same else "")
+            entry.articles.append([stored["id"], stored["content"]])
+    _write_arrays(ix, generation, None)
+    _write_vocabulary(ix, generation)
+    write_sources(generation, files, toc)
+    write_format(generation)
+    write_manifest(generation)
+
+
+# An update rewrites only the small tables of what it added while they hold fewer keys than this
+# share of the large ones; past it (or when Whoosh merged segments away) every table is rewritten.
+ADDED_SHARE = 0.25
+
+
+def _write_vocabulary(ix, generation: Path, previous=None) -> None:
+    """The vocabulary's tables (vocabulary.spellings_of) of the index as committed. After an
+    update that only added segments to those the tables describe (`previous`: the arrays of
+    that TOC, which list its segments), the small tables get the new segments' spellings and the
+    large ones are kept; otherwise all are computed from every segment."""
+    toc = ix.latest_generation()
+    with ix.reader() as reader:
+        segments = {leaf.segment().segment_id() for leaf, _ in reader.leaf_readers()}
+        old = read_tables(generation) if previous is not None else None
+        kept = {s[0] for s in previous.segments} if previous is not None else set()
+        if old is not None and old[0] == previous.toc and kept <= segments:
+            tables, stems = old[1], old[2]
+            added = added_spellings(tables, segment_frequencies(reader, "text", segments - kept))
+            if all(len(added[name + "+"]) <= ADDED_SHARE * len(tables[name]) for name in ("syllables", "compounds")):
+                write_tables(generation, toc, {name: encoded(table) for name, table in added.items()},
+                             kept={"syllables": stems["syllables"], "compounds": stems["compounds"]})
+                return
+        syllables, compounds = spellings_of(doc_frequencies(reader, "text"))
+        write_tables(generation, toc, {"syllables": encoded(syllables), "compounds": encoded(compounds)},
+                     kept={"syllables+": None, "compounds+": None})
+
+
+def _settled(generation: Path) -> bool:
+    """Nothing is left to finish: the manifest, the arrays and the positions all describe the
+    index as last committed (no update was killed or failed after its commit)."""
+    toc = latest_toc(generation)
+    try:
+        manifest = read_manifest(generation)
+    except IndexDamaged:
+        return False
+    if manifest is None or manifest["toc"] != toc or arrays_toc(generation) != toc or tables_toc(generation) != toc:
+        return False
+    arrays = read_arrays(generation)
+    return arrays is not None and not uncovered(part_ranges(generation), arrays.forward_end)
 
 
 def _origin(item: str) -> str:

@@ -3,6 +3,7 @@ OR-ed), and disjunctive counts (each facet's counts ignore its own filter), all 
 over one generation's documents. How to add a facet: docs/ARCHITECTURE.md."""
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 
@@ -12,8 +13,8 @@ from . import labels
 from .articles import FACET_FIELDS, MULTI_VALUED, UNKNOWN
 from .query import ParsedQuery
 from .results import FACET_TITLES, FacetValue
+from .store.arrays import DATE_COLUMN
 from .store.reader import GenerationReader
-from .store.schema import LIST_SEPARATOR
 from .text import fold_accents
 
 STATS_TOP = 10  # values of each facet listed by stats, most articles first
@@ -42,38 +43,27 @@ class Columns:
     codes: dict[str, np.ndarray]  # facet -> int32 code per docnum (of the main value); code 0 = unknown
     values: dict[str, list[str]]  # facet -> code -> value ("" at 0)
     keys: dict[str, dict[str, list[int]]]  # facet -> filter_key(value) -> codes ("Sức khỏe", "Sức khoẻ")
-    dates: list[str]  # docnum -> ISO datekey or ""
-    date_rank: np.ndarray  # int per docnum: order by date; -1 when undated
+    date_values: list[str]  # the distinct ISO datekeys, ascending
+    date_rank: np.ndarray  # int per docnum: its datekey's place in date_values; -1 when undated
     lists: dict[str, CodeLists] = field(default_factory=dict)  # multi-valued facets (MULTI_VALUED): every code of each document
 
     @classmethod
     def load(cls, reader: GenerationReader) -> "Columns":
-        size, live = reader.size, reader.live
+        """From the generation's arrays (memory-mapped: nothing per document is built here)."""
+        arrays = reader.arrays
         codes, values, keys, lists = {}, {}, {}, {}
         for name in FACET_FIELDS:
-            column = reader.column_strings(name)
-            split = [v.split(LIST_SEPARATOR) if v else [] for v in column] if name in MULTI_VALUED else None
-            present = {v for parts in split for v in parts} if split is not None else set(column)
-            vocab = [""] + sorted(v for v in present if v)
-            index = {v: i for i, v in enumerate(vocab)}
-            if split is not None:
-                per_doc = [[index[v] for v in parts if v] or [0] for parts in split]
-                lengths = np.fromiter(map(len, per_doc), dtype=np.int64, count=size)
-                flat = np.fromiter((c for doc in per_doc for c in doc), dtype=np.int32, count=int(lengths.sum()))
-                lists[name] = CodeLists(np.repeat(np.arange(size, dtype=np.int64), lengths), flat)
-                codes[name] = np.fromiter((doc[0] for doc in per_doc), dtype=np.int32, count=size)
-            else:
-                codes[name] = np.fromiter((index[v] for v in column), dtype=np.int32, count=size)
-            values[name] = vocab
+            codes[name] = arrays.codes[name]
+            values[name] = arrays.values[name]
+            if name in MULTI_VALUED:
+                lists[name] = CodeLists(arrays.owner[name], arrays.flat[name])
             keys[name] = {}
-            for i, v in enumerate(vocab):
+            for i, v in enumerate(values[name]):
                 if v:
                     keys[name].setdefault(filter_key(v), []).append(i)
-        dates = reader.column_strings("datekey")
-        ordered = sorted({d for d in dates if d})
-        rank = {d: i for i, d in enumerate(ordered)}
-        date_rank = np.fromiter((rank.get(d, -1) for d in dates), dtype=np.int64, count=size)
-        return cls(size, live, codes, values, keys, dates, date_rank, lists)
+        dates = arrays.values[DATE_COLUMN]
+        return cls(reader.size, reader.live, codes, values, keys, dates[1:],
+                   arrays.codes[DATE_COLUMN].astype(np.int64) - 1, lists)
 
     def having(self, name: str, wanted: np.ndarray) -> np.ndarray:
         """Bool per docnum: the document has one of the `wanted` codes of facet `name`."""
@@ -118,8 +108,13 @@ def date_mask(columns: Columns, date_from: str | None, date_to: str | None) -> n
     if not date_from and not date_to:
         return None
     low, high = date_from or "0000-01-01", date_to or "9999-12-31"
-    return np.fromiter((bool(d) and low <= d[:10] <= high for d in columns.dates),
-                       dtype=bool, count=columns.size)
+    # The datekeys are sorted, so their first ten characters are too: the wanted ones are a range.
+    days = [d[:10] for d in columns.date_values]
+    first, last = bisect.bisect_left(days, low), bisect.bisect_right(days, high)
+    if first >= last:
+        return np.zeros(columns.size, dtype=bool)
+    rank = columns.date_rank
+    return (rank >= first) & (rank < last)
 
 
 def facet_values(columns: Columns, name: str, base: np.ndarray, selected: list) -> list[FacetValue]:
@@ -228,3 +223,4 @@ def query_filters(parsed: ParsedQuery) -> dict[str, list]:
     if parsed.year_range:
         out.setdefault("year", []).append(span_text(parsed.year_range))
     return out
+

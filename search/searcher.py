@@ -48,7 +48,7 @@ class SearchIndex:
     def __init__(self, index_dir: str | os.PathLike, weights: Weights = DEFAULT_WEIGHTS):
         self.index_dir = Path(index_dir)
         self.weights = weights  # of the evidence ranked by (bench/tune_relevance.py passes others)
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # held by the one request that loads a new snapshot
         self._current: Snapshot | None = None
         self._damage: tuple[Path, IndexDamaged] | None = None  # a newer generation that failed to open
         self._heavy = threading.BoundedSemaphore(HEAVY_AT_ONCE)  # turns for heavy queries (query/limits.py)
@@ -57,26 +57,35 @@ class SearchIndex:
         self._snapshot()  # fail early when there is no index
 
     def _snapshot(self) -> Snapshot:
-        """The snapshot of the current generation and version; reopened when either changed."""
+        """The snapshot of the current generation and version; a new one is opened beside the one
+        in use and swapped in when ready. One request at a time loads it; the others keep
+        answering from the snapshot in use meanwhile (they wait only when there is none yet)."""
         generation = current_generation(self.index_dir)
         current = self._current
         if current is not None and current.is_current(generation):
             return current
-        with self._lock:
-            if self._current is not None and self._current.is_current(generation):
-                return self._current
+        if current is not None and self._damage is not None and self._damage[0] == generation:
+            return current  # tried already: keep answering from the last good generation
+        if not self._lock.acquire(blocking=current is None):
+            return current  # another request is loading the new snapshot
+        try:
             held = self._current
+            if held is not None and held.is_current(generation):
+                return held
             if held is not None and self._damage is not None and self._damage[0] == generation:
-                return held  # tried already: keep answering from the last good generation
+                return held
             try:
-                self._current = Snapshot.open(self.index_dir, self.weights)
+                fresh = Snapshot.open(self.index_dir, self.weights)
             except IndexDamaged as error:
                 if held is None or held.generation == generation:
                     raise  # nothing good to fall back on (an update damaged the one we had)
                 self._damage = (generation, error)
                 return held
             self._damage = None
-            return self._current
+            self._current = fresh
+            return fresh
+        finally:
+            self._lock.release()
 
     def health(self) -> dict:
         """A real query on the current generation: its first article found by its title.

@@ -27,7 +27,7 @@ class Snapshot:
         """Of the container's current generation (IndexMissing, IndexOutdated when none is usable)."""
         store = GenerationReader(index_dir)
         return cls((store.generation, store.version), store.generation, store, Columns.load(store),
-                   Vocabulary.from_reader(store), Engine(store, weights))
+                   Vocabulary.of_store(store), Engine(store, weights))
 
     def is_current(self, generation: Path) -> bool:
         """Still of `generation` (the current one), at its latest version."""

@@ -18,7 +18,7 @@ def index_stats(view: Snapshot) -> dict:
     for name in ("province", "year", "source", "category"):
         shares[name] = int((live & (columns.codes[name] > 0)).sum())
         top[name] = facets.top_values(columns, name, live)
-    shares["author"] = sum(1 for d in view.store.all_stored() if d["meta"].get("author"))
+    shares["author"] = int((live & view.store.arrays.ints["has_author"]).sum())
     return {
         "articles": total,
         "generation": view.generation.name,

@@ -57,7 +57,11 @@ class Periods:
     def from_dates(cls, dates: list[str], date_rank: np.ndarray, live: np.ndarray) -> "Periods":
         """`dates` the documents' datekeys ("" when undated) and `date_rank` each one's rank among
         the sorted unique datekeys (-1 when undated), as in searcher.Columns."""
-        unique = sorted({d for d in dates if d})
+        return cls.from_ranks(sorted({d for d in dates if d}), date_rank, live)
+
+    @classmethod
+    def from_ranks(cls, unique: list[str], date_rank: np.ndarray, live: np.ndarray) -> "Periods":
+        """`unique` the sorted distinct datekeys, `date_rank` each document's place among them."""
         days = np.array([np.datetime64(d[:10], "D") if valid_day(d) else np.datetime64("NaT")
                          for d in unique], dtype="datetime64[D]")
         if not len(days):
@@ -82,7 +86,7 @@ class Periods:
         """The periods of an index view's columns, computed on first use and kept with them."""
         periods = getattr(columns, "_timeline_periods", None)
         if periods is None:
-            periods = cls.from_dates(columns.dates, columns.date_rank, columns.live)
+            periods = cls.from_ranks(columns.date_values, columns.date_rank, columns.live)
             columns._timeline_periods = periods  # lives and dies with its index view
         return periods
 

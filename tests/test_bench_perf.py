@@ -238,6 +238,33 @@ def test_loadgen_only_targets_loopback(host):
         loadgen.run_load(host, 80, ["/"], seconds=0.1)
 
 
+# ---------------------------------------------------------------- issue 19's figures in the report
+
+def serving_results() -> dict:
+    web = {"workers": 2, "concurrency": 8, "seconds": 30.0, "requests": 1800, "ok": 1800, "rps": 60.0,
+           "latency_ms": {"p50": 100.0, "p95": 300.0, "p99": 400.0}, "errors": {}, "startup_s": 1.5,
+           "rss_idle_bytes": 500 * 2 ** 20, "pss_idle_bytes": 300 * 2 ** 20, "rss_peak_bytes": 900 * 2 ** 20,
+           "rss_end_bytes": 800 * 2 ** 20, "pss_end_bytes": 600 * 2 ** 20}
+    return {"label": "all-serving", "size": "all", "started": "x", "finished": "y",
+            "machine": {"nproc": 2, "platform": "linux", "python": "3.11", "loadavg_at_start": [1, 1, 1]},
+            "versions": {}, "sqlite": "3", "corpus": {"articles": 107394},
+            "rebuild_reference": {"seconds": 1000.0, "from": "report.json"},
+            "web": web, "web_1": {**web, "workers": 1, "rps": 30.0, "startup_s": 1.2},
+            "update": {"no_change": {"ok": True, "wall_seconds": 0.8},
+                       "add_100": {"ok": True, "wall_seconds": 12.0, "updated": 100, "removed_files": 0}}}
+
+
+def test_the_report_has_ready_no_op_update_worker_ratio_and_memory_rows():
+    rows = {name: (measured, met) for name, measured, _, met in perf.targets(serving_results())}
+    assert rows["server ready (first 200 on /healthz), 2 workers"] == ("1.50 s", True)
+    assert rows["update with nothing changed (wall, incl. process start)"] == ("0.80 s", True)
+    assert rows["update: add 100 articles / fastest full rebuild (wall)"] == ("1.20 %", False)
+    assert rows["web API at concurrency 8: 2 workers ÷ 1 worker (requests/s)"] == ("2.00× (60.0 vs 30.0)", True)
+    assert rows["serve PSS after load, all processes, full corpus"] == ("600 MiB", True)
+    text = perf.render_report([serving_results()], "python bench/perf.py --index-dir x", quick=False)
+    assert "| 1 | 8 | 30 |" in text and "PSS" in text
+
+
 # ---------------------------------------------------------------- the OpenSearch column (issue 21)
 
 def _build(seconds, articles=1000, ok=True, **extra):

@@ -124,6 +124,16 @@ def doc_frequencies(reader, fieldname: str) -> Iterator[tuple[bytes, int]]:
     return iter(totals.items())
 
 
+def segment_frequencies(reader, fieldname: str, segment_ids: set[str]) -> Iterator[tuple[bytes, int]]:
+    """doc_frequencies over the segments of `segment_ids` only (those an update wrote)."""
+    totals: dict[bytes, int] = defaultdict(int)
+    for leaf, _ in reader.leaf_readers():
+        if leaf.segment().segment_id() in segment_ids:
+            for term, df in _leaf_frequencies(leaf, fieldname):
+                totals[term] += df
+    return iter(totals.items())
+
+
 def _leaf_frequencies(leaf, fieldname: str) -> Iterator[tuple[bytes, int]]:
     terms = leaf._terms
     table = terms._tindex

@@ -24,6 +24,11 @@ REPORT = "report.json"
 FORMAT = "format.json"  # store/format.py
 FORWARD = "forward.u32"  # store/forward.py
 MARKS = "marks.u16"  # store/forward.py
+ARRAYS = "arrays.json"  # store/arrays.py: names the per-document arrays (arrays-<toc>.*)
+ARRAY_PREFIX = "arrays-"
+SOURCES = "sources.json"  # store/sources.py
+VOCABULARY = "vocabulary.json"  # store/tables.py: names the vocabulary's tables (vocabulary-<toc>.*)
+VOCABULARY_PREFIX = "vocabulary-"
 GENERATION_PREFIX = "gen-"
 HELD_LOCKS: set[int] = set()  # descriptors of container locks this process holds
 

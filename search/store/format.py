@@ -10,7 +10,7 @@ from ..errors import IndexOutdated
 from .container import FORMAT
 
 # Raise it with any change to what a generation's files hold or mean (docs/ARCHITECTURE.md).
-FORMAT_VERSION = 2  # 2: manifest.json (store/manifest.py)
+FORMAT_VERSION = 3  # 2: manifest.json (store/manifest.py); 3: arrays (store/arrays.py), sources.json
 
 
 def write_format(generation: Path) -> None:

@@ -8,7 +8,8 @@ damaged file is said in one line instead of read as wrong answers.
 changes files in place). Opening checks every size and the checksums of files under SMALL
 bytes; `check --full` (`verify(..., full=True)`) checks every checksum. While an update is
 between its commit and its new manifest, the Whoosh TOC is newer than the manifest's: files
-it replaced may be gone and the forward files may have grown, and only that is allowed.
+it replaced may be gone, the forward files may have grown and the files it rewrites after its
+commit (arrays, the source manifest, the report) may differ, and only that is allowed.
 """
 from __future__ import annotations
 
@@ -20,12 +21,14 @@ from pathlib import Path
 import crc32c
 
 from ..errors import IndexDamaged
-from .container import FORWARD, MARKS, current_generation, fsync_dir
+from .container import (ARRAY_PREFIX, ARRAYS, FORWARD, MARKS, REPORT, SOURCES, VOCABULARY, VOCABULARY_PREFIX,
+                        current_generation, fsync_dir)
 from .format import FORMAT_VERSION, check_format, format_of
 
 MANIFEST = "manifest.json"
 SMALL = 1 << 20  # bytes: files below this are checksummed on every open
 GROWING = (FORWARD, MARKS)  # appended to by update
+REWRITTEN = (ARRAYS, SOURCES, REPORT, VOCABULARY)  # replaced by update between its commit and its manifest
 WHOOSH_LOCK = "MAIN_WRITELOCK"
 _TOC = re.compile(r"_MAIN_(\d+)\.toc")
 _PART_FILE = re.compile(r"(positions-\d+-\d+)\.\w+\.npy")
@@ -106,12 +109,15 @@ def problems(generation: Path, manifest: dict, full: bool = False) -> list[tuple
         try:
             size = path.stat().st_size
         except FileNotFoundError:
-            replaced = updating and name.startswith(("MAIN_", "_MAIN_", "positions-"))
+            replaced = updating and name.startswith(("MAIN_", "_MAIN_", "positions-", ARRAY_PREFIX,
+                                                          VOCABULARY_PREFIX))
             if not (replaced or _without_part(generation, name)):
                 found.append((name, "thiếu tệp"))
             continue
         except OSError:
             found.append((name, "không đọc được"))
+            continue
+        if updating and name in REWRITTEN:
             continue
         # An update appends to these; a tail past what the index references (killed before its commit) is unused.
         if size != expected["size"] and not (name in GROWING and size > expected["size"]):

@@ -183,14 +183,14 @@ def add_part(generation: Path, forward: Path, end: int) -> None:
 
 
 class _Part:
-    """One part: the hashes and offsets in memory, the positions (and their marks) read from the
-    files when asked (positional reads, not memory maps: pages a query touched do not stay in
-    the server's resident memory)."""
+    """One part: the hashes and offsets memory-mapped read-only (worker processes share them),
+    the positions (and their marks) read from the files when asked (positional reads, not memory
+    maps: pages a query touched do not stay in the server's resident memory)."""
 
     def __init__(self, generation: Path, start: int, end: int):
         self.start, self.end = start, end
-        self.codes = np.load(generation / _name(start, end, "codes"))
-        self.offsets = np.load(generation / _name(start, end, "offsets"))
+        self.codes = np.load(generation / _name(start, end, "codes"), mmap_mode="r")
+        self.offsets = np.load(generation / _name(start, end, "offsets"), mmap_mode="r")
         self._file, self._base = _array_file(generation / _name(start, end, "pos"))
         marks = generation / _name(start, end, "marks")
         self._marks, self._marks_base = _array_file(marks) if marks.exists() else (None, 0)

@@ -2,9 +2,10 @@
 nothing of how they are laid out.
 
     size, live                 documents (deleted ones included) and which are not deleted
-    column_strings(name)       a facet or date column, one string per document
+    arrays                     per-document arrays (store/arrays.py): facet and date codes, starts
     postings(field, term)      (docnums, term frequencies) of a term over every segment
     doc_frequency, doc_frequencies(field)
+    vocabulary_tables()        the vocabulary as written by rebuild and update (store/tables.py)
     stored(docnum), by_id(id), docnum_of(id), all_stored()
     forward                    the forward file, its marks and positions (phrases, exact lengths)
 """
@@ -19,10 +20,12 @@ from typing import Iterator
 import numpy as np
 
 from ..errors import VnsearchError
+from .arrays import DocArrays, compute, read_arrays
 from .container import current_generation
 from .forward import Forward
 from .codec import doc_frequencies, leaf_postings, open_generation, unreadable
 from .manifest import verify
+from .tables import StringTable, read_tables
 
 
 def _reading(method):
@@ -63,13 +66,19 @@ class GenerationReader:
         self.version = ix.latest_generation()
         self._reader = ix.reader()  # kept open as long as this object lives
         self.size: int = self._reader.doc_count_all()
-        self.live = np.ones(self.size, dtype=bool)
-        if self._reader.has_deletions():
-            for docnum in range(self.size):
-                self.live[docnum] = not self._reader.is_deleted(docnum)
+        self.arrays: DocArrays = self._arrays()
+        self.live = self.arrays.live
         self._read_lock = threading.Lock()  # Whoosh's posting files are read with seek + read
-        self.forward = Forward(generation, self._ints("fwd"), self._ints("fwd_title"), self._ints("fwd_text"),
-                               self.live)
+        ints = self.arrays.ints
+        self.forward = Forward(generation, ints["fwd"], ints["fwd_title"], ints["fwd_text"], self.live)
+
+    def _arrays(self) -> DocArrays:
+        """The generation's arrays, memory-mapped; when they describe another version (an update
+        killed between its commit and its arrays), computed here from what they still hold."""
+        written = read_arrays(self.generation)
+        if written is not None and written.toc == self.version and written.size == self.size:
+            return written
+        return compute(self._reader, self.version, written)
 
     def is_current_version(self) -> bool:
         """False when the generation was updated since it was opened (or cannot be read)."""
@@ -77,21 +86,6 @@ class GenerationReader:
             return self._ix.latest_generation() == self.version
         except OSError:
             return False
-
-    def _ints(self, name: str) -> np.ndarray:
-        values = self._reader.column_reader(name)
-        return np.fromiter((values[d] for d in range(self.size)), np.int64, self.size)
-
-    @_reading
-    def column_strings(self, name: str) -> list[str]:
-        if not self._reader.has_column(name):
-            return [""] * self.size
-        column = self._reader.column_reader(name)
-        out = []
-        for docnum in range(self.size):
-            value = column[docnum]
-            out.append(value.decode("utf-8") if isinstance(value, bytes) else (value or ""))
-        return out
 
     @_reading
     def postings(self, field: str, term: str) -> tuple[np.ndarray, np.ndarray]:
@@ -111,11 +105,19 @@ class GenerationReader:
 
     @_reading
     def doc_frequency(self, field: str, term: str) -> int:
-        return self._reader.doc_frequency(field, term.encode("utf-8"))
+        with self._read_lock:  # the same term files as postings(), read with seek + read
+            return self._reader.doc_frequency(field, term.encode("utf-8"))
 
     def doc_count(self) -> int:
         """Documents not deleted."""
         return self._reader.doc_count()
+
+    @_reading
+    def vocabulary_tables(self) -> dict[str, StringTable] | None:
+        """The vocabulary's tables (store/tables.py), memory-mapped; None when the generation has
+        none of this version."""
+        found = read_tables(self.generation)
+        return found[1] if found is not None and found[0] == self.version else None
 
     @_reading
     def doc_frequencies(self, field: str) -> Iterator[tuple[bytes, int]]:
