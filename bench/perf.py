@@ -16,6 +16,14 @@ stops still leaves figures), then bench/RESULTS_perf.md and bench/perf.png are
 written from every results file present. --quick (600 articles, 50 queries, 5 s of
 web load) writes its report under bench/work/perf-quick/ instead.
 
+--opensearch start (a node of the repository's Maven module, started by
+tests/opensearch_cluster.py; or --opensearch URL of a running cluster) adds the
+OpenSearch backend: `manage.py rebuild --opensearch URL --procs N` (bulk indexing,
+our analysis included) and the same queries through `open_index(opensearch=URL)`,
+measured beside our embedded engine in one step (engines taking turns).
+--opensearch-only runs only that step over a size's saved results (its corpus and
+our `--procs 1` index are reused; both are rebuilt when missing).
+
 The query set is generated once from the 10k sample (frequent title words and
 bigrams, accentless forms, quoted phrases, OR, province and year filters that exist
 in our index, sort by date, browsing) with a fixed seed, saved to bench/queries.json
@@ -54,6 +62,7 @@ PYTHON = sys.executable
 MANAGE = REPO / "manage.py"
 QUERIES_FILE = REPO / "bench" / "queries.json"
 RESULTS_MD = REPO / "bench" / "RESULTS_perf.md"
+RESULTS_OPENSEARCH_MD = REPO / "bench" / "RESULTS_opensearch.md"  # --opensearch-only
 PLOT = REPO / "bench" / "perf.png"
 SEED = 7
 QUERY_SEED = 20240607
@@ -288,6 +297,24 @@ class OursEngine:
         from search import open_index
 
         self.index = open_index(index_dir)
+
+    def search(self, query: dict) -> int:
+        from search.requests import SearchRequest
+
+        result = self.index.search(SearchRequest(q=query["q"], filters=query["filters"], sort=query["sort"]))
+        assert all(hit.snippet_html is not None for hit in result.hits)
+        return result.total
+
+
+class OpenSearchEngine:
+    """The OpenSearch backend through the same API (`open_index(opensearch=URL)`)."""
+
+    name = "opensearch"
+
+    def __init__(self, url: str):
+        from search import open_index
+
+        self.index = open_index(opensearch=url)
 
     def search(self, query: dict) -> int:
         from search.requests import SearchRequest
@@ -630,19 +657,116 @@ class Run:
         os.replace(temporary, self.path)
 
 
+# ---------------------------------------------------------------- OpenSearch
+
+OPENSEARCH_ALIAS = "vnsearch-bench"
+
+
+class _OpenSearchTarget:
+    """A running cluster: the URL given, or one node started from the repository's module."""
+
+    def __init__(self, spec: str, heap: str, work: Path):
+        self.cluster = None
+        if spec == "start":
+            sys.path.insert(0, str(REPO / "tests"))
+            from opensearch_cluster import start_cluster
+
+            shutil.rmtree(work / "opensearch-node", ignore_errors=True)
+            log(f"starting an OpenSearch node (heap {heap}) …")
+            self.cluster = start_cluster(1, work / "opensearch-node", heap=heap)
+            self.base = self.cluster.url
+        else:
+            self.base = spec.rstrip("/")
+        self.url = f"{self.base}/{OPENSEARCH_ALIAS}"
+        self.heap = heap if self.cluster else None
+
+    def info(self) -> dict:
+        with urllib.request.urlopen(self.base, timeout=30) as response:
+            about = json.load(response)
+        return {"version": about["version"]["number"], "lucene": about["version"]["lucene_version"],
+                "nodes": 1 if self.cluster else None, "heap": self.heap, "started_here": self.cluster is not None}
+
+    def jvm_rss(self) -> int | None:
+        if self.cluster is None:
+            return None
+        import psutil
+
+        return psutil.Process(self.cluster.nodes[0].process.pid).memory_info().rss
+
+    def index_bytes(self) -> int | None:
+        try:
+            with urllib.request.urlopen(f"{self.base}/{OPENSEARCH_ALIAS}/_stats/store", timeout=30) as response:
+                return json.load(response)["_all"]["primaries"]["store"]["size_in_bytes"]
+        except (OSError, KeyError, ValueError):
+            return None
+
+    def stop(self) -> None:
+        if self.cluster is not None:
+            self.cluster.stop()
+
+
+def _rebuild_opensearch(run: Run, corpus, procs: int, target: _OpenSearchTarget) -> dict:
+    m, entry = _rebuild_cli(run, corpus, procs, "opensearch", ["--opensearch", target.url])
+    if m.ok:
+        entry["index_bytes"] = target.index_bytes()
+        entry["jvm_rss"] = target.jvm_rss()
+    return entry
+
+
+def measure_opensearch(run: Run, corpus, ours_index: Path | None, queries: list[dict], args,
+                       embedded: dict | None = None) -> dict:
+    """OpenSearch rebuilds (--procs 1 and 2) and the query set on both backends, in one step.
+    `embedded`: our rebuilds measured in the same run; without it they are measured here too,
+    each beside OpenSearch's (the machine's load then hits both alike)."""
+    step = {"started": time.strftime("%Y-%m-%d %H:%M:%S"), "loadavg_at_start": [round(x, 2) for x in os.getloadavg()],
+            "rounds": args.rounds, "queries": len(queries), "command": args.command}
+    run.data["opensearch"] = step
+    target = _OpenSearchTarget(args.opensearch, args.opensearch_heap, run.work)
+    try:
+        step["node"] = target.info()
+        builds = step["rebuild"] = {}
+        for procs in (1, 2):
+            if embedded is None:
+                builds[f"vnsearch-p{procs}"] = _rebuild_ours(run, corpus, procs)
+            builds[f"opensearch-p{procs}"] = _rebuild_opensearch(run, corpus, procs, target)
+            run.save()
+        if builds.get("vnsearch-p1", {}).get("ok"):
+            ours_index = Path(builds["vnsearch-p1"]["index_dir"])
+        if ours_index is not None and builds["opensearch-p2"]["ok"]:
+            engines = [OursEngine(ours_index), OpenSearchEngine(target.url)]
+            log(f"[{run.label}] search, embedded and opensearch: {len(queries)} queries × {args.rounds} rounds …")
+            step["search"] = measure_search(engines, queries, args.rounds)
+            step["jvm_rss_after_search"] = target.jvm_rss()
+            del engines
+            gc.collect()
+    finally:
+        target.stop()
+    step["finished"] = time.strftime("%Y-%m-%d %H:%M:%S")
+    step["loadavg_at_end"] = [round(x, 2) for x in os.getloadavg()]
+    step["git_head"] = git_head()
+    run.save()
+    return step
+
+
+def _rebuild_cli(run: Run, corpus, procs: int, name: str, target: list[str]):
+    """`manage.py rebuild --source … TARGET --procs N`, measured: (the measure, its entry with the
+    counts and the library's own seconds of the CLI's last line)."""
+    command = [PYTHON, str(MANAGE), "rebuild", "--source", str(corpus.source), *target, "--procs", str(procs)]
+    log(f"[{run.label}] {name} rebuild --procs {procs} …")
+    m = run_measured(command, log=run.work / "logs" / f"{run.label}-{name}-p{procs}.log")
+    entry = _build_entry(m, corpus)
+    line = re.search(r"Đã đánh chỉ mục ([\d.]+) bài viết, bỏ qua ([\d.]+), trong ([\d.,]+) giây", m.stdout)
+    if line:
+        entry["indexed"] = int(line.group(1).replace(".", ""))
+        entry["skipped"] = int(line.group(2).replace(".", ""))
+        entry["library_seconds"] = float(line.group(3).replace(".", "").replace(",", "."))
+    return m, entry
+
+
 def _rebuild_ours(run: Run, corpus, procs: int) -> dict:
     index_dir = run.work / f"index-{run.label}" / f"ours-p{procs}"
     shutil.rmtree(index_dir, ignore_errors=True)
-    command = [PYTHON, str(MANAGE), "rebuild", "--source", str(corpus.source), "--index", str(index_dir),
-               "--procs", str(procs)]
-    log(f"[{run.label}] ours rebuild --procs {procs} …")
-    m = run_measured(command, log=run.work / "logs" / f"{run.label}-ours-p{procs}.log")
-    entry = _build_entry(m, corpus)
-    line = re.search(r"Đã đánh chỉ mục (\d+) bài viết, bỏ qua (\d+), trong ([\d,]+) giây", m.stdout)
-    if line:
-        entry["indexed"] = int(line.group(1))
-        entry["skipped"] = int(line.group(2))
-        entry["library_seconds"] = float(line.group(3).replace(",", "."))
+    m, entry = _rebuild_cli(run, corpus, procs, "ours", ["--index", str(index_dir)])
     if m.ok:
         entry["index_bytes"] = dir_size(index_dir / "current")
         entry["segments"] = _whoosh_segments(index_dir / "current")
@@ -1088,10 +1212,39 @@ def run_size(label: str, size: int | None, by_corpus: dict, args, work: Path) ->
         if "update" not in args.skip:
             run.data["update"] = measure_update(run, corpus, ours_index)
             run.save()
+        if args.opensearch:
+            measure_opensearch(run, corpus, ours_index, queries, args, embedded=builds)
     run.data["finished"] = time.strftime("%Y-%m-%d %H:%M:%S")
     run.data["loadavg_at_end"] = [round(x, 2) for x in os.getloadavg()]
     run.data["git_head_at_end"] = git_head()
     run.save()
+    return run.data
+
+
+def run_opensearch_only(label: str, size: int | None, by_corpus: dict, args, work: Path) -> dict:
+    """Only the OpenSearch step, added to the size's saved results (the other figures kept)."""
+    run = Run(label, work, args.quick)
+    if run.path.exists():
+        run.data = json.loads(run.path.read_text(encoding="utf-8"))
+    docs = proportional_sample(by_corpus, size, SEED)
+    random.Random(SEED).shuffle(docs)
+    corpus = shard_corpus(docs, work / f"corpus-{label}")
+    run.data.setdefault("corpus", {"articles": len(corpus.docs), "mb": round(corpus.bytes / MB, 2),
+                                   "by_corpus": dict(Counter(d["corpus"] for d in corpus.docs)),
+                                   "shards": len(list(corpus.source.glob("*.jsonl.gz"))), "source": str(corpus.source)})
+    ours = run.data.get("rebuild", {}).get("vnsearch-p1")
+    ours_index = Path(ours["index_dir"]) if ours and ours.get("ok") else None
+    if args.queries_file.exists() and not args.regen_queries:
+        queries = load_or_make_queries(args, by_corpus, None, work)
+    else:  # the query set is drawn from our index: build it first
+        ours_index = Path(_rebuild_ours(run, corpus, 1)["index_dir"])
+        queries = load_or_make_queries(args, by_corpus, ours_index, work)
+    if args.quick or args.queries:
+        queries = queries[:args.queries or 50]
+    run.data.setdefault("queries", {"count": len(queries), "file": str(args.queries_file),
+                                    "kinds": dict(Counter(q["kind"] for q in queries))})
+    run.data.setdefault("finished", time.strftime("%Y-%m-%d %H:%M:%S"))
+    measure_opensearch(run, corpus, ours_index, queries, args)
     return run.data
 
 
@@ -1409,6 +1562,7 @@ def _size_section(data: dict) -> list[str]:
                 t = http[key]
                 lines.append(f"| {name} | {_ms(t['p50'])} | {_ms(t['p95'])} | {_ms(t['p99'])} | {_ms(t['mean'])} |")
             lines += ["", f"Ratio of p50s: **{http['ratio_p50']:.2f}×**.", ""]
+    lines += _opensearch_section(data)
     for kind in ("rebuild", "search"):
         profile = WORK / "perf" / f"profile-{kind}-{label}.txt"
         if profile.exists() and not data.get("quick"):
@@ -1432,6 +1586,57 @@ def _size_section(data: dict) -> list[str]:
     return lines
 
 
+def _opensearch_section(data: dict) -> list[str]:
+    step = data.get("opensearch")
+    if not step:
+        return []
+    node = step.get("node", {})
+    where = (f"one node started by the harness (OpenSearch {node.get('version')}, Lucene {node.get('lucene')}, "
+             f"heap {node.get('heap')}, on the same 2 CPUs as the client)" if node.get("started_here")
+             else f"a running cluster (OpenSearch {node.get('version')})")
+    lines = ["### OpenSearch backend", "",
+             f"Measured {step.get('started')} → {step.get('finished', 'unfinished')} (load average "
+             f"{step.get('loadavg_at_start')} at start, {step.get('loadavg_at_end', '?')} at end; vnsearch at git "
+             f"{step.get('git_head')}" + (f"; `{step['command']}`" if step.get("command") else "") + f") on {where}. Bulk indexing is `manage.py rebuild --opensearch URL --procs N`: "
+             "our analysis (pyvi included) in Python, then parallel bulk requests; 1 shard, 0 replicas.", "",
+             "| backend | procs | seconds | articles/s | MB/s | opensearch ÷ embedded (articles/s) | index size | "
+             "peak RSS (Python tree) | JVM RSS |", "|---|---|---|---|---|---|---|---|---|"]
+    embedded = {**data.get("rebuild", {}), **{k: b for k, b in step.get("rebuild", {}).items() if k.startswith("vnsearch")}}
+    for procs in (1, 2):
+        for name, b in (("embedded", embedded.get(f"vnsearch-p{procs}")),
+                        ("opensearch", step.get("rebuild", {}).get(f"opensearch-p{procs}"))):
+            if not b:
+                continue
+            if not b.get("ok"):
+                lines.append(f"| {name} | {procs} | failed: {b.get('error', '')[:120]} | | | | | | |")
+                continue
+            ours = embedded.get(f"vnsearch-p{procs}")
+            ratio = _ratio(b["articles_per_s"], ours["articles_per_s"]) if ours and ours.get("ok") else "–"
+            lines.append(f"| {name} | {procs} | {b['seconds']:.1f} | {b['articles_per_s']:,.0f} | {b['mb_per_s']:.2f} | "
+                         f"{ratio if name == 'opensearch' else '1.00×'} | {_fmt_bytes(b.get('index_bytes'))} | "
+                         f"{_fmt_bytes(b.get('peak_rss_tree'))} | {_fmt_bytes(b.get('jvm_rss'))} |")
+    lines.append("")
+    search = step.get("search", {})
+    if search:
+        base = search.get("vnsearch", {})
+        lines += [f"Search through the API ({step.get('queries')} queries × {step.get('rounds')} rounds, warm, "
+                  "both backends in turn, query by query; OpenSearch over HTTP on loopback, facets and snippets "
+                  "included in both):", "",
+                  "| backend | p50 ms | p95 ms | p99 ms | mean ms | ÷ embedded (p50) | ÷ embedded (p95) | "
+                  "queries with 0 results | mean total |", "|---|---|---|---|---|---|---|---|---|"]
+        for name, label in (("vnsearch", "embedded"), ("opensearch", "opensearch")):
+            r = search.get(name, {})
+            if r.get("n"):
+                lines.append(f"| {label} | {_ms(r['p50'])} | {_ms(r['p95'])} | {_ms(r['p99'])} | {_ms(r['mean'])} | "
+                             f"{_ratio(r['p50'], base.get('p50'))} | {_ratio(r['p95'], base.get('p95'))} | "
+                             f"{r['zero_results']} | {r['mean_total']} |")
+        errors = {n: r.get("first_error") for n, r in search.items() if r.get("errors")}
+        if errors:
+            lines += ["", "Errors: " + "; ".join(f"{n}: {e}" for n, e in errors.items())]
+        lines.append("")
+    return lines
+
+
 def _profile_top(text: str, count: int) -> list[str]:
     lines = text.split("== call tree")[0].splitlines()
     rows = [line for line in lines if re.match(r"^\d+\.\d+ ", line)]
@@ -1448,12 +1653,17 @@ def plot(results: list[dict], path: Path) -> None:
     fig, axes = plt.subplots(1, 2, figsize=(12, 4.5))
     width = 0.8 / max(1, len(results))
     for i, data in enumerate(results):
-        builds = {k: b for k, b in data.get("rebuild", {}).items() if b.get("ok") and not b.get("reused")}
+        step = data.get("opensearch", {})
+        builds = {k: b for k, b in {**data.get("rebuild", {}), **step.get("rebuild", {})}.items()
+                  if b.get("ok") and not b.get("reused")}
         names = list(builds)
         axes[0].barh([j + i * width for j in range(len(names))], [builds[n]["articles_per_s"] for n in names],
                      height=width, label=data["label"])
         axes[0].set_yticks([j + width * (len(results) - 1) / 2 for j in range(len(names))], names)
-        search = {k: s for k, s in data.get("search", {}).items() if s.get("n")}
+        measured = dict(data.get("search", {}))
+        if step.get("search", {}).get("opensearch"):
+            measured["opensearch"] = step["search"]["opensearch"]
+        search = {k: s for k, s in measured.items() if s.get("n")}
         engines = list(search)
         xs = [j + i * width for j in range(len(engines))]
         axes[1].bar(xs, [search[e]["p50"] for e in engines], width=width, label=f"{data['label']} p50")
@@ -1474,9 +1684,29 @@ def plot(results: list[dict], path: Path) -> None:
     plt.close(fig)
 
 
-def write_report(work: Path, quick: bool, command: str, own: bool = False) -> Path | None:
+def render_opensearch_report(results: list[dict]) -> str:
+    """The OpenSearch steps alone (--opensearch-only): each size's embedded and OpenSearch figures."""
+    lines = ["# Performance benchmark: the OpenSearch backend (issue 21)", "",
+             "Produced by `bench/perf.py --opensearch-only` (see each section's command); the figures come from "
+             "the `opensearch` step of the results files in `bench/work/perf/` and are regenerated with "
+             "`--opensearch-only --report-only`. The embedded rows are measured in the same step, beside "
+             "OpenSearch's, so the machine's load hits both alike. Machine: "
+             + (lambda m: f"{m.get('nproc')} CPUs ({m.get('cpu') or 'unknown model'}), {m.get('memory_gib', '?')} GiB RAM, "
+                          f"Python {m.get('python')}; shared with other sessions (see each load average).")(
+                 results[0].get("machine", {})), ""]
+    for data in results:
+        if not data.get("opensearch"):
+            continue
+        corpus = data.get("corpus", {})
+        lines += [f"## {data['label']}: {corpus.get('articles', '?'):,} articles, {corpus.get('mb', '?')} MB", ""]
+        lines += _opensearch_section(data)
+    return "\n".join(lines) + "\n"
+
+
+def write_report(work: Path, quick: bool, command: str, own: bool = False, opensearch_only: bool = False) -> Path | None:
     """The report of every results file in `work`: bench/RESULTS_perf.md and bench/perf.png, or
-    files in `work` itself for a quick run or one of its `own` (--index-dir)."""
+    files in `work` itself for a quick run or one of its `own` (--index-dir); with `opensearch_only`,
+    bench/RESULTS_opensearch.md of the OpenSearch steps alone."""
     order = {"quick": 0, "10k": 1, "all": 2}
     results = []
     for path in sorted(work.glob("results-*.json")):
@@ -1484,6 +1714,10 @@ def write_report(work: Path, quick: bool, command: str, own: bool = False) -> Pa
     results.sort(key=lambda d: (order.get(d["label"], 1.5), d.get("corpus", {}).get("articles", 0)))
     if not results:
         return None
+    if opensearch_only:
+        md = RESULTS_OPENSEARCH_MD if not quick else work / "RESULTS_opensearch.md"
+        md.write_text(render_opensearch_report(results), encoding="utf-8")
+        return md
     md = RESULTS_MD if not (quick or own) else work / "RESULTS_perf.md"
     png = PLOT if not (quick or own) else work / "perf.png"
     md.write_text(render_report(results, command, quick), encoding="utf-8")
@@ -1493,6 +1727,8 @@ def write_report(work: Path, quick: bool, command: str, own: bool = False) -> Pa
         plot(results, png)
     except ImportError:
         log("matplotlib missing: no plot")
+    except ValueError as error:  # e.g. a size with no search measured yet: nothing on a log scale
+        log(f"no plot: {error}")
     return md
 
 
@@ -1544,6 +1780,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--regen-queries", action="store_true")
     parser.add_argument("--report-only", action="store_true", help="rewrite the report from saved results")
     parser.add_argument("--corpora", type=Path, default=CORPORA)
+    parser.add_argument("--opensearch", default=None, metavar="start|URL",
+                        help="also measure the OpenSearch backend: start a node here, or use a running cluster")
+    parser.add_argument("--opensearch-heap", default="512m", help="heap of a node started here (default 512m)")
+    parser.add_argument("--opensearch-only", action="store_true",
+                        help="only the OpenSearch step, added to each size's saved results")
     parser.add_argument("--index-dir", type=Path, help="measure serving and update on this index, built "
                         "beforehand from --source (no rebuild, no baselines)")
     parser.add_argument("--source", type=Path, help="with --index-dir: the folder it was built from (update "
@@ -1553,6 +1794,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                         "compare the update with (default: the index's report.json)")
     parser.add_argument("--size-label", default="all", help="with --index-dir: the size it stands for")
     args = parser.parse_args(argv)
+    if args.opensearch_only and not args.opensearch:
+        args.opensearch = "start"
     args.skip = {s.strip() for s in args.skip.split(",") if s.strip()}
     work = WORK / ("perf-quick" if args.quick else "perf")
     if args.sizes is None:
@@ -1563,8 +1806,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.web_seconds = 5.0 if args.quick else 30.0
     args.queries_file = work / "queries.json" if args.quick else QUERIES_FILE
     command = "python bench/perf.py " + " ".join(a for a in argv if a != "--report-only")
+    args.command = command.strip()
     if args.report_only:
-        path = write_report(work, args.quick, command.strip())
+        path = write_report(work, args.quick, command.strip(), opensearch_only=args.opensearch_only)
         log(f"report: {path}")
         return 0
 
@@ -1582,8 +1826,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     by_corpus = load_news(args.corpora)
     for size in args.sizes:
         label = "quick" if args.quick else size_label(size)
-        run_size(label, size, by_corpus, args, work)
-        path = write_report(work, args.quick, command.strip())
+        (run_opensearch_only if args.opensearch_only else run_size)(label, size, by_corpus, args, work)
+        path = write_report(work, args.quick, command.strip(), opensearch_only=args.opensearch_only)
         log(f"[{label}] done; report: {path}")
     return 0
 

@@ -263,3 +263,35 @@ def test_the_report_has_ready_no_op_update_worker_ratio_and_memory_rows():
     assert rows["serve PSS after load, all processes, full corpus"] == ("600 MiB", True)
     text = perf.render_report([serving_results()], "python bench/perf.py --index-dir x", quick=False)
     assert "| 1 | 8 | 30 |" in text and "PSS" in text
+
+
+# ---------------------------------------------------------------- the OpenSearch column (issue 21)
+
+def _build(seconds, articles=1000, ok=True, **extra):
+    return {"ok": ok, "seconds": seconds, "articles": articles, "articles_per_s": round(articles / seconds, 1),
+            "mb_per_s": 1.0, "peak_rss_tree": 100 * 2 ** 20, "index_bytes": 10 * 2 ** 20, **extra}
+
+
+def _latencies(p50, p95):
+    return {"n": 10, "p50": p50, "p95": p95, "p99": p95, "mean": p50, "errors": 0, "zero_results": 1,
+            "mean_total": 42.0, "by_kind": {}}
+
+
+def test_opensearch_section_sets_each_backend_beside_the_embedded_one():
+    data = {"label": "10k", "corpus": {"articles": 1000, "mb": 3.0}, "machine": {"nproc": 2},
+            "opensearch": {"started": "t0", "finished": "t1", "rounds": 2, "queries": 10, "command": "python bench/perf.py x",
+                           "node": {"version": "2.19.6", "lucene": "9.12.3", "heap": "512m", "started_here": True},
+                           "rebuild": {"vnsearch-p1": _build(10.0), "opensearch-p1": _build(20.0, jvm_rss=400 * 2 ** 20),
+                                       "vnsearch-p2": _build(5.0), "opensearch-p2": _build(8.0, ok=False, error="boom")},
+                           "search": {"vnsearch": _latencies(5.0, 10.0), "opensearch": _latencies(20.0, 50.0)}}}
+    text = "\n".join(perf._opensearch_section(data))
+    assert "| opensearch | 1 | 20.0 | 50 |" in text and "| 0.50× |" in text  # 50 vs 100 articles/s
+    assert "| opensearch | 2 | failed: boom" in text
+    assert "| opensearch | 20.0 | 50.0 |" in text and "| 4.00× | 5.00× |" in text
+    assert "OpenSearch 2.19.6" in text and "`python bench/perf.py x`" in text
+    report = perf.render_opensearch_report([data])
+    assert report.startswith("# Performance benchmark: the OpenSearch backend") and "## 10k: 1,000 articles" in report
+
+
+def test_no_opensearch_step_no_section():
+    assert perf._opensearch_section({"label": "10k"}) == []
