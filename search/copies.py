@@ -23,7 +23,6 @@ from __future__ import annotations
 from typing import Callable, Iterable, Sequence
 
 import numpy as np
-from datasketch import MinHash
 
 from .analysis import SYLLABLE, folded_term, forward_hash, normalize_syllable
 
@@ -75,6 +74,8 @@ def signatures(shingle_sets: Iterable[np.ndarray], count: int) -> np.ndarray:
     a set too small to be grouped), with datasketch's batch update, MINHASH_BATCH values at a time
     (it holds a batch times NUM_PERM values while it works)."""
     out = np.full((count, NUM_PERM), EMPTY, dtype=np.uint32)
+    from datasketch import MinHash  # here, not at import: datasketch loads scipy (0.7 s), which a no-op update need not
+
     blank = MinHash(num_perm=NUM_PERM, seed=SEED, hashfunc=int)
     for row, values in enumerate(shingle_sets):
         if len(values) < MIN_SHINGLES:

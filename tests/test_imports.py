@@ -71,3 +71,11 @@ def test_the_console_script_is_the_cli_of_manage_py():
     script = Path(sys.executable).parent / "vnsearch"
     done = subprocess.run([str(script), "--help"], capture_output=True, text=True)
     assert done.returncode == 0 and "vnsearch" in done.stdout
+
+
+@pytest.mark.slow
+def test_the_command_line_loads_no_minhash_library_until_it_signs():
+    """datasketch loads scipy (most of a second): a no-op update or a search must not pay it."""
+    modules = _imported("import vnsearch_cli.commands, search.build")
+    assert "search.copies" in modules
+    assert not [m for m in modules if m.split(".")[0] in ("datasketch", "scipy")]
