@@ -199,3 +199,15 @@ def test_both_backends_answer_the_same_json_but_for_scores_and_timings(sample_in
                 request.sort == "relevance" and request.page > 1
             if request.sort != "relevance":
                 assert ours["hits"] == theirs["hits"]
+
+
+def test_a_cluster_lists_each_article_as_its_own_group(tmp_path_factory, opensearch_url):
+    """No copies are grouped on a cluster (README: differences): group=<id> selects that article,
+    and the export gives every row its own id as group with one copy."""
+    index = open_index(built(SAMPLES, tmp_path_factory, "groups", opensearch_url))
+    every = index.search(SearchRequest(q="", size=50))
+    first = every.hits[0].id
+    alone = index.search(SearchRequest(q="", group=first))
+    assert [h.id for h in alone.hits] == [first] and alone.hits[0].copies == 1
+    rows = list(index.export_records(SearchRequest(q="")))
+    assert len(rows) == every.total and all(r["group"] == r["id"] and r["copies"] == 1 for r in rows)

@@ -278,6 +278,12 @@ class OpenSearchIndex:
         sel = self._selected(request, notices, size=EXPORT_PAGE, aggregate=False)
         return self._exported(sel)
 
+    def export_records(self, request: SearchRequest, deadline: Deadline | None = None) -> Iterator[dict]:
+        """Every result as the export writes it (search/export.py), as SearchIndex.export_records;
+        copies are not grouped on a cluster, so each article is its own group."""
+        for article in self.export(request, deadline):
+            yield {**article.to_dict(), "group": article.id, "copies": 1}
+
     def _exported(self, sel: "_Selection") -> Iterator[Article]:
         found = sel.found
         while True:
@@ -312,6 +318,8 @@ class OpenSearchIndex:
         dates = date_filter(request.date_from, request.date_to)
         if dates is not None:
             query_filters.append(dates)
+        if request.group:  # no copies are grouped on a cluster: each article is its own group
+            query_filters.append({"term": {"id": request.group}})
         own = {name: facet_filter(name, values) for name, values in request.filters.items() if values}
         sort = request.sort if not (parsed.is_empty and request.sort == "relevance") else "newest"
         chosen = None
