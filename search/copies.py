@@ -74,6 +74,8 @@ def signatures(shingle_sets: Iterable[np.ndarray], count: int) -> np.ndarray:
     a set too small to be grouped), with datasketch's batch update, MINHASH_BATCH values at a time
     (it holds a batch times NUM_PERM values while it works)."""
     out = np.full((count, NUM_PERM), EMPTY, dtype=np.uint32)
+    if not count:
+        return out
     from datasketch import MinHash  # here, not at import: datasketch loads scipy (0.7 s), which a no-op update need not
 
     blank = MinHash(num_perm=NUM_PERM, seed=SEED, hashfunc=int)
@@ -115,7 +117,9 @@ def candidate_pairs(signature_rows: np.ndarray, rows: np.ndarray | None = None) 
         ordered = keys[order, band]
         starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
         sizes = np.diff(np.r_[starts, len(ordered)])
-        for start, size in zip(starts[sizes > 1], sizes[sizes > 1]):
+        two = starts[sizes == 2]  # most buckets: one pair each, taken together
+        found.append(np.stack([rows[order[two]], rows[order[two + 1]]], axis=1))
+        for start, size in zip(starts[sizes > 2], sizes[sizes > 2]):
             members = rows[order[start:start + size]]
             head = members[:MAX_BUCKET]
             a, b = np.triu_indices(len(head), 1)

@@ -7,6 +7,8 @@ import io
 import json
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from search import copies, open_index, rebuild, update
 from search.errors import BadRequest
@@ -304,3 +306,19 @@ def test_grouping_meets_its_targets_on_the_labelled_pairs():
     result = bench.labelled(SimpleNamespace(pairs=str(bench.PAIRS), corpora=str(corpora), index=None))
     assert result["pairs"] >= 150
     assert result["precision"] >= 0.95 and result["recall"] >= 0.85, result
+
+
+NUM_PERM_TEST = 8  # values repeated to fill a signature: bands collide often
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.lists(st.integers(0, 3), min_size=NUM_PERM_TEST, max_size=NUM_PERM_TEST), min_size=0, max_size=30))
+def test_candidate_pairs_are_every_pair_sharing_a_band(values):
+    """LSH candidates, as computed over sorted band keys, against every pair compared band by band."""
+    from search.copies import BANDS, ROWS, NUM_PERM, band_keys, candidate_pairs
+    import numpy as np
+    rows = np.array([(v * (NUM_PERM // NUM_PERM_TEST + 1))[:NUM_PERM] for v in values], dtype=np.uint32).reshape(-1, NUM_PERM)
+    found = {tuple(p) for p in candidate_pairs(rows).tolist()} if len(rows) else set()
+    keys = band_keys(rows) if len(rows) else None
+    truth = {(a, b) for a in range(len(rows)) for b in range(a + 1, len(rows)) if (keys[a] == keys[b]).any()}
+    assert found == truth
