@@ -25,7 +25,6 @@ from .mapping import index_settings, meta_index, meta_settings
 
 BULK_CHUNK = 200  # articles per bulk request
 BULK_BYTES = 20 * 1024 * 1024
-BULK_THREADS = 2
 VOCABULARY_PART = 50_000  # (term, df) pairs per document of the meta index
 SHARDS_ENV, REPLICAS_ENV = "VNSEARCH_OPENSEARCH_SHARDS", "VNSEARCH_OPENSEARCH_REPLICAS"
 
@@ -120,12 +119,20 @@ class _Loader:
         return {"_op_type": "index", "_index": self.index, "_id": item.id, "_source": doc}
 
 
-def _bulk(client, actions) -> None:
-    from opensearchpy.helpers import parallel_bulk
+BULK_RETRIES = 8  # a node short of memory answers 429 ("Data too large"): wait and send again
+BULK_BACKOFF = 2  # seconds before the first retry, doubled each time (at most BULK_MAX_BACKOFF)
+BULK_MAX_BACKOFF = 60
 
-    for ok, info in parallel_bulk(client, actions, thread_count=BULK_THREADS, queue_size=BULK_THREADS,
-                                  chunk_size=BULK_CHUNK, max_chunk_bytes=BULK_BYTES, raise_on_error=True,
-                                  request_timeout=120):
+
+def _bulk(client, actions) -> None:
+    """Bulk requests of BULK_CHUNK articles, one at a time (the analysis runs in parallel before),
+    each sent again after a pause when the cluster pushes back with 429: a small node loading the
+    whole archive was refused at 60,000 articles by its memory circuit breaker."""
+    from opensearchpy.helpers import streaming_bulk
+
+    for ok, info in streaming_bulk(client, actions, chunk_size=BULK_CHUNK, max_chunk_bytes=BULK_BYTES,
+                                   raise_on_error=True, max_retries=BULK_RETRIES, initial_backoff=BULK_BACKOFF,
+                                   max_backoff=BULK_MAX_BACKOFF, request_timeout=120):
         if not ok:
             raise WriteFailed(f"OpenSearch không ghi được một bài viết: {info}")
 
