@@ -6,6 +6,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from .collapse import Copies
 from .engine import Engine
 from .facets import Columns
@@ -32,8 +34,9 @@ class Snapshot:
                    Vocabulary.of_store(store), Engine(store, weights), Copies.load(store))
 
     def group_members(self, docnum: int):
-        """The docnums of a document's republished copies, itself included (GenerationReader.group_members)."""
-        return self.store.group_members(docnum)
+        """The docnums of a document's republished copies, itself included, ascending; deleted
+        documents left out (from the copies' groups, collapse.Copies)."""
+        return np.flatnonzero(self.copies.group_mask(docnum) & self.store.live)
 
     def is_current(self, generation: Path) -> bool:
         """Still of `generation` (the current one), at its latest version."""

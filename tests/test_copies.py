@@ -322,3 +322,13 @@ def test_candidate_pairs_are_every_pair_sharing_a_band(values):
     keys = band_keys(rows) if len(rows) else None
     truth = {(a, b) for a in range(len(rows)) for b in range(a + 1, len(rows)) if (keys[a] == keys[b]).any()}
     assert found == truth
+
+
+def test_related_leaves_out_the_articles_group(copies_index):
+    """copies_of (what related articles never list) holds every member of the article's group."""
+    from search.related import copies_of
+    view = Snapshot.open(copies_index)
+    docnum = view.store.docnum_of("copy-b")
+    assert {view.store.stored(int(d))["id"] for d in copies_of(view, docnum)} == {a["id"] for a in COPIES}
+    related = open_index(copies_index).related("copy-b")
+    assert not {h.id for h in related.hits} & {a["id"] for a in COPIES}

@@ -9,7 +9,7 @@ nothing of how they are laid out.
     stored(docnum), by_id(id), docnum_of(id), all_stored()
     forward                    the forward file, its marks and positions (phrases, exact lengths)
     groups                     republished copies: per docnum its group's representative docnum
-    group_of(docnum), group_members(docnum)
+    group_of(docnum)
 """
 from __future__ import annotations
 
@@ -78,7 +78,6 @@ class GenerationReader:
         # Until an update writes this version's groups (just after its commit), every article is alone.
         self._groups_pending = groups is None
         self.groups: np.ndarray = np.arange(self.size, dtype=np.int64) if groups is None else groups
-        self._members: tuple[np.ndarray, np.ndarray] | None = None
 
     def _arrays(self) -> DocArrays:
         """The generation's arrays, memory-mapped; when they describe another version (an update
@@ -101,17 +100,6 @@ class GenerationReader:
         """The docnum of the representative of a document's group of republished copies (its own
         when it has none)."""
         return int(self.groups[docnum])
-
-    def group_members(self, docnum: int) -> np.ndarray:
-        """The docnums of a document's group of republished copies, itself included, ascending;
-        deleted documents left out."""
-        if self._members is None:
-            order = np.argsort(self.groups, kind="stable")
-            self._members = order, np.asarray(self.groups)[order]
-        order, ordered = self._members
-        group = self.groups[docnum]
-        members = order[np.searchsorted(ordered, group, "left"):np.searchsorted(ordered, group, "right")]
-        return np.sort(members[self.live[members]])
 
     @_reading
     def postings(self, field: str, term: str) -> tuple[np.ndarray, np.ndarray]:
