@@ -85,10 +85,10 @@ class VnsearchServer(BaseApplication):
         from search.errors import VnsearchError
         from web import create_app
 
-        from search import engine
-
-        # The workers share the machine's memory: each keeps its share of the posting cache.
-        engine.CACHE_POSTINGS = engine.CACHE_POSTINGS // max(1, self.cfg.workers)
+        # Each worker keeps the whole posting cache (search/engine.py): any worker may be asked
+        # any query, and an LRU smaller than the queries' working set never hits. Given half
+        # each, two workers at 107k read every posting list again and served fewer requests
+        # than one (bench/RESULTS_serving.md).
         app = create_app(index_dir=self.index_dir, opensearch=self.opensearch)
         try:
             app.extensions["vnsearch_index"].get().warm_up()  # the first visitor does not wait for pyvi
