@@ -27,10 +27,13 @@ MAX_SECONDS = 600
 
 
 def run_load(host: str, port: int, paths: Sequence[str], concurrency: int = 8, seconds: float = 30.0,
-             max_requests: int = MAX_REQUESTS, timeout: float = 30.0, warmup: int = 0) -> dict:
+             max_requests: int = MAX_REQUESTS, timeout: float = 30.0, warmup: int = 0,
+             fresh_connections: bool = False) -> dict:
     """Hit `paths` (in turn, each thread starting at its own offset) until `seconds` pass or
     `max_requests` were sent. Returns requests/s, latency percentiles (ms) of completed
-    requests, status counts and errors. `warmup` requests are sent first and not counted."""
+    requests, status counts and errors. `warmup` requests are sent first and not counted.
+    `fresh_connections`: a new connection for every request instead of keep-alive, so that
+    every worker process of a server accepts some (to warm them all up)."""
     if not is_loopback(host):
         raise ValueError(f"the load client only targets loopback addresses, not {host!r}")
     if not paths:
@@ -77,7 +80,7 @@ def run_load(host: str, port: int, paths: Sequence[str], concurrency: int = 8, s
                 my_bytes += len(response.read())
                 mine.append((time.perf_counter() - started) * 1000)
                 my_statuses[response.status] += 1
-                if response.getheader("Connection", "").lower() == "close":
+                if fresh_connections or response.getheader("Connection", "").lower() == "close":
                     connection.close()
             except (OSError, http.client.HTTPException) as error:
                 my_errors[type(error).__name__] += 1

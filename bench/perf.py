@@ -903,6 +903,27 @@ def measure_search(engines: list, queries: list[dict], rounds: int) -> dict:
     return summary
 
 
+def _cores(web: dict) -> str:
+    if "server_cores" not in web:
+        return "–"
+    return " + ".join(f"{c:.2f}" for c in web["server_cores"]) + f" / {web['client_cores']:.2f}"
+
+
+def tree_cpu(pid: int) -> dict[int, float]:
+    """CPU seconds (user + system) of a process and each of its descendants, by pid."""
+    import psutil
+
+    root = psutil.Process(pid)
+    out = {}
+    for proc in [root, *root.children(recursive=True)]:
+        try:
+            times = proc.cpu_times()
+        except psutil.Error:
+            continue
+        out[proc.pid] = times.user + times.system
+    return out
+
+
 def tree_memory(pid: int) -> tuple[int, int]:
     """(RSS, PSS) summed over a process and its descendants (gunicorn's master and its workers).
     RSS counts a page shared by N processes N times (the memory-mapped arrays, the page cache of
@@ -946,11 +967,22 @@ def measure_web(run: Run, index_dir: Path, queries: list[dict], seconds: float, 
             return out
         out["rss_idle_bytes"], out["pss_idle_bytes"] = tree_memory(server.pid)
         paths = [api_path(q) for q in queries]
-        warm = run_load("127.0.0.1", port, paths, concurrency=2, seconds=60, max_requests=len(paths))
+        # Every worker keeps its own posting cache: two passes per worker, a new connection for
+        # each request so that every worker accepts some, before the load is timed.
+        passes = 2 * out["workers"]
+        warm = run_load("127.0.0.1", port, paths, concurrency=2 * out["workers"], seconds=60 * passes,
+                        max_requests=passes * len(paths), fresh_connections=True)
         out["warmup_requests"] = warm["requests"]
+        cpu_before, client_before = tree_cpu(server.pid), time.process_time()
         with RssSampler(server.pid, interval=0.25, limit=SERVE_RSS_GUARD, on_limit=server.kill) as sampler:
             result = run_load("127.0.0.1", port, paths, concurrency=concurrency, seconds=seconds)
+        cpu_after, client_cpu = tree_cpu(server.pid), time.process_time() - client_before
         out.update(result)
+        # Cores kept busy during the timed load: each server process's, and the load client's
+        # (this process: its other threads are idle meanwhile).
+        busy = sorted((cpu_after[pid] - cpu_before.get(pid, 0.0) for pid in cpu_after), reverse=True)
+        out["server_cores"] = [round(b / result["seconds"], 2) for b in busy if b > 0.01 * result["seconds"]]
+        out["client_cores"] = round(client_cpu / result["seconds"], 2)
         out["rss_peak_bytes"] = sampler.peak_tree
         if sampler.limit_hit:
             out["rss_guard_hit"] = True
@@ -1531,18 +1563,18 @@ def _size_section(data: dict) -> list[str]:
     if webs:
         lines += ["### Web (`manage.py serve`, waitress in each gunicorn worker, `/api/search` with the query set)", "",
                   "| workers | concurrency | seconds | requests | requests/s | p50 ms | p95 ms | p99 ms | non-200 | "
-                  "errors | RSS idle | PSS idle | RSS peak | RSS end | PSS end | ready |",
-                  "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+                  "errors | cores busy: server processes / client | RSS idle | PSS idle | RSS peak | RSS end | PSS end | ready |",
+                  "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
         for web in webs:
             if web.get("error"):
-                lines.append(f"| {web.get('workers', '?')} | not measured: {web['error']} |" + " |" * 14)
+                lines.append(f"| {web.get('workers', '?')} | not measured: {web['error']} |" + " |" * 15)
                 continue
             lat = web.get("latency_ms", {})
             lines.append(f"| {web.get('workers', '?')} | {web['concurrency']} | {web['seconds']:.0f} | "
                          f"{web['requests']:,} | {web['rps']:.1f} | "
                          f"{_ms(lat.get('p50'))} | {_ms(lat.get('p95'))} | {_ms(lat.get('p99'))} | "
                          f"{web['requests'] - web.get('ok', 0)} | {sum(web.get('errors', {}).values())} | "
-                         f"{_fmt_bytes(web.get('rss_idle_bytes'))} | {_fmt_bytes(web.get('pss_idle_bytes'))} | "
+                         f"{_cores(web)} | {_fmt_bytes(web.get('rss_idle_bytes'))} | {_fmt_bytes(web.get('pss_idle_bytes'))} | "
                          f"{_fmt_bytes(web.get('rss_peak_bytes'))} | {_fmt_bytes(web.get('rss_end_bytes'))} | "
                          f"{_fmt_bytes(web.get('pss_end_bytes'))} | {web.get('startup_s')} s |")
         lines += ["", "RSS and PSS are summed over gunicorn's master and its workers: RSS counts a page shared by "
