@@ -24,12 +24,11 @@ still evaluated and nothing under a Not is skipped, so every result still matche
 """
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from functools import singledispatchmethod
 
 import numpy as np
 
+from .lru import BoundedLRU
 from .query.limits import Deadline
 from .query.tree import Adjacent, All, And, DisjunctionMax, Near, Node, Not, Nothing, Or, Phrase, Term
 from .query.weights import DEFAULT_WEIGHTS, Weights
@@ -67,28 +66,17 @@ class Engine:
                          "text": self.forward.text_lengths.astype(np.float64)}
         self._avg = {f: float(v[self.live].mean()) if self.live.any() else 1.0 for f, v in self._lengths.items()}
         self._avg = {f: v or 1.0 for f, v in self._avg.items()}
-        self._cache: OrderedDict = OrderedDict()
-        self._cached = 0
-        self._lock = threading.Lock()
+        self._postings = BoundedLRU(CACHE_POSTINGS, cost=lambda found: len(found[0]))
 
     # ---- postings ---------------------------------------------------------------------
 
     def term(self, field: str, text: str) -> tuple[np.ndarray, np.ndarray]:
         """(docnums as int32, BM25F scores as float32) of a term, ascending docnums; cached."""
         key = (field, text)
-        with self._lock:
-            found = self._cache.get(key)
-            if found is not None:
-                self._cache.move_to_end(key)
-                return found
-        found = self._read_term(field, text)
-        with self._lock:
-            if key not in self._cache:
-                self._cache[key] = found
-                self._cached += len(found[0])
-                while self._cached > CACHE_POSTINGS and len(self._cache) > 1:
-                    _, (ids, _) = self._cache.popitem(last=False)
-                    self._cached -= len(ids)
+        found = self._postings.get(key)
+        if found is None:
+            found = self._read_term(field, text)
+            self._postings.put(key, found)
         return found
 
     def _read_term(self, field: str, text: str) -> tuple[np.ndarray, np.ndarray]:

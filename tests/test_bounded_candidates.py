@@ -72,9 +72,14 @@ def _index(tmp_path_factory):
     return index_of(tmp_path_factory, ARTICLES, "bounded")
 
 
-def test_phrase_matches_are_the_same_limited_or_not_and_with_a_shared_memo(tmp_path_factory):
+def test_phrase_matches_are_the_same_limited_or_not_with_a_shared_memo_or_kept(tmp_path_factory):
     view = Snapshot.open(_index(tmp_path_factory))
     engine, forward = view.engine, view.store.forward
+    forward._kept.limit = 0  # nothing kept between calls: each path below computes its own
+    keeping = Snapshot.open(_index(tmp_path_factory)).store.forward
+    computed = []
+    found_by = keeping._occurrences
+    keeping._occurrences = lambda *args: computed.append(args) or found_by(*args)
     everything = np.ones(engine.size, dtype=bool)
     sequences = [("quốc", "hội"), ("bóng", "đá"), ("chung", "kết"), ("đất", "đai"), ("thế", "giới"),
                  ("hội", "nghị"), ("quốc", "hội", "thảo"), ("vàng", "thế", "giới"), ("hoi", "nghi")]
@@ -92,6 +97,12 @@ def test_phrase_matches_are_the_same_limited_or_not_and_with_a_shared_memo(tmp_p
                     assert forward.phrase(field, syllables, one, None).tolist() == (unlimited & one).tolist()
                 assert limited.tolist() == unlimited.tolist()
                 assert forward.phrase(field, syllables, holding, shared).tolist() == unlimited.tolist()
+                # Found over the whole file once, then kept for later requests (no memo shared).
+                first = keeping.phrase(field, syllables, everything, None) & holding
+                before = len(computed)
+                assert (keeping.phrase(field, syllables, everything, None) & holding).tolist() == unlimited.tolist()
+                assert keeping.phrase(field, syllables, holding, None).tolist() == unlimited.tolist()
+                assert first.tolist() == unlimited.tolist() and len(computed) == before
                 phrase = engine.matches(Phrase(field, tuple(terms)), shared)
                 assert phrase.tolist() == (unlimited & view.columns.live).tolist()
 
@@ -136,3 +147,30 @@ def test_a_snippet_from_the_spans_a_window_can_reach_is_the_one_from_every_span(
     finally:
         highlight._candidate_spans = bounded_spans
     assert bounded == unbounded
+
+
+@settings(max_examples=300, deadline=None)
+@given(size=st.integers(1, 40), seed=st.integers(0, 10_000), share=st.floats(0, 1), start=st.integers(0, 30),
+       page=st.integers(1, 8), distinct=st.integers(1, 6), grouped_share=st.floats(0, 1))
+def test_a_page_sorted_from_the_leading_candidates_is_the_page_of_the_whole_order(size, seed, share, start, page,
+                                                                                 distinct, grouped_share):
+    """paging.page_places sorts only the candidates that can reach the page (ties at the cut
+    kept, copies collapsed afterwards): the page is the one cut from the whole selection in
+    order, collapsed, whatever the ties and groups."""
+    from search.collapse import Copies
+    from search.paging import page_places
+
+    rng = np.random.default_rng(seed)
+    docs = 60
+    candidates = np.flatnonzero(rng.random(docs) < share)
+    key = rng.integers(0, distinct, len(candidates)).astype(np.float64)  # few values: many ties
+    groups = np.arange(docs)
+    for doc in np.flatnonzero(rng.random(docs) < grouped_share):
+        groups[doc] = groups[rng.integers(0, docs)]
+    copies = Copies.load(type("Reader", (), {"groups": groups, "live": np.ones(docs, dtype=bool), "size": docs})())
+    for collapse in (None, copies):
+        full = np.lexsort((candidates, key))
+        if collapse is not None:
+            full = full[collapse.first_of_groups(candidates[full])]
+        first = (page - 1) * start
+        assert page_places(candidates, key, first, size, collapse).tolist() == full[first:first + size].tolist()

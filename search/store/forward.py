@@ -16,10 +16,16 @@ import numpy as np
 
 from ..analysis import ANY_MARK, FOLDED_PREFIX, UNMARKED, PreAnalyzed, forward_hash, mark_code
 from ..errors import VnsearchError
+from ..lru import BoundedLRU, nbytes
 from ..text import fold_accents
 from .codec import unreadable
 from .container import FORWARD, MARKS
 from .positions import Positions, of_form, read_u16, read_u32
+
+# Where the syllables of a phrase or proximity query occur, found over the whole file (the costly
+# case: common syllables, many candidates), kept for the requests that ask again: the same query
+# paged, filtered or charted, in this server process. About 13 bytes a place of a pair.
+OCCURRENCES_BYTES = 64 << 20
 
 _SEPARATOR = array("I", [0])
 _NO_MARK = array("H", [UNMARKED])
@@ -101,6 +107,7 @@ class Forward:
         self.text_lengths = text_lengths  # int64 per docnum
         self.ends = starts + title_lengths + text_lengths + 2  # title, 0, text, 0
         self._live = live
+        self._kept = BoundedLRU(OCCURRENCES_BYTES, cost=nbytes)
 
     def _docs(self, at: np.ndarray) -> np.ndarray:
         """The docnum of each position: of the article starting last at or before it (the
@@ -124,7 +131,8 @@ class Forward:
         asks for that accented form, None for any. The occurrences are found once and kept in
         `memo` (a request's: title and text share them), with the candidates they were limited
         to (none when the candidates are many); a later call whose candidates lie inside those
-        reuses them."""
+        reuses them. Those found over the whole file are also kept for later requests
+        (OCCURRENCES_BYTES)."""
         size = len(self.starts)
         mask = np.zeros(size, dtype=bool)
         if not size or not self.length:
@@ -132,13 +140,19 @@ class Forward:
         codes = tuple(forward_hash(folded) for folded, _ in syllables)
         key = ("occurrences", codes)
         kept = memo.get(key) if memo is not None else None
-        if kept is not None and (kept[1] is None or not (candidates & ~kept[1]).any()):
+        if kept is not None and kept[1] is not None and (candidates & ~kept[1]).any():
+            kept = None
+        if kept is None and (shared := self._kept.get(key)) is not None:
+            kept = (shared, None)
+        if kept is not None:
             found = kept[0]
         else:
             within = candidates if candidates.sum() * 4 < size else None
             found = self._occurrences(codes, within)
             if memo is not None:
                 memo[key] = (found, within)
+            if within is None:
+                self._kept.put(key, found)
         docs, in_title, marks = found
         keep = in_title if field == "title" else ~in_title
         if self._marks is not None:
@@ -222,7 +236,7 @@ class Forward:
              memo: dict | None = None) -> np.ndarray:
         """bool per docnum: in `field` of one of the `candidates`, one window holds every syllable
         (as many times as listed), in any order, with at most `slop` other syllables among them.
-        Occurrences shared by title and text through `memo`, as for phrases."""
+        Occurrences shared by title and text through `memo`, and kept for later requests, as for phrases."""
         try:
             size = len(self.starts)
             mask = np.zeros(size, dtype=bool)
@@ -230,12 +244,13 @@ class Forward:
                 return mask
             few = candidates.sum() * 4 < size
             key = ("near-occurrences", tuple(syllables), slop)
-            if few or memo is None or key not in memo:
+            found = None if few else (memo or {}).get(key) or self._kept.get(key)
+            if found is None:
                 found = self._near_occurrences(syllables, slop, candidates if few else None)
-                if not few and memo is not None:
-                    memo[key] = found
-            else:
-                found = memo[key]
+                if not few:
+                    self._kept.put(key, found)
+            if not few and memo is not None:
+                memo[key] = found
             docs, in_title = found
             mask[docs[in_title if field == "title" else ~in_title]] = True
             return mask & self._live
