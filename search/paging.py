@@ -21,8 +21,7 @@ def page_of(view: Snapshot, parsed: ParsedQuery, mode: str, sort: str, allowed: 
     columns = view.columns
     start = (page - 1) * size
     candidates = np.flatnonzero(allowed)
-    copies = view.copies
-    collapse = collapse and bool(copies.grouped[candidates].any())
+    copies = view.copies if collapse and view.copies.grouped[candidates].any() else None
     if sort == "relevance":
         if start >= len(candidates):
             return [], []
@@ -35,27 +34,27 @@ def page_of(view: Snapshot, parsed: ParsedQuery, mode: str, sort: str, allowed: 
             for tier, q in zip((2.0, 1.0), sequence):
                 tiers = np.maximum(tiers, view.engine.matches(q, memo) * tier)
             scores = scores + tiers * TIER
-        wanted = scores[candidates]
-        shown = shown[candidates]
-        end = min(start + size, len(candidates))
-        if collapse:  # the best of each group: the whole selection in order, then its groups' first
-            order = np.lexsort((candidates, -wanted))
-            order = order[copies.first_of_groups(candidates[order])][start:start + size]
-            return candidates[order].tolist(), [round(float(s), 4) for s in shown[order]]
-        if end < len(candidates):  # only the best `end` need ordering
-            keep = np.argpartition(-wanted, end - 1)[:end]
-            cut = wanted[keep].min()
-            keep = np.flatnonzero(wanted >= cut)  # ties at the cut stay, ordered by docnum below
-            candidates, wanted, shown = candidates[keep], wanted[keep], shown[keep]
-        order = np.lexsort((candidates, -wanted))[start:end]
-        return candidates[order].tolist(), [round(float(s), 4) for s in shown[order]]
-    ranks = columns.date_rank[candidates]
-    if sort == "newest":
-        order = np.lexsort((candidates, -ranks, ranks < 0))
+        places = page_places(candidates, -scores[candidates], start, size, copies)
+        return candidates[places].tolist(), [round(float(s), 4) for s in shown[candidates[places]]]
+    ranks = columns.date_rank[candidates].astype(np.int64)
+    # The undated (rank -1) last, whichever the order.
+    key = np.where(ranks < 0, np.iinfo(np.int64).max, -ranks if sort == "newest" else ranks)
+    places = page_places(candidates, key, start, size, copies)
+    return candidates[places].tolist(), [None] * len(places)
+
+
+def page_places(candidates: np.ndarray, key: np.ndarray, start: int, size: int, copies=None) -> np.ndarray:
+    """The places in `candidates` (ascending docnums) of one page of them ordered by `key`
+    (smallest first), ties by docnum; with `copies`, each group of copies listed once, by its
+    first in that order. Collapsing drops at most the grouped candidates, so the page lies
+    among the first start + size + (grouped candidates) in order: only those are sorted."""
+    needed = start + size + (int(copies.grouped[candidates].sum()) if copies is not None else 0)
+    if 0 < needed < len(key):
+        cut = key[np.argpartition(key, needed - 1)[needed - 1]]
+        leading = np.flatnonzero(key <= cut)  # ties at the cut stay: the docnum decides among them
     else:
-        order = np.lexsort((candidates, ranks, ranks < 0))
-    ordered = candidates[order]
-    if collapse:
-        ordered = ordered[copies.first_of_groups(ordered)]
-    picked = ordered[start:start + size]
-    return picked.tolist(), [None] * len(picked)
+        leading = np.arange(len(key))
+    order = leading[np.lexsort((candidates[leading], key[leading]))]
+    if copies is not None:
+        order = order[copies.first_of_groups(candidates[order])]
+    return order[start:start + size]
