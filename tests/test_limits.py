@@ -9,7 +9,8 @@ from hypothesis import given, settings, strategies as st
 from helpers import index_of
 from search import open_index
 from search.query import parse
-from search.query.limits import MAX_ALTERNATIVES, MAX_PHRASES, MAX_TERMS, Deadline
+from search.query.limits import MAX_ALTERNATIVES, MAX_PHRASES, MAX_TERMS, Deadline, bounded
+from search.query.parser import ParsedQuery, Unit
 from search.query.tree import And, Not, Or, Term
 from search.requests import MAX_QUERY_LENGTH, SearchRequest
 
@@ -76,6 +77,21 @@ def test_terms_beyond_the_limit_are_cut_in_typed_order():
     assert sum(len(u.syllables) for u in parsed.units) == MAX_TERMS
     assert parsed.units[0].syllables == ["x0"] and parsed.units[-1].syllables == [f"x{MAX_TERMS - 1}"]
     assert any(f"{MAX_TERMS} từ" in n for n in parsed.notices)
+
+
+def test_a_long_accentless_question_keeps_every_word_and_each_one_likeliest_spelling_first():
+    """The room left after the typed words goes to restored spellings a round at a time: every
+    word's likeliest spelling before any word's second, none of the words dropped."""
+    words = 30
+    units = [Unit([f"s{n}"], restored=[((f"s{n}{v}",), share) for v, share in (("a", 0.6), ("b", 0.3), ("c", 0.1))],
+                  restoring=True) for n in range(words)]
+    parsed, notices = bounded(ParsedQuery("q", units=units))
+    assert [u.syllables for u in parsed.units] == [[f"s{n}"] for n in range(words)]
+    restored = [len(u.restored) for u in parsed.units]
+    assert sum(restored) + words == MAX_TERMS and min(restored) >= 1 and max(restored) - min(restored) <= 1
+    assert all(u.restored[0] == ((f"s{n}a",), 0.6) for n, u in enumerate(parsed.units))
+    assert notices and f"{MAX_TERMS} từ" in notices[0]
+    assert bounded(ParsedQuery("q", units=units[:5])) == (ParsedQuery("q", units=units[:5]), [])
 
 
 def test_one_very_long_phrase_keeps_its_first_syllables():

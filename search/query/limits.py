@@ -92,28 +92,30 @@ def looks_heavy(text: str) -> bool:
 
 
 def bounded(parsed):
-    """(the parsed query within the limits, notices): units beyond a limit are dropped, the
-    first ones in typed order kept (searched units, then excluded ones); within a kept unit,
-    alternatives and restored spellings beyond a limit are dropped."""
+    """(the parsed query within the limits, notices). The typed words come first: a unit is
+    dropped only when its own syllables find no room (in typed order: searched units, then
+    excluded ones). The room left goes to OR-ed alternatives in typed order, then to restored
+    spellings one round at a time, every word's likeliest spelling before any word's second: a
+    long question typed without marks keeps all its words and their likeliest spellings."""
     counts = {"phrases": 0, "alternatives": 0, "terms": 0}
     cut: set[str] = set()
-
-    def fits(unit) -> object | None:
+    kept = []  # [excluded?, unit with its syllables fitted, its alternatives kept, its restored spellings kept]
+    for excluded, unit in [*((False, u) for u in parsed.units), *((True, u) for u in parsed.excluded)]:
         if unit.phrase and counts["phrases"] >= MAX_PHRASES:
             cut.add("phrases")
-            return None
+            continue
         room = MAX_TERMS - counts["terms"]
         if room <= 0:
             cut.add("terms")
-            return None
+            continue
         if len(unit.syllables) > room:  # one long phrase: its first syllables
             cut.add("terms")
             unit = replace(unit, syllables=unit.syllables[:room])
-        syllables = len(unit.syllables)
         counts["phrases"] += unit.phrase
-        counts["terms"] += syllables
-        alternatives = []
-        for alternative in unit.alternatives:
+        counts["terms"] += len(unit.syllables)
+        kept.append([excluded, unit, [], 0])
+    for entry in kept:
+        for alternative in entry[1].alternatives:
             if counts["alternatives"] >= MAX_ALTERNATIVES:
                 cut.add("alternatives")
                 break
@@ -126,20 +128,27 @@ def bounded(parsed):
             counts["alternatives"] += 1
             counts["phrases"] += alternative.phrase
             counts["terms"] += len(alternative.syllables) + len(alternative.restored)
-            alternatives.append(alternative)
-        room = MAX_TERMS - counts["terms"]
-        if len(unit.restored) > room:
-            cut.add("terms")
-        restored = unit.restored[:max(room, 0)]
-        counts["terms"] += len(restored)
-        if len(alternatives) == len(unit.alternatives) and len(restored) == len(unit.restored):
-            return unit
-        return replace(unit, alternatives=alternatives, restored=restored)
-
-    units = [kept for kept in map(fits, parsed.units) if kept is not None]
-    excluded = [kept for kept in map(fits, parsed.excluded) if kept is not None]
+            entry[2].append(alternative)
+    spelling = 0
+    while any(len(entry[1].restored) > spelling for entry in kept):
+        for entry in kept:
+            if len(entry[1].restored) > spelling:
+                if counts["terms"] >= MAX_TERMS:
+                    cut.add("terms")
+                    break
+                entry[3] += 1
+                counts["terms"] += 1
+        spelling += 1
     if not cut:
         return parsed, []
+
+    def fitted(unit, alternatives, restored):
+        if len(alternatives) == len(unit.alternatives) and restored == len(unit.restored):
+            return unit
+        return replace(unit, alternatives=alternatives, restored=unit.restored[:restored])
+
+    units = [fitted(*entry[1:]) for entry in kept if not entry[0]]
+    excluded = [fitted(*entry[1:]) for entry in kept if entry[0]]
     notices = [complexity_notice(limit, what) for name, limit, what in (
         ("phrases", MAX_PHRASES, "cụm từ"), ("alternatives", MAX_ALTERNATIVES, "lựa chọn OR"),
         ("terms", MAX_TERMS, "từ")) if name in cut]
