@@ -317,7 +317,10 @@ class VnsearchSystem(System):
     """Our engine through its real ingest and index code: rebuild a folder, then search."""
 
     name = "vnsearch"
-    description = "our engine: `rebuild` of the passages file, `search(SearchRequest(q, size=10))`"
+    # Every copy listed (collapse=False), as the baselines list them: the sets hold near-identical
+    # passages, and a judged passage shown as its copy's "bản đăng lại" would count as a miss.
+    description = ("our engine: `rebuild` of the passages file, `search(SearchRequest(q, size=10, "
+                   "collapse=False))`")
 
     def __init__(self, procs: int = 1) -> None:
         self.procs = procs
@@ -337,7 +340,7 @@ class VnsearchSystem(System):
     def query(self, text: str, k: int = K) -> list[str]:
         from search.requests import SearchRequest
 
-        return [hit.id for hit in self.index.search(SearchRequest(q=text, size=k)).hits]
+        return [hit.id for hit in self.index.search(SearchRequest(q=text, size=k, collapse=False)).hits]
 
     def close(self) -> None:
         close = getattr(self.index, "close", None)
@@ -351,7 +354,7 @@ class VnsearchOpenSearchSystem(VnsearchSystem):
 
     name = "vnsearch-os"
     description = ("our engine on OpenSearch: `rebuild --opensearch` of the passages file, "
-                   "`search(SearchRequest(q, size=10))` through search/opensearch/")
+                   "`search(SearchRequest(q, size=10, collapse=False))` through search/opensearch/")
 
     def __init__(self, procs: int = 1, opensearch: str | None = None) -> None:
         super().__init__(procs)
