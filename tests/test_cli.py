@@ -128,11 +128,12 @@ def test_serve_runs_a_worker_per_core_unless_told(cli_index, monkeypatch):
 
     served = {}
     monkeypatch.setattr(server, "run", lambda index_dir, **kw: served.update(kw))
-    monkeypatch.setattr(server.os, "cpu_count", lambda: 6)
+    monkeypatch.setattr(server, "usable_cpus", lambda: [0, 1, 2, 3, 4, 5])
     CliRunner().invoke(manage.cli, ["serve", "--index", str(cli_index)])
-    assert served["workers"] == 6 and served["threads"] == 16
-    CliRunner().invoke(manage.cli, ["serve", "--workers", "2", "--threads", "4", "--index", str(cli_index)])
-    assert served["workers"] == 2 and served["threads"] == 4
+    assert served["workers"] == 6 and served["threads"] == 16 and served["pin"] is True
+    CliRunner().invoke(manage.cli, ["serve", "--workers", "2", "--threads", "4", "--no-cpu-affinity",
+                                    "--index", str(cli_index)])
+    assert served["workers"] == 2 and served["threads"] == 4 and served["pin"] is False
 
 
 def test_serve_sets_the_server_limits():

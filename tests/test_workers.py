@@ -85,3 +85,45 @@ def test_every_worker_serves_the_new_generation_after_a_rebuild(tmp_path):
             kill(server)
         assert not any(psutil.pid_exists(pid) and psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
                        for pid in workers), "a worker outlived Ctrl-C"
+
+
+def _affinities(master: psutil.Process) -> dict[int, frozenset]:
+    return {worker.pid: frozenset(os.sched_getaffinity(worker.pid)) for worker in master.children()}
+
+
+@pytest.mark.skipif(not hasattr(os, "sched_getaffinity"), reason="CPU affinity is Linux's")
+@pytest.mark.parametrize("pin", [True, False])
+def test_as_many_workers_as_cpus_each_run_on_a_cpu_of_their_own_a_replacement_too(tmp_path, pin):
+    """serve's default (one worker per usable CPU) pins each worker to its own CPU, and a worker
+    that dies is replaced on the CPU it left; --no-cpu-affinity leaves them all free."""
+    index_dir = tmp_path / "index"
+    rebuild(SAMPLES, index_dir)
+    cpus = frozenset(os.sched_getaffinity(0))
+    port = free_port()
+    server = manage("serve", "--port", port, "--threads", 2, "--index", index_dir,
+                    *([] if pin else ["--no-cpu-affinity"]))
+    try:
+        wait_until(lambda: articles(f"http://127.0.0.1:{port}") == 5 or server.poll() is not None,
+                   "the server to answer", timeout=120)
+        assert server.poll() is None, server.communicate()[1]
+        master = psutil.Process(server.pid)
+        wait_until(lambda: len(master.children()) == len(cpus), f"{len(cpus)} workers", timeout=60)
+        held = _affinities(master)
+        if not pin:
+            assert set(held.values()) == {cpus}
+            return
+        assert sorted(cpu for one in held.values() for cpu in one) == sorted(cpus)  # one CPU each, all used
+        victim = max(held, key=lambda pid: max(held[pid]))  # not the first CPU: a replacement must look
+        left = held[victim]
+        os.kill(victim, signal.SIGKILL)
+        wait_until(lambda: victim not in _affinities(master) and len(master.children()) == len(cpus),
+                   "the master to replace the killed worker", timeout=60)
+        replaced = _affinities(master)
+        (newcomer,) = set(replaced) - set(held)
+        assert replaced[newcomer] == left
+    finally:
+        server.send_signal(signal.SIGINT)
+        try:
+            server.wait(timeout=30)
+        finally:
+            kill(server)

@@ -451,8 +451,10 @@ def served_url(host: str, port: int) -> str:
 # them all and light searches queued behind (bench/RESULTS_loadtest.md: light p95 5.3× at 8, 0.95× at 16).
 @click.option("--threads", type=click.IntRange(1, 64), default=16, show_default=True, metavar="SỐ",
               help="Số luồng phục vụ của mỗi tiến trình.")
+@click.option("--cpu-affinity/--no-cpu-affinity", "pin", default=True, show_default=True,
+              help="Khi số tiến trình bằng số lõi CPU: mỗi tiến trình chạy trên một lõi riêng.")
 @index_option
-def serve(host, port, workers, threads, index, opensearch):
+def serve(host, port, workers, threads, pin, index, opensearch):
     from vnsearch_cli import server
 
     host = host.strip().removeprefix("[").removesuffix("]")  # "[::1]" as a URL writes it
@@ -464,4 +466,4 @@ def serve(host, port, workers, threads, index, opensearch):
     click.echo(f"Đang phục vụ tại {served_url(host, port)} (Ctrl-C để dừng)")
     # Each worker opens and warms up its own index before it accepts a request (server.VnsearchServer.load).
     server.run(config.index_dir, host=host, port=port, workers=workers, threads=threads,
-               opensearch=config.opensearch)
+               opensearch=config.opensearch, pin=pin)
