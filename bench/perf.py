@@ -903,6 +903,14 @@ def measure_search(engines: list, queries: list[dict], rounds: int) -> dict:
     return summary
 
 
+def _workers(web: dict) -> str:
+    """The workers column: how many, and whether serve pinned them to CPUs (as many as CPUs)."""
+    workers = web.get("workers", "?")
+    if web.get("pinned") is False:
+        return f"{workers}, --no-cpu-affinity"
+    return str(workers)
+
+
 def _cores(web: dict) -> str:
     if "server_cores" not in web:
         return "–"
@@ -943,22 +951,25 @@ def tree_memory(pid: int) -> tuple[int, int]:
 
 
 def measure_web(run: Run, index_dir: Path, queries: list[dict], seconds: float, concurrency: int = 8,
-                workers: int | None = None) -> dict:
+                workers: int | None = None, pinned: bool = True) -> dict:
     """`serve` under load: its start-up (first 200 on /healthz), memory (RSS and PSS of all its
-    processes) and throughput; `workers` None: serve's default (one per core)."""
+    processes) and throughput; `workers` None: serve's default (one per core); `pinned` False:
+    `--no-cpu-affinity` (serve pins its workers to CPUs of their own when they are as many)."""
     from loadgen import run_load
 
     port = free_port()
     command = [PYTHON, str(MANAGE), "serve", "--host", "127.0.0.1", "--port", str(port), "--index", str(index_dir)]
     if workers is not None:
         command += ["--workers", str(workers)]
-    log_path = run.work / "logs" / f"{run.label}-serve{'' if workers is None else f'-w{workers}'}.log"
+    if not pinned:
+        command.append("--no-cpu-affinity")
+    log_path = run.work / "logs" / f"{run.label}-serve{'' if workers is None else f'-w{workers}'}{'' if pinned else '-free'}.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     with open(log_path, "w") as server_log:
         server = subprocess.Popen(command, cwd=REPO, stdout=server_log, stderr=subprocess.STDOUT)
-    out: dict = {"port": port, "concurrency": concurrency, "duration_s": seconds,
-                 "workers": workers if workers is not None else os.cpu_count()}
+    out: dict = {"port": port, "concurrency": concurrency, "duration_s": seconds, "pinned": pinned,
+                 "workers": workers if workers is not None else len(os.sched_getaffinity(0))}
     try:
         ready = _wait_ready(port, server, timeout=300)
         out["startup_s"] = round(time.perf_counter() - started, 2)
@@ -1329,6 +1340,9 @@ def run_serving(args, work: Path) -> dict:
     log(f"[{run.label}] web: {args.web_seconds} s at concurrency 8, one worker …")
     run.data["web_1"] = measure_web(run, args.index_dir, queries, args.web_seconds, workers=1)
     run.save()
+    log(f"[{run.label}] web: {args.web_seconds} s at concurrency 8, default workers, --no-cpu-affinity …")
+    run.data["web_free"] = measure_web(run, args.index_dir, queries, args.web_seconds, pinned=False)
+    run.save()
     if args.add_file:
         corpus = SimpleNamespace(source=args.source, add_file=args.add_file, delete_file=None)
         run.data["update"] = measure_update(run, corpus, args.index_dir)
@@ -1559,7 +1573,7 @@ def _size_section(data: dict) -> list[str]:
         if errors:
             lines += ["Queries a baseline could not run: " + "; ".join(f"{n}: {e}" for n, e in errors.items()), ""]
         del fts
-    webs = [w for w in (data.get("web"), data.get("web_1")) if w]
+    webs = [w for w in (data.get("web"), data.get("web_1"), data.get("web_free")) if w]
     if webs:
         lines += ["### Web (`manage.py serve`, waitress in each gunicorn worker, `/api/search` with the query set)", "",
                   "| workers | concurrency | seconds | requests | requests/s | p50 ms | p95 ms | p99 ms | non-200 | "
@@ -1567,10 +1581,10 @@ def _size_section(data: dict) -> list[str]:
                   "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
         for web in webs:
             if web.get("error"):
-                lines.append(f"| {web.get('workers', '?')} | not measured: {web['error']} |" + " |" * 15)
+                lines.append(f"| {_workers(web)} | not measured: {web['error']} |" + " |" * 15)
                 continue
             lat = web.get("latency_ms", {})
-            lines.append(f"| {web.get('workers', '?')} | {web['concurrency']} | {web['seconds']:.0f} | "
+            lines.append(f"| {_workers(web)} | {web['concurrency']} | {web['seconds']:.0f} | "
                          f"{web['requests']:,} | {web['rps']:.1f} | "
                          f"{_ms(lat.get('p50'))} | {_ms(lat.get('p95'))} | {_ms(lat.get('p99'))} | "
                          f"{web['requests'] - web.get('ok', 0)} | {sum(web.get('errors', {}).values())} | "
@@ -1580,7 +1594,10 @@ def _size_section(data: dict) -> list[str]:
         lines += ["", "RSS and PSS are summed over gunicorn's master and its workers: RSS counts a page shared by "
                   "N processes (the memory-mapped arrays and vocabulary, the index's page cache) N times, PSS "
                   "1/N in each. *ready*: from starting `serve` to its first 200 on /healthz. The load client "
-                  "(bench/loadgen.py, threads + http.client keep-alive) runs on the same 2 CPUs as the server.", ""]
+                  "(bench/loadgen.py, threads + http.client keep-alive) runs on the same 2 CPUs as the server. "
+                  "*cores busy*: CPU seconds of each server process and of the load client over the timed "
+                  "load's seconds. With as many workers as CPUs, serve pins each to a CPU of its own "
+                  "(`--no-cpu-affinity`: not); one worker of two CPUs is not pinned.", ""]
     http = data.get("http")
     if http:
         lines += ["### Fixed cost: one request at a time over HTTP (`manage.py serve --workers 1`, `/api/search`)", ""]
