@@ -112,8 +112,8 @@ def pin_to_a_free_cpu(arbiter, worker) -> None:
     """gunicorn's post_fork, in a new worker: with as many workers as usable CPUs, run on a CPU
     no other worker holds (a replaced worker takes the one its predecessor left). A worker's
     threads then hand the GIL over on one core, and two workers do not crowd one core while
-    the other idles: at 107k articles, two pinned workers served 17 % more requests than two
-    free ones (bench/RESULTS_serving.md). With fewer workers than CPUs none is pinned: one
+    the other idles: at 107k articles, two pinned workers served 12–15 % more requests than
+    two free ones in the same run (bench/RESULTS_serving.md). With fewer workers than CPUs none is pinned: one
     worker's numpy work runs beside its Python on another core."""
     if not hasattr(os, "sched_setaffinity"):
         return
