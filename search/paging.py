@@ -21,7 +21,7 @@ def page_of(view: Snapshot, parsed: ParsedQuery, mode: str, sort: str, allowed: 
     columns = view.columns
     start = (page - 1) * size
     candidates = np.flatnonzero(allowed)
-    copies = view.copies if collapse and view.copies.grouped[candidates].any() else None
+    copies = view.copies if collapse else None
     if sort == "relevance":
         if start >= len(candidates):
             return [], []
@@ -48,7 +48,10 @@ def page_places(candidates: np.ndarray, key: np.ndarray, start: int, size: int, 
     (smallest first), ties by docnum; with `copies`, each group of copies listed once, by its
     first in that order. Collapsing drops at most the grouped candidates, so the page lies
     among the first start + size + (grouped candidates) in order: only those are sorted."""
-    needed = start + size + (int(copies.grouped[candidates].sum()) if copies is not None else 0)
+    grouped = int(copies.grouped[candidates].sum()) if copies is not None else 0
+    if not grouped:
+        copies = None  # nothing to collapse
+    needed = start + size + grouped
     if 0 < needed < len(key):
         cut = key[np.argpartition(key, needed - 1)[needed - 1]]
         leading = np.flatnonzero(key <= cut)  # ties at the cut stay: the docnum decides among them
