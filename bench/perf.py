@@ -956,6 +956,7 @@ def measure_web(run: Run, index_dir: Path, queries: list[dict], seconds: float, 
     processes) and throughput; `workers` None: serve's default (one per core); `pinned` False:
     `--no-cpu-affinity` (serve pins its workers to CPUs of their own when they are as many)."""
     from loadgen import run_load
+    from vnsearch_cli.server import default_workers
 
     port = free_port()
     command = [PYTHON, str(MANAGE), "serve", "--host", "127.0.0.1", "--port", str(port), "--index", str(index_dir)]
@@ -969,7 +970,7 @@ def measure_web(run: Run, index_dir: Path, queries: list[dict], seconds: float, 
     with open(log_path, "w") as server_log:
         server = subprocess.Popen(command, cwd=REPO, stdout=server_log, stderr=subprocess.STDOUT)
     out: dict = {"port": port, "concurrency": concurrency, "duration_s": seconds, "pinned": pinned,
-                 "workers": workers if workers is not None else len(os.sched_getaffinity(0))}
+                 "workers": workers if workers is not None else default_workers()}
     try:
         ready = _wait_ready(port, server, timeout=300)
         out["startup_s"] = round(time.perf_counter() - started, 2)
