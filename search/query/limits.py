@@ -13,7 +13,7 @@ web/openapi.py and the README read or cite them.
 from __future__ import annotations
 
 import time
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from typing import Callable
 
 MAX_PHRASES = 16  # quoted phrases and known variants ("Sài Gòn") per query, excluded ones included
@@ -91,6 +91,22 @@ def looks_heavy(text: str) -> bool:
             or len(text.split()) >= HEAVY_TERMS)
 
 
+@dataclass
+class _Fitted:
+    """A unit that fits, with its syllables cut to the room, and what of the rest found room."""
+
+    unit: object
+    excluded: bool
+    alternatives: list = field(default_factory=list)
+    restored: int = 0  # its first restored spellings kept
+
+    def cut(self):
+        unit = self.unit
+        if len(self.alternatives) == len(unit.alternatives) and self.restored == len(unit.restored):
+            return unit
+        return replace(unit, alternatives=self.alternatives, restored=unit.restored[:self.restored])
+
+
 def bounded(parsed):
     """(the parsed query within the limits, notices). The typed words come first: a unit is
     dropped only when its own syllables find no room (in typed order: searched units, then
@@ -99,7 +115,7 @@ def bounded(parsed):
     long question typed without marks keeps all its words and their likeliest spellings."""
     counts = {"phrases": 0, "alternatives": 0, "terms": 0}
     cut: set[str] = set()
-    kept = []  # [excluded?, unit with its syllables fitted, its alternatives kept, its restored spellings kept]
+    fitted: list[_Fitted] = []
     for excluded, unit in [*((False, u) for u in parsed.units), *((True, u) for u in parsed.excluded)]:
         if unit.phrase and counts["phrases"] >= MAX_PHRASES:
             cut.add("phrases")
@@ -113,9 +129,9 @@ def bounded(parsed):
             unit = replace(unit, syllables=unit.syllables[:room])
         counts["phrases"] += unit.phrase
         counts["terms"] += len(unit.syllables)
-        kept.append([excluded, unit, [], 0])
-    for entry in kept:
-        for alternative in entry[1].alternatives:
+        fitted.append(_Fitted(unit, excluded))
+    for fit in fitted:
+        for alternative in fit.unit.alternatives:
             if counts["alternatives"] >= MAX_ALTERNATIVES:
                 cut.add("alternatives")
                 break
@@ -128,27 +144,21 @@ def bounded(parsed):
             counts["alternatives"] += 1
             counts["phrases"] += alternative.phrase
             counts["terms"] += len(alternative.syllables) + len(alternative.restored)
-            entry[2].append(alternative)
+            fit.alternatives.append(alternative)
     spelling = 0
-    while any(len(entry[1].restored) > spelling for entry in kept):
-        for entry in kept:
-            if len(entry[1].restored) > spelling:
+    while any(len(fit.unit.restored) > spelling for fit in fitted):
+        for fit in fitted:
+            if len(fit.unit.restored) > spelling:
                 if counts["terms"] >= MAX_TERMS:
                     cut.add("terms")
                     break
-                entry[3] += 1
+                fit.restored += 1
                 counts["terms"] += 1
         spelling += 1
     if not cut:
         return parsed, []
-
-    def fitted(unit, alternatives, restored):
-        if len(alternatives) == len(unit.alternatives) and restored == len(unit.restored):
-            return unit
-        return replace(unit, alternatives=alternatives, restored=unit.restored[:restored])
-
-    units = [fitted(*entry[1:]) for entry in kept if not entry[0]]
-    excluded = [fitted(*entry[1:]) for entry in kept if entry[0]]
+    units = [fit.cut() for fit in fitted if not fit.excluded]
+    excluded = [fit.cut() for fit in fitted if fit.excluded]
     notices = [complexity_notice(limit, what) for name, limit, what in (
         ("phrases", MAX_PHRASES, "cụm từ"), ("alternatives", MAX_ALTERNATIVES, "lựa chọn OR"),
         ("terms", MAX_TERMS, "từ")) if name in cut]
