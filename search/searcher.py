@@ -251,9 +251,8 @@ class SearchIndex:
             counted[name] = facets.facet_values(columns, name, base, request.filters.get(name, []))
 
         suggestion = None
-        fell_back = sel.mode != matching_mode(parsed) or sel.parsed is not sel.typed
-        at_least = None if parsed.is_empty or sel.deadline.past else suggestion_threshold(
-            articles, fell_back, sel.typed, sel.view.vocabulary)
+        at_least = None if sel.deadline.past else suggestion_threshold(
+            articles, sel.mode, parsed, sel.typed, sel.view.vocabulary)
         if at_least is not None:
             suggestion = self._suggestion(request.q, sel.view,
                                           sel.query_masks + list(sel.own_masks.values()), at_least)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 
 from .analysis import SYLLABLE
-from .query import QUERY_TOKENS
+from .query import QUERY_TOKENS, matching_mode
 from .text import fold_accents, normalize, to_nfkc
 from .vocabulary import Vocabulary
 
@@ -98,11 +98,15 @@ def _same_case(original: str, replacement: str) -> str:
     return replacement
 
 
-def suggestion_threshold(total: int, fell_back: bool, typed, vocabulary: Vocabulary) -> int | None:
+def suggestion_threshold(total: int, mode: str, parsed, typed, vocabulary: Vocabulary) -> int | None:
     """When a did-you-mean is worth looking for, the articles it must find at least: more than
     the query found, or as many but spelled as the index spells it (a typed spelling the index
     does not have); any, when the query fell back to marks ignored or to any word. None: no
-    suggestion (enough results, spelled as the index spells them). `typed`: the ParsedQuery."""
+    suggestion (an empty query; enough results, spelled as the index spells them). `typed`: the
+    ParsedQuery as typed; `parsed` the one searched (it or its reading) with matching `mode`."""
+    if parsed.is_empty:
+        return None
+    fell_back = mode != matching_mode(parsed) or parsed is not typed
     unknown_spelling = any(u.accented and any(x not in vocabulary.syllable_df for x in u.syllables)
                            for u in typed.units)
     if not (total < SUGGEST_BELOW or fell_back or unknown_spelling):

@@ -255,9 +255,7 @@ class OpenSearchIndex:
                    for name in FACET_FIELDS}
         total = sel.total
         suggestion = None
-        fell_back = sel.mode != matching_mode(sel.parsed) or sel.parsed is not sel.typed
-        at_least = None if sel.parsed.is_empty else suggestion_threshold(total, fell_back, sel.typed,
-                                                                         sel.view.vocabulary)
+        at_least = suggestion_threshold(total, sel.mode, sel.parsed, sel.typed, sel.view.vocabulary)
         if at_least is not None:
             suggestion = self._suggestion(request.q, sel, at_least)
         return SearchResult(
